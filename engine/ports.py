@@ -1,0 +1,56 @@
+"""What the engine needs from the outside world, as protocols: service-task connectors
+and a mail transport. ``connectors/`` implements them; the engine only calls them.
+
+Must not import requests, flask or anything from ``connectors``/``webui``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One invocation of a BPMN service task.
+
+    ``params`` are the operator's parameters, already evaluated against task data.
+    ``instance_id`` and ``task_id`` make calls idempotent (a retry after a crash must
+    find or reuse what the first attempt created). ``attempt`` counts from 1.
+    """
+
+    operation: str
+    params: Mapping[str, Any]
+    instance_id: str
+    task_id: str
+    attempt: int = 1
+
+
+class Connector(Protocol):
+    """Runs one operation. Returns a JSON-serialisable dict stored in the task's
+    ``resultVariable``; raises ``engine.errors.ConnectorError`` on failure."""
+
+    def __call__(self, call: ServiceCall) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    data: bytes
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    to: tuple[str, ...]
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...] = field(default=())
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class MailTransport(Protocol):
+    """Delivers one message; raises ``ConnectorError`` (retryable or not) on failure."""
+
+    def send(self, message: MailMessage) -> None: ...
