@@ -1,0 +1,51 @@
+"""Database engines and sessions for the CLI, the worker, tests and benchmarks.
+
+SQLite is the embedded default: WAL, foreign keys on, a busy timeout, and every transaction
+begun IMMEDIATE so two writers queue up instead of failing on a stale read snapshot.
+PostgreSQL needs nothing special. The web layer builds its own session through
+Flask-SQLAlchemy but with the same ``engine_options``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Keyword arguments for ``create_engine`` that suit the database behind ``url``."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def configure_engine(engine: Engine) -> Engine:
+    """Install the SQLite pragmas and IMMEDIATE transactions; a no-op for other databases."""
+    if engine.dialect.name != "sqlite":
+        return engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let us emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    return configure_engine(create_engine(url, **engine_options(url)))
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

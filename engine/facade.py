@@ -1,0 +1,131 @@
+"""``Alur``: the one object entry points talk to.
+
+Built once by the wiring point (``webui.create_app`` or a test) with its collaborators
+injected; every method takes the caller's ``Session`` and ``now`` and only flushes, so the
+caller decides when to commit. It returns frozen views, never ORM rows or Spiff objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import definitions, deploy, instances, jobs, store, tasks
+from engine.definitions import CompiledDefinition
+from engine.errors import Forbidden
+from engine.models import Attachment
+from engine.users import ROLE_LANES, Actor
+from engine.views import AttachmentView, InstanceSummary, InstanceView, TaskView, VersionView
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    processes_dir: Path
+    max_passes: int = 50
+    worker: jobs.WorkerSettings = field(default_factory=jobs.WorkerSettings)
+
+    @property
+    def forms_dir(self) -> Path:
+        return self.processes_dir / "forms"
+
+
+class Alur:
+    def __init__(self, settings: EngineSettings, services: jobs.Services) -> None:
+        self.settings = settings
+        self.services = services
+
+    # -- definitions -------------------------------------------------------------------
+    def compile(self, data: bytes, filename: str) -> CompiledDefinition:
+        return definitions.compile_definition(
+            data, filename, forms_dir=self.settings.forms_dir,
+            known_lanes=ROLE_LANES.values(), operators=self.services.connectors.keys(),
+        )
+
+    def deploy(self, session: Session, data: bytes, filename: str, *, actor: str | None,
+               now: datetime) -> deploy.DeployResult:
+        return deploy.store_version(session, self.compile(data, filename), actor=actor, now=now)
+
+    def deploy_dir(self, session: Session, *, actor: str | None, now: datetime,
+                   files: Iterable[Path] | None = None) -> list[deploy.DeployResult]:
+        paths = list(files) if files else sorted(self.settings.processes_dir.glob("*.bpmn"))
+        return [self.deploy(session, p.read_bytes(), p.name, actor=actor, now=now) for p in paths]
+
+    def versions(self, session: Session) -> list[VersionView]:
+        return [VersionView.of(v) for v in store.versions(session)]
+
+    # -- instances ---------------------------------------------------------------------
+    def start(self, session: Session, actor: Actor, now: datetime, *,
+              process_id: str | None = None) -> InstanceView:
+        loaded = instances.start(session, actor, now, process_id=process_id,
+                                 max_passes=self.settings.max_passes)
+        return instances.view(session, loaded.row)
+
+    def instance(self, session: Session, instance_id: str, actor: Actor) -> InstanceView:
+        return instances.view(session, instances.get_visible(session, instance_id, actor))
+
+    def instances(self, session: Session, actor: Actor, *, status: str | None = None,
+                  mine: bool = False) -> list[InstanceSummary]:
+        everyone = actor.has(*instances.STAFF_ROLES) and not mine
+        rows = store.instances(session, requester_id=None if everyone else actor.user_id,
+                               status=status)
+        return [InstanceSummary.of(r) for r in rows]
+
+    def cancel(self, session: Session, instance_id: str, actor: Actor, now: datetime) -> None:
+        instances.cancel(session, instance_id, actor, now, max_passes=self.settings.max_passes)
+
+    # -- tasks -------------------------------------------------------------------------
+    def inbox(self, session: Session, actor: Actor) -> list[tasks.InboxItem]:
+        return tasks.inbox(session, actor)
+
+    def open_task(self, session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
+        return tasks.open_task(session, task_id, actor, now)
+
+    def claim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
+        tasks.claim(session, task_id, actor, now)
+
+    def unclaim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
+        tasks.unclaim(session, task_id, actor, now)
+
+    def complete(self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any],
+                 now: datetime, *, remote_addr: str | None = None) -> InstanceView:
+        loaded = tasks.complete(session, task_id, actor, data, now,
+                                max_passes=self.settings.max_passes, remote_addr=remote_addr)
+        return instances.view(session, loaded.row)
+
+    # -- attachments -------------------------------------------------------------------
+    def add_attachment(self, session: Session, instance_id: str, actor: Actor, *,
+                       attachment_id: str, filename: str, stored_name: str, content_type: str,
+                       size: int, sha256: str, now: datetime) -> AttachmentView:
+        inst = instances.get_visible(session, instance_id, actor)
+        if inst.requester_id != actor.user_id or inst.status != "running":
+            raise Forbidden("Hanya pemohon yang dapat mengunggah berkas untuk permintaan berjalan.")
+        row = Attachment(id=attachment_id, instance_id=inst.id, filename=filename,
+                         stored_name=stored_name, content_type=content_type, size=size,
+                         sha256=sha256, uploaded_by=actor.username, uploaded_at=now)
+        session.add(row)
+        session.flush()
+        return AttachmentView.of(row)
+
+    def attachment(self, session: Session, attachment_id: str, actor: Actor) -> AttachmentView:
+        row = store.attachment(session, attachment_id)
+        instances.get_visible(session, row.instance_id, actor)
+        return AttachmentView.of(row)
+
+    # -- automated work ----------------------------------------------------------------
+    def run_jobs(self, sessions: sessionmaker[Session], clock: Callable[[], datetime], *,
+                 limit: int = 1000, worker_id: str = "worker") -> int:
+        done = 0
+        while done < limit and jobs.run_once(sessions, self.services, clock, worker_id):
+            done += 1
+        return done
+
+    def retry_incident(self, session: Session, instance_id: str, actor: Actor,
+                       now: datetime) -> int:
+        if not actor.has("admin", "staf_iidc"):
+            raise Forbidden("Hanya admin atau staf yang dapat mencoba ulang.")
+        return jobs.retry_incident(session, instance_id, actor.username, now)

@@ -1,0 +1,136 @@
+"""Process instances: start, load, save (with optimistic locking), cancel, and who may see
+what. Task-level operations are in ``engine.tasks``; both go through ``load``/``save``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import runtime, steps, store
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.models import Instance
+from engine.users import Actor
+from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
+
+STAFF_ROLES = ("staf_iidc", "subkoor_iidc", "auditor", "admin")
+DENORMALISED = {"kegiatan": "nama_kegiatan", "tanggal": "tanggal", "instansi": "instansi"}
+
+
+@dataclass
+class Loaded:
+    row: Instance
+    workflow: Any
+
+
+def may_view(actor: Actor, inst: Instance) -> bool:
+    return inst.requester_id == actor.user_id or actor.has(*STAFF_ROLES)
+
+
+def get_visible(session: Session, instance_id: str, actor: Actor) -> Instance:
+    """The instance, or ``NotFound`` when the actor may not know it exists."""
+    inst = store.instance(session, instance_id)
+    if not may_view(actor, inst):
+        raise NotFound("Permintaan tidak ditemukan.")
+    return inst
+
+
+def load(session: Session, instance_id: str) -> Loaded:
+    row = store.instance(session, instance_id)
+    return Loaded(row, runtime.load_workflow(row.workflow, row.version.spec))
+
+
+def current_data(workflow: Any) -> dict[str, Any]:
+    ready = runtime.ready_user_tasks(workflow) + runtime.ready_service_tasks(workflow)
+    task = ready[0] if ready else workflow.last_task
+    return dict(task.data) if task is not None else {}
+
+
+def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) -> None:
+    """Sync step records and jobs, then write the workflow with a version check."""
+    row, workflow = loaded.row, loaded.workflow
+    steps.sync(session, row, workflow, now, max_passes=max_passes)
+    data = current_data(workflow)
+    for column, key in DENORMALISED.items():
+        value = data.get(key)
+        setattr(row, column, str(value)[:255] if value not in (None, "") else None)
+    ready = [r for r in store.open_steps(session, row.id)]
+    row.current_step = ready[0].name if ready else None
+    if workflow.is_completed() and row.status == "running":
+        row.status = "completed"
+        row.completed_at = now
+    row.workflow = runtime.dump_workflow(workflow)
+    try:
+        session.flush()
+    except StaleDataError as err:
+        session.rollback()
+        raise Conflict("Permintaan diubah oleh pengguna lain; muat ulang halaman.") from err
+
+
+def start(
+    session: Session, actor: Actor, now: datetime, *, process_id: str | None, max_passes: int
+) -> Loaded:
+    version = store.active_version(session, process_id)
+    workflow = runtime.start_workflow(version.spec)
+    row = Instance(
+        id=uuid.uuid4().hex,
+        version=version,
+        process_version_id=version.id,
+        requester_id=actor.user_id,
+        status="running",
+        workflow={},
+        serializer_version=runtime.SERIALIZER_VERSION,
+        pass_count=1,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    runtime.advance(workflow)
+    loaded = Loaded(row, workflow)
+    store.add_event(session, at=now, kind="instance_started", actor=actor.username,
+                    instance_id=row.id, detail={"version": version.version})
+    save(session, loaded, now, max_passes=max_passes)
+    return loaded
+
+
+def cancel(session: Session, instance_id: str, actor: Actor, now: datetime, *, max_passes: int) -> None:
+    loaded = load(session, instance_id)
+    row = loaded.row
+    if not may_view(actor, row):
+        raise NotFound("Permintaan tidak ditemukan.")
+    if row.requester_id != actor.user_id and not actor.has("staf_iidc", "admin"):
+        raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
+    if row.status not in ("running", "incident"):
+        raise Conflict("Permintaan ini sudah tidak berjalan.")
+    runtime.cancel(loaded.workflow)
+    row.status = "cancelled"
+    row.completed_at = now
+    store.add_event(session, at=now, kind="instance_cancelled", actor=actor.username,
+                    instance_id=row.id)
+    save(session, loaded, now, max_passes=max_passes)
+
+
+def summary(row: Instance) -> InstanceSummary:
+    return InstanceSummary.of(row)
+
+
+def view(session: Session, row: Instance) -> InstanceView:
+    workflow = runtime.load_workflow(row.workflow, row.version.spec)
+    data = current_data(workflow)
+    meeting = data.get("meeting") if isinstance(data.get("meeting"), dict) else None
+    records = store.steps_of(session, row.id)
+    reason = data.get("alasan") if data.get("keputusan") == "tidak_setuju" else None
+    return InstanceView(
+        summary=InstanceSummary.of(row),
+        data=data,
+        meeting=meeting,
+        steps=tuple(StepView.of(r) for r in records),
+        attachments=tuple(AttachmentView.of(a) for a in store.attachments_of(session, row.id)),
+        target_s=row.version.meta.get("target_s"),
+        last_reason=reason if isinstance(reason, str) else None,
+    )

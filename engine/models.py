@@ -1,0 +1,254 @@
+"""The engine's tables: one SQLAlchemy 2.0 ``DeclarativeBase`` for the whole application.
+
+The web layer wires Flask-SQLAlchemy with ``SQLAlchemy(model_class=Base)``; nothing here
+knows about Flask. Times are stored as UTC and come back timezone-aware (``UTCDateTime``).
+Schema changes go through the Alembic migrations in ``engine/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC; refuses naive input so no local time slips in."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    roles: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProcessVersion(Base):
+    """One deployed revision of a BPMN file. ``spec`` is the serialized Spiff spec, stored
+    once here instead of inside every instance."""
+
+    __tablename__ = "process_versions"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    workflow: Mapped[dict[str, Any]] = mapped_column(JSON)
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    pass_count: Mapped[int] = mapped_column(Integer, default=1)
+    current_step: Mapped[str | None] = mapped_column(String(255))
+    kegiatan: Mapped[str | None] = mapped_column(String(255))
+    tanggal: Mapped[str | None] = mapped_column(String(10))
+    instansi: Mapped[str | None] = mapped_column(String(255), index=True)
+    incident: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    requester: Mapped[User] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class StepRecord(Base):
+    """One task of one pass: the inbox and the reports read these rows, never the JSON."""
+
+    __tablename__ = "step_records"
+    __table_args__ = (
+        Index("ix_step_ready_lane", "state", "lane"),
+        Index("ix_step_report", "bpmn_id", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+    )
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(255))
+    lane: Mapped[str | None] = mapped_column(String(255))
+    step: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # user | service
+    # In the initiator lane: only the instance's requester may act, whatever their roles.
+    requester_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    pass_no: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # ready | completed | cancelled
+    target_s: Mapped[int | None] = mapped_column(Integer)
+    ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    instance: Mapped[Instance] = relationship(lazy="joined", viewonly=True)
+    breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Event(Base):
+    """Append-only audit log: who did what, when, from where."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class Job(Base):
+    """Transactional outbox: automated work written in the same transaction as the state
+    change that caused it, run later by the worker."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "status", "run_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # service_task | notify
+    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # pending | running | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attachment(Base):
+    """An uploaded file (the official letter). Bytes live in the upload directory under
+    ``stored_name``; this row says who may see it (through its instance)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MailMessageRow(Base):
+    """Every notification the system wrote; ``status`` says whether SMTP delivered it or it
+    waits in the local outbox (no SMTP configured)."""
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    to: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # outbox | sent | failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Booking(Base):
+    """Conference meetings Alur asked a provider for, per host account: lets the Zoom host
+    pool avoid double-booking and find a meeting whose create timed out."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (Index("ix_booking_host", "provider", "host", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str] = mapped_column(String(254))
+    instance_id: Mapped[str] = mapped_column(String(32), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    meeting_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

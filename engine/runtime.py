@@ -1,0 +1,182 @@
+"""SpiffWorkflow behind one small surface: parse, create, advance, serialize.
+
+Nothing outside this module (and ``definitions``) touches Spiff objects directly. Service
+tasks are never run inline: ``advance`` stops at them so the worker can call the connector
+outside any database transaction, then hand the result in through ``complete_service``.
+The serialized spec lives once per process version; instances store only their task tree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+SERIALIZER_VERSION: str = SERIALIZER.VERSION
+SPEC_KEYS = ("spec", "subprocess_specs")
+
+__all__ = [
+    "SERIALIZER_VERSION",
+    "Task",
+    "TaskState",
+    "advance",
+    "cancel",
+    "complete_service",
+    "complete_user_task",
+    "dump_spec",
+    "dump_workflow",
+    "find_task",
+    "load_workflow",
+    "new_parser",
+    "new_workflow",
+    "ready_service_tasks",
+    "ready_user_tasks",
+    "service_operation",
+    "service_params",
+    "start_workflow",
+    "throw_error",
+]
+
+
+class AlurScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Evaluates expressions over task data; service results are handed in, never fetched.
+
+    Overriding ``call_service`` also avoids the library's error branch, which names an
+    undefined variable and turns every connector failure into a ``NameError``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(environment=TaskDataEnvironment())
+        self.service_results: dict[str, Any] = {}
+
+    def call_service(self, task: Task, operation_name: str = "", **_kwargs: Any) -> str:
+        key = str(task.id)
+        if key not in self.service_results:
+            raise RuntimeError(f"service task {operation_name} ran without a result")
+        return json.dumps(self.service_results.pop(key))
+
+
+def new_parser() -> Any:
+    return SpiffBpmnParser(validator=VALIDATOR)
+
+
+def new_workflow(spec: Any, subprocess_specs: Mapping[str, Any]) -> BpmnWorkflow:
+    return BpmnWorkflow(spec, dict(subprocess_specs), script_engine=AlurScriptEngine())
+
+
+def start_workflow(spec: Mapping[str, Any]) -> BpmnWorkflow:
+    """A new workflow from a version's serialized spec (see ``dump_spec``)."""
+    top = SERIALIZER.from_dict(spec["spec"])
+    subs = {name: SERIALIZER.from_dict(sub) for name, sub in spec["subprocess_specs"].items()}
+    return new_workflow(top, subs)
+
+
+def dump_spec(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The serialized spec of ``workflow``: stored once per process version."""
+    full = SERIALIZER.to_dict(workflow)
+    return {key: full[key] for key in SPEC_KEYS}
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The instance's own state, without the spec its version already holds."""
+    full: dict[str, Any] = SERIALIZER.to_dict(workflow)
+    for key in SPEC_KEYS:
+        full.pop(key, None)
+    return full
+
+
+def load_workflow(state: Mapping[str, Any], spec: Mapping[str, Any]) -> BpmnWorkflow:
+    workflow: BpmnWorkflow = SERIALIZER.from_dict({**state, **spec})
+    workflow.script_engine = AlurScriptEngine()
+    return workflow
+
+
+def _is_service(task: Task) -> bool:
+    return isinstance(task.task_spec, ServiceTask)
+
+
+def _ready(workflow: BpmnWorkflow) -> Iterator[Task]:
+    yield from workflow.get_tasks(state=TaskState.READY)
+
+
+def advance(workflow: BpmnWorkflow) -> None:
+    """Run engine tasks (gateways, events, scripts) until only user tasks, service tasks
+    or waiting tasks remain."""
+    progressed = True
+    while progressed:
+        progressed = False
+        for task in list(_ready(workflow)):
+            if task.task_spec.manual or _is_service(task):
+                continue
+            task.run()
+            progressed = True
+    workflow.refresh_waiting_tasks()
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return [t for t in _ready(workflow) if t.task_spec.manual]
+
+
+def ready_service_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return [t for t in _ready(workflow) if _is_service(t)]
+
+
+def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
+    for task in workflow.get_tasks():
+        if str(task.id) == task_id:
+            return task
+    return None
+
+
+def complete_user_task(task: Task, data: Mapping[str, Any]) -> None:
+    task.data.update(data)
+    task.run()
+    advance(task.workflow)
+
+
+def service_params(task: Task) -> dict[str, Any]:
+    """The operator's parameters evaluated against the task's data."""
+    evaluated = task.task_spec.evaluate_params(task)
+    return {name: item["value"] for name, item in evaluated.items()}
+
+
+def complete_service(task: Task, result: Mapping[str, Any]) -> None:
+    task.workflow.script_engine.service_results[str(task.id)] = dict(result)
+    task.run()
+    advance(task.workflow)
+
+
+def throw_error(task: Task, code: str, message: str) -> bool:
+    """Send ``task`` down its error boundary path for ``code``.
+
+    Returns False when no boundary event catches it (the caller raises an incident).
+    """
+    workflow = task.workflow
+    before = {str(t.id) for t in ready_user_tasks(workflow)}
+    definition = ErrorEventDefinition(message, code=code)
+    workflow.catch(BpmnEvent(definition, payload={"message": message}))
+    advance(workflow)
+    caught = task.state != TaskState.READY or any(
+        str(t.id) not in before for t in ready_user_tasks(workflow)
+    )
+    return bool(caught)
+
+
+def service_operation(task: Task) -> str:
+    return str(task.task_spec.operation_name)
+
+
+def cancel(workflow: BpmnWorkflow) -> None:
+    workflow.cancel()

@@ -1,0 +1,91 @@
+"""Step records and outbox jobs, derived from the workflow after every state change.
+
+``sync`` compares the workflow's ready tasks with the open step records: new ready tasks get
+a record (pass number, due time from the step's target) and a job (a notification, or the
+service call); records whose task left READY are closed. It also enforces the loop cap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import runtime, store
+from engine.errors import LoopLimitReached
+from engine.models import Instance, StepRecord
+
+
+def _new_record(
+    session: Session, inst: Instance, task: runtime.Task, meta: dict[str, Any], now: datetime,
+    max_passes: int,
+) -> StepRecord:
+    bpmn_id = task.task_spec.bpmn_id
+    step = meta["steps"].get(bpmn_id) or {}
+    pass_no = max(inst.pass_count, store.count_steps(session, inst.id, bpmn_id) + 1)
+    if pass_no > max_passes:
+        raise LoopLimitReached(
+            f"Permintaan ini sudah {max_passes} kali dikembalikan ke langkah awal; "
+            "batas putaran tercapai. Setujui atau batalkan permintaan."
+        )
+    inst.pass_count = pass_no
+    target = step.get("target_s")
+    record = StepRecord(
+        task_id=str(task.id),
+        instance_id=inst.id,
+        bpmn_id=bpmn_id,
+        name=step.get("name") or task.task_spec.bpmn_name or bpmn_id,
+        lane=task.task_spec.lane,
+        step=step.get("step"),
+        kind="user" if task.task_spec.manual else "service",
+        requester_only=task.task_spec.lane == meta.get("initiator_lane"),
+        pass_no=pass_no,
+        state="ready",
+        target_s=target,
+        ready_at=now,
+        due_at=now + timedelta(seconds=target) if target is not None else None,
+    )
+    session.add(record)
+    return record
+
+
+def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None:
+    if task is not None and task.state == runtime.TaskState.COMPLETED:
+        record.state = "completed"
+        record.completed_at = record.completed_at or now
+        record.completed_by = record.completed_by or "sistem"
+    else:
+        record.state = "cancelled"
+        record.completed_at = record.completed_at or now
+
+
+def sync(
+    session: Session,
+    inst: Instance,
+    workflow: Any,
+    now: datetime,
+    *,
+    max_passes: int,
+) -> list[StepRecord]:
+    """Bring step records and jobs in line with ``workflow``; returns the new records."""
+    meta = inst.version.meta
+    ready = runtime.ready_user_tasks(workflow) + runtime.ready_service_tasks(workflow)
+    ready_ids = {str(t.id) for t in ready}
+    open_records = {r.task_id: r for r in store.open_steps(session, inst.id)}
+    for task_id, record in open_records.items():
+        if task_id not in ready_ids:
+            _close(record, runtime.find_task(workflow, task_id), now)
+    created = []
+    for task in ready:
+        if str(task.id) in open_records:
+            continue
+        record = _new_record(session, inst, task, meta, now, max_passes)
+        created.append(record)
+        kind = "service_task" if record.kind == "service" else "notify"
+        payload = {"operation": runtime.service_operation(task)} if record.kind == "service" else {
+            "event": "task_ready"
+        }
+        store.add_job(session, kind=kind, now=now, instance_id=inst.id, task_id=record.task_id,
+                      payload=payload)
+    return created

@@ -1,0 +1,237 @@
+"""Queries over the engine's tables. Every ``select(`` of the application lives in the
+engine (here, ``users``, ``reports``); views and CLI call these functions instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.models import (
+    Attachment,
+    Event,
+    Instance,
+    Job,
+    MailMessageRow,
+    ProcessVersion,
+    StepRecord,
+)
+
+
+def active_version(session: Session, process_id: str | None = None) -> ProcessVersion:
+    stmt = select(ProcessVersion).where(ProcessVersion.active.is_(True))
+    if process_id:
+        stmt = stmt.where(ProcessVersion.process_id == process_id)
+    version = session.scalars(stmt.order_by(ProcessVersion.id.desc()).limit(1)).first()
+    if version is None:
+        raise NotFound(f"Proses '{process_id or '?'}' belum dideploy.")
+    return version
+
+
+def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
+    stmt = (
+        select(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def versions(session: Session) -> Sequence[ProcessVersion]:
+    stmt = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version)
+    return session.scalars(stmt).all()
+
+
+def deactivate_versions(session: Session, process_id: str) -> None:
+    session.execute(
+        update(ProcessVersion).where(ProcessVersion.process_id == process_id).values(active=False)
+    )
+
+
+def instance(session: Session, instance_id: str) -> Instance:
+    row = session.get(Instance, instance_id)
+    if row is None:
+        raise NotFound("Permintaan tidak ditemukan.")
+    return row
+
+
+def instances(
+    session: Session,
+    *,
+    requester_id: int | None = None,
+    status: str | None = None,
+    limit: int = 200,
+) -> Sequence[Instance]:
+    stmt = select(Instance)
+    if requester_id is not None:
+        stmt = stmt.where(Instance.requester_id == requester_id)
+    if status:
+        stmt = stmt.where(Instance.status == status)
+    return session.scalars(stmt.order_by(Instance.created_at.desc()).limit(limit)).all()
+
+
+def step_by_task(session: Session, task_id: str) -> StepRecord:
+    row = session.scalar(select(StepRecord).where(StepRecord.task_id == task_id))
+    if row is None:
+        raise NotFound("Tugas tidak ditemukan.")
+    return row
+
+
+def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
+    stmt = (
+        select(StepRecord)
+        .where(StepRecord.instance_id == instance_id)
+        .order_by(StepRecord.ready_at, StepRecord.id)
+    )
+    return session.scalars(stmt).all()
+
+
+def open_steps(session: Session, instance_id: str) -> Sequence[StepRecord]:
+    stmt = select(StepRecord).where(
+        StepRecord.instance_id == instance_id, StepRecord.state == "ready"
+    )
+    return session.scalars(stmt).all()
+
+
+def count_steps(session: Session, instance_id: str, bpmn_id: str) -> int:
+    stmt = select(func.count()).where(
+        StepRecord.instance_id == instance_id, StepRecord.bpmn_id == bpmn_id
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def ready_steps_for(
+    session: Session, *, lanes: Iterable[str], user_id: int, limit: int = 500
+) -> Sequence[StepRecord]:
+    """Ready user tasks the user may act on, oldest first: tasks of their lanes, and
+    initiator-lane tasks of their own requests only."""
+    own = select(Instance.id).where(Instance.requester_id == user_id)
+    lane_tasks = StepRecord.requester_only.is_(False) & StepRecord.lane.in_(list(lanes))
+    own_tasks = StepRecord.requester_only.is_(True) & StepRecord.instance_id.in_(own)
+    stmt = (
+        select(StepRecord)
+        .where(StepRecord.state == "ready", StepRecord.kind == "user")
+        .where(or_(lane_tasks, own_tasks))
+        .order_by(StepRecord.ready_at, StepRecord.id)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def claim_step(session: Session, task_id: str, username: str | None, now: datetime,
+               *, expect: str | None) -> bool:
+    """Set or clear the claim only if it is still ``expect`` (None: unclaimed), atomically."""
+    owner = StepRecord.claimed_by.is_(None) if expect is None else StepRecord.claimed_by == expect
+    result = session.execute(
+        update(StepRecord)
+        .where(StepRecord.task_id == task_id, StepRecord.state == "ready", owner)
+        .values(claimed_by=username, claimed_at=now if username else None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def add_event(
+    session: Session,
+    *,
+    at: datetime,
+    kind: str,
+    actor: str | None,
+    instance_id: str | None = None,
+    task_id: str | None = None,
+    detail: dict[str, object] | None = None,
+    remote_addr: str | None = None,
+) -> None:
+    session.add(
+        Event(
+            at=at,
+            kind=kind,
+            actor=actor,
+            instance_id=instance_id,
+            task_id=task_id,
+            detail=detail or {},
+            remote_addr=remote_addr,
+        )
+    )
+
+
+def events_of(session: Session, instance_id: str) -> Sequence[Event]:
+    stmt = select(Event).where(Event.instance_id == instance_id).order_by(Event.at, Event.id)
+    return session.scalars(stmt).all()
+
+
+def add_job(
+    session: Session,
+    *,
+    kind: str,
+    now: datetime,
+    instance_id: str | None,
+    task_id: str | None = None,
+    payload: dict[str, object] | None = None,
+) -> Job:
+    job = Job(
+        kind=kind,
+        instance_id=instance_id,
+        task_id=task_id,
+        payload=payload or {},
+        status="pending",
+        attempts=0,
+        run_after=now,
+        created_at=now,
+    )
+    session.add(job)
+    return job
+
+
+def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
+    """The oldest due job; on PostgreSQL locked with SKIP LOCKED so workers never collide.
+    A job left running by a killed worker is due again once its lease expired."""
+    stmt = (
+        select(Job)
+        .where(
+            or_(
+                (Job.status == "pending") & (Job.run_after <= now),
+                (Job.status == "running") & (Job.locked_at < lease_expired_before),
+            )
+        )
+        .order_by(Job.run_after, Job.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.scalars(stmt).first()
+
+
+def jobs_of(session: Session, instance_id: str) -> Sequence[Job]:
+    return session.scalars(select(Job).where(Job.instance_id == instance_id).order_by(Job.id)).all()
+
+
+def failed_jobs(session: Session) -> Sequence[Job]:
+    return session.scalars(select(Job).where(Job.status == "failed").order_by(Job.id.desc())).all()
+
+
+def incidents(session: Session) -> Sequence[Instance]:
+    stmt = select(Instance).where(Instance.status == "incident").order_by(Instance.created_at)
+    return session.scalars(stmt).all()
+
+
+def attachment(session: Session, attachment_id: str) -> Attachment:
+    row = session.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFound("Berkas tidak ditemukan.")
+    return row
+
+
+def attachments_of(session: Session, instance_id: str) -> Sequence[Attachment]:
+    stmt = select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.uploaded_at)
+    return session.scalars(stmt).all()
+
+
+def mail_messages(session: Session, limit: int = 200) -> Sequence[MailMessageRow]:
+    stmt = select(MailMessageRow).order_by(MailMessageRow.id.desc()).limit(limit)
+    return session.scalars(stmt).all()

@@ -1,0 +1,197 @@
+"""Task operations: the inbox, opening, claiming and completing user tasks.
+
+Who may act follows the lanes: a task in the initiator lane belongs to the instance's
+requester alone; any other lane to the users holding the role of that lane. Completing
+validates the data against the task's form (schema + rules) before anything changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from engine import forms, instances, runtime, store
+from engine.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidFormData,
+    NotFound,
+    TaskAlreadyCompleted,
+    TaskClaimedByOther,
+)
+from engine.models import StepRecord
+from engine.users import Actor
+from engine.views import InstanceSummary, StepView, TaskView
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    step: StepView
+    instance: InstanceSummary
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.step.due_at is not None and now > self.step.due_at
+
+
+def may_act(actor: Actor, record: StepRecord) -> bool:
+    if record.kind != "user" or record.state != "ready":
+        return False
+    if record.requester_only:
+        return record.instance.requester_id == actor.user_id
+    return record.lane in actor.lanes()
+
+
+def inbox(session: Session, actor: Actor) -> list[InboxItem]:
+    rows = store.ready_steps_for(session, lanes=actor.lanes(), user_id=actor.user_id)
+    return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows]
+
+
+def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
+    record = store.step_by_task(session, task_id)
+    if not instances.may_view(actor, record.instance):
+        raise NotFound("Tugas tidak ditemukan.")
+    return record
+
+
+def _schema(record: StepRecord, form_name: str | None) -> dict[str, Any] | None:
+    if not form_name:
+        return None
+    schema: dict[str, Any] = record.instance.version.forms[form_name]
+    return schema
+
+
+def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
+    """The task page's content; the first opening by someone allowed to act is recorded."""
+    record = _visible_record(session, task_id, actor)
+    can_act = may_act(actor, record)
+    if can_act and record.opened_at is None:
+        record.opened_at, record.opened_by = now, actor.username
+        store.add_event(session, at=now, kind="task_opened", actor=actor.username,
+                        instance_id=record.instance_id, task_id=task_id)
+        session.flush()
+    return _task_view(record, can_act)
+
+
+def _task_view(record: StepRecord, can_act: bool) -> TaskView:
+    inst = record.instance
+    meta = inst.version.meta["steps"].get(record.bpmn_id, {})
+    form_name = meta.get("form")
+    schema = _schema(record, form_name)
+    data: dict[str, Any] = {}
+    if record.state == "ready":
+        workflow = runtime.load_workflow(inst.workflow, inst.version.spec)
+        task = runtime.find_task(workflow, record.task_id)
+        data = dict(task.data) if task is not None else {}
+    values = {}
+    if schema and schema.get("x-prefill", True):
+        values = {k: data.get(k) for k in schema.get("properties", {}) if k in data}
+    return TaskView(
+        step=StepView.of(record),
+        instance=InstanceSummary.of(inst),
+        form_name=form_name,
+        schema=schema,
+        values=values,
+        documentation=meta.get("documentation"),
+        input=meta.get("input"),
+        output=meta.get("output"),
+        can_act=can_act,
+        context=data,
+    )
+
+
+def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
+    record = _ready_for(session, task_id, actor)
+    if not store.claim_step(session, task_id, actor.username, now, expect=None):
+        session.refresh(record)
+        if record.claimed_by != actor.username:
+            raise TaskClaimedByOther(task_id, record.claimed_by or "?")
+        return
+    store.add_event(session, at=now, kind="task_claimed", actor=actor.username,
+                    instance_id=record.instance_id, task_id=task_id)
+
+
+def unclaim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
+    record = _ready_for(session, task_id, actor)
+    if record.claimed_by is None:
+        return
+    if record.claimed_by != actor.username and not actor.has("admin"):
+        raise TaskClaimedByOther(task_id, record.claimed_by)
+    store.claim_step(session, task_id, None, now, expect=record.claimed_by)
+    store.add_event(session, at=now, kind="task_unclaimed", actor=actor.username,
+                    instance_id=record.instance_id, task_id=task_id)
+
+
+def _ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
+    record = _visible_record(session, task_id, actor)
+    if record.state == "completed":
+        raise TaskAlreadyCompleted(task_id, record.completed_by)
+    if record.state != "ready":
+        raise Conflict("Tugas ini sudah tidak aktif.")
+    if not may_act(actor, record):
+        raise Forbidden("Anda tidak berwenang mengerjakan tugas ini.")
+    return record
+
+
+def _check_attachments(session: Session, schema: Mapping[str, Any], data: Mapping[str, Any],
+                       instance_id: str) -> None:
+    errors = {}
+    for name, prop in schema.get("properties", {}).items():
+        value = data.get(name)
+        if prop.get("x-widget") != "file" or not value:
+            continue
+        try:
+            ok = store.attachment(session, str(value)).instance_id == instance_id
+        except NotFound:
+            ok = False
+        if not ok:
+            errors[name] = FieldError(forms.N_("Berkas tidak ditemukan; unggah ulang."))
+    if errors:
+        raise InvalidFormData(errors)
+
+
+def complete(
+    session: Session,
+    task_id: str,
+    actor: Actor,
+    data: Mapping[str, Any],
+    now: datetime,
+    *,
+    max_passes: int,
+    remote_addr: str | None = None,
+) -> instances.Loaded:
+    record = _ready_for(session, task_id, actor)
+    if record.claimed_by and record.claimed_by != actor.username:
+        raise TaskClaimedByOther(task_id, record.claimed_by)
+    loaded = instances.load(session, record.instance_id)
+    task = runtime.find_task(loaded.workflow, task_id)
+    if task is None or task.state != runtime.TaskState.READY:
+        raise Conflict("Tugas ini sudah tidak aktif.")
+    form_name = loaded.row.version.meta["steps"].get(record.bpmn_id, {}).get("form")
+    clean = dict(data)
+    if form_name:
+        schema = loaded.row.version.forms[form_name]
+        clean = forms.validate(schema, form_name, data, now.astimezone(WIB).date())
+        _check_attachments(session, schema, clean, loaded.row.id)
+    runtime.complete_user_task(task, clean)
+    record.state, record.completed_at, record.completed_by = "completed", now, actor.username
+    record.opened_at = record.opened_at or now
+    record.opened_by = record.opened_by or actor.username
+    store.add_event(session, at=now, kind="task_completed", actor=actor.username,
+                    instance_id=record.instance_id, task_id=task_id, remote_addr=remote_addr,
+                    detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no})
+    try:
+        instances.save(session, loaded, now, max_passes=max_passes)
+    except Conflict:
+        winner = store.step_by_task(session, task_id)
+        if winner.state == "completed":
+            raise TaskAlreadyCompleted(task_id, winner.completed_by) from None
+        raise
+    return loaded

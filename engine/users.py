@@ -1,0 +1,163 @@
+"""Users, roles, passwords and API tokens.
+
+Roles have fixed slugs; three of them are BPMN lanes (a lane's ``name`` in the diagram is
+matched to ``ROLE_LANES``). Passwords are hashed with the standard library's scrypt, tokens
+are stored only as SHA-256. Imports no web layer: Flask-Login wraps ``Actor`` in the UI.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import EngineError, NotFound
+from engine.models import ApiToken, User, UserRole
+
+ROLES = ("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin")
+ROLE_LANES = {
+    "pemohon": "Pemohon",
+    "staf_iidc": "Staf Seksi IIDC",
+    "subkoor_iidc": "Sub Koordinator Infrastruktur Internet dan Data Center",
+}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class InvalidUser(EngineError):
+    """A user could not be created or changed as asked (duplicate name, unknown role)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: what the engine needs to know about a user, and nothing more."""
+
+    user_id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+
+    def lanes(self) -> frozenset[str]:
+        return frozenset(ROLE_LANES[r] for r in self.roles if r in ROLE_LANES)
+
+    def has(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+SYSTEM = Actor(0, "sistem", "Sistem", frozenset())
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.id, user.username, user.display_name, frozenset(r.role for r in user.roles))
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def check_password(user: User, password: str) -> bool:
+    if not user.password_hash or not user.active:
+        return False
+    try:
+        _, salt_b64, digest_b64 = user.password_hash.split("$")
+    except ValueError:
+        return False
+    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), dklen=32, **_SCRYPT)
+    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidUser(f"Peran tidak dikenal: {', '.join(unknown)} (pilihan: {', '.join(ROLES)})")
+    return roles
+
+
+def add_user(
+    session: Session,
+    username: str,
+    *,
+    roles: Iterable[str],
+    now: datetime,
+    display_name: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidUser("Nama pengguna wajib diisi (maksimal 64 karakter).")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise InvalidUser(f"Nama pengguna '{username}' sudah dipakai.")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        email=email,
+        password_hash=hash_password(password) if password else None,
+        active=True,
+        created_at=now,
+        roles=[UserRole(role=r) for r in _check_roles(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
+    wanted = _check_roles(roles)
+    user.roles = [r for r in user.roles if r.role in wanted]
+    have = {r.role for r in user.roles}
+    user.roles.extend(UserRole(role=r) for r in wanted if r not in have)
+    session.flush()
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"Pengguna '{username}' tidak ditemukan.")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def users_with_role(session: Session, role: str) -> list[User]:
+    stmt = (
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == role, User.active.is_(True))
+        .order_by(User.username)
+    )
+    return list(session.scalars(stmt))
+
+
+def issue_token(session: Session, user: User, now: datetime) -> str:
+    """Create an API token; only its hash is stored, so this is the one time it is shown."""
+    token = "alur_" + secrets.token_urlsafe(32)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    session.add(ApiToken(user_id=user.id, token_sha256=digest, created_at=now))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked.is_(False))
+    )
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = now
+    return user

@@ -1,0 +1,222 @@
+"""Frozen views the engine hands out: what the UI, the API and the CLI may see.
+
+No Spiff object or ORM row crosses this line; ``as_dict`` gives the JSON API's shape with
+times as aware datetimes (the API layer formats them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.models import Attachment, Instance, ProcessVersion, StepRecord
+
+
+@dataclass(frozen=True)
+class StepView:
+    task_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    step: str | None
+    kind: str
+    pass_no: int
+    state: str
+    ready_at: datetime
+    due_at: datetime | None
+    opened_at: datetime | None
+    opened_by: str | None
+    claimed_by: str | None
+    completed_at: datetime | None
+    completed_by: str | None
+    target_s: int | None
+    error: str | None
+    duration_s: float | None
+    waiting_s: float | None
+    working_s: float | None
+    within_target: bool | None
+
+    @classmethod
+    def of(cls, row: StepRecord) -> StepView:
+        def seconds(a: datetime | None, b: datetime | None) -> float | None:
+            return (b - a).total_seconds() if a and b else None
+
+        duration = seconds(row.ready_at, row.completed_at)
+        within = None if duration is None or row.target_s is None else duration <= row.target_s
+        return cls(
+            task_id=row.task_id,
+            bpmn_id=row.bpmn_id,
+            name=row.name,
+            lane=row.lane,
+            step=row.step,
+            kind=row.kind,
+            pass_no=row.pass_no,
+            state=row.state,
+            ready_at=row.ready_at,
+            due_at=row.due_at,
+            opened_at=row.opened_at,
+            opened_by=row.opened_by,
+            claimed_by=row.claimed_by,
+            completed_at=row.completed_at,
+            completed_by=row.completed_by,
+            target_s=row.target_s,
+            error=row.error,
+            duration_s=duration,
+            waiting_s=seconds(row.ready_at, row.opened_at),
+            working_s=seconds(row.opened_at, row.completed_at),
+            within_target=within,
+        )
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: str
+    instance_id: str
+    filename: str
+    stored_name: str
+    content_type: str
+    size: int
+    uploaded_by: str
+    uploaded_at: datetime
+
+    @classmethod
+    def of(cls, row: Attachment) -> AttachmentView:
+        return cls(
+            row.id, row.instance_id, row.filename, row.stored_name, row.content_type,
+            row.size, row.uploaded_by, row.uploaded_at,
+        )
+
+
+@dataclass(frozen=True)
+class InstanceSummary:
+    id: str
+    number: str
+    process_id: str
+    process_name: str
+    version: int
+    status: str
+    requester: str
+    requester_name: str
+    created_at: datetime
+    completed_at: datetime | None
+    current_step: str | None
+    kegiatan: str | None
+    tanggal: str | None
+    instansi: str | None
+    pass_count: int
+    incident: str | None
+
+    @classmethod
+    def of(cls, row: Instance) -> InstanceSummary:
+        return cls(
+            id=row.id,
+            number=request_number(row.id),
+            process_id=row.version.process_id,
+            process_name=row.version.name,
+            version=row.version.version,
+            status=row.status,
+            requester=row.requester.username,
+            requester_name=row.requester.display_name,
+            created_at=row.created_at,
+            completed_at=row.completed_at,
+            current_step=row.current_step,
+            kegiatan=row.kegiatan,
+            tanggal=row.tanggal,
+            instansi=row.instansi,
+            pass_count=row.pass_count,
+            incident=row.incident,
+        )
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    summary: InstanceSummary
+    data: dict[str, Any]
+    meeting: dict[str, Any] | None
+    steps: tuple[StepView, ...]
+    attachments: tuple[AttachmentView, ...]
+    target_s: int | None
+    last_reason: str | None
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "id": s.id,
+            "number": s.number,
+            "process_id": s.process_id,
+            "version": s.version,
+            "status": s.status,
+            "requester": s.requester,
+            "created_at": s.created_at,
+            "completed_at": s.completed_at,
+            "current_step": s.current_step,
+            "data": self.data,
+            "meeting": self.meeting,
+            "steps": [step_dict(st) for st in self.steps],
+        }
+
+
+def step_dict(step: StepView) -> dict[str, Any]:
+    out = asdict(step)
+    out["pass"] = out.pop("pass_no")
+    return out
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A ready (or finished) task with everything its page needs."""
+
+    step: StepView
+    instance: InstanceSummary
+    form_name: str | None
+    schema: dict[str, Any] | None
+    values: dict[str, Any]
+    documentation: str | None
+    input: str | None
+    output: str | None
+    can_act: bool
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def task_id(self) -> str:
+        return self.step.task_id
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **step_dict(self.step),
+            "instance_id": self.instance.id,
+            "form": self.form_name,
+            "schema": self.schema,
+            "values": self.values,
+            "can_act": self.can_act,
+            "documentation": self.documentation,
+        }
+
+
+@dataclass(frozen=True)
+class VersionView:
+    process_id: str
+    name: str
+    version: int
+    sha256: str
+    filename: str
+    deployed_at: datetime
+    deployed_by: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, row: ProcessVersion) -> VersionView:
+        return cls(
+            row.process_id, row.name, row.version, row.sha256, row.filename,
+            row.deployed_at, row.deployed_by, row.active,
+        )
+
+
+def request_number(instance_id: str) -> str:
+    """The human-facing request number (the UI, mail subjects, provider agendas)."""
+    return "VC-" + instance_id[:8].upper()
