@@ -35,7 +35,7 @@ def N_(s: str) -> str:
     return s
 
 
-# --- format checkers -------------------------------------------------------------------
+# Format checkers.
 # jsonschema without extras checks "date" and only looks for "@" in "email"; "uri" is not
 # checked at all. These are strict enough for a government form and need no extra package.
 
@@ -74,13 +74,10 @@ def _is_uri(value: object) -> bool:
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if _DATE.fullmatch(value) is None:
-        return False
     try:
-        date.fromisoformat(value)
+        return _DATE.fullmatch(value) is not None and bool(date.fromisoformat(value))
     except ValueError:
         return False
-    return True
 
 
 def _format_checker() -> FormatChecker:
@@ -92,9 +89,6 @@ def _format_checker() -> FormatChecker:
 
 
 FORMAT_CHECKER = _format_checker()
-
-
-# --- loading ---------------------------------------------------------------------------
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
@@ -134,8 +128,6 @@ def _schema_problems(schema: Any) -> list[str]:
         problems.append('formulir harus "type": "object" dengan "properties"')
     return problems
 
-
-# --- normalising -----------------------------------------------------------------------
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
 _TRUE = frozenset({"true", "on", "1", "yes", "ya"})
@@ -178,9 +170,6 @@ def _coerce(prop: Mapping[str, Any], value: str) -> Any:
 def _types(schema: Mapping[str, Any]) -> list[str]:
     declared = schema.get("type", [])
     return [declared] if isinstance(declared, str) else list(declared)
-
-
-# --- validating ------------------------------------------------------------------------
 
 
 def validate(
@@ -239,8 +228,6 @@ def _in_field_order(
     order = {name: index for index, name in enumerate(schema.get("properties", {}))}
     return dict(sorted(errors.items(), key=lambda item: order.get(item[0].split(".")[0], -1)))
 
-
-# --- messages --------------------------------------------------------------------------
 
 _TYPE_MESSAGES = {
     "string": N_("Harus berupa teks."),
