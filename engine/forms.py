@@ -35,7 +35,7 @@ def N_(s: str) -> str:
     return s
 
 
-# Format checkers.
+# Format checkers:
 # jsonschema without extras checks "date" and only looks for "@" in "email"; "uri" is not
 # checked at all. These are strict enough for a government form and need no extra package.
 
