@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -54,3 +55,32 @@ class MailTransport(Protocol):
     """Delivers one message; raises ``ConnectorError`` (retryable or not) on failure."""
 
     def send(self, message: MailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One instance's claim on one conference host account for one time slot.
+    ``meeting_id`` stays None until the provider confirmed the create."""
+
+    provider: str
+    host: str
+    instance_id: str
+    start: datetime
+    end: datetime
+    booked_at: datetime
+    meeting_id: str | None = None
+
+
+class BookingLedger(Protocol):
+    """Who holds which host account when; one booking per (provider, instance_id).
+    ``begin`` checks and books atomically; slots are half-open ``[start, end)``; the
+    daily count uses ``booked_at``'s UTC date."""
+
+    def booking(self, provider: str, instance_id: str) -> Booking | None: ...
+
+    def begin(self, provider: str, host: str, instance_id: str, start: datetime,
+              end: datetime, *, now: datetime, daily_limit: int) -> bool: ...
+
+    def finish(self, provider: str, instance_id: str, meeting_id: str) -> None: ...
+
+    def release(self, provider: str, instance_id: str) -> None: ...

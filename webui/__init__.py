@@ -1,0 +1,45 @@
+"""The web layer: ``create_app`` is the single wiring point (configuration, database,
+extensions, the engine facade, blueprints, error pages). Views stay thin: parse, one
+engine call, commit, respond.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from flask import Flask, request, session
+
+from engine.db import configure_engine, engine_options
+from webui import config
+from webui.extensions import babel, csrf, db, login_manager
+from webui.wiring import build_alur
+
+BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api")
+
+
+def _locale() -> str:
+    chosen = session.get("lang")
+    if chosen in ("id", "en"):
+        return str(chosen)
+    return request.accept_languages.best_match(["id", "en"]) or "id"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["DATABASE_URL"]))
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+        app.extensions["alur"] = build_alur(app.config, db.engine)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    babel.init_app(app, locale_selector=_locale, timezone_selector=lambda: "Asia/Jakarta")
+    for name in BLUEPRINTS:
+        module = import_module(f"webui.{name}")
+        app.register_blueprint(module.bp)
+    import_module("webui.errors").register(app)
+    import_module("webui.templating").register(app)
+    return app

@@ -1,0 +1,61 @@
+"""A throw-away PostgreSQL cluster for the tests: initdb in a temporary folder, a server on
+a free loopback port, one database; stopped and removed at the end of the session.
+
+As root (CI, this machine) the server runs as the ``postgres`` system user, because
+``initdb`` refuses root. Missing binaries skip the tests locally and fail them in CI.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def find_bindir() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@contextmanager
+def cluster(bindir: Path) -> Iterator[str]:
+    """Yields a SQLAlchemy URL (psycopg 3) of an empty database on a new cluster."""
+    root = Path(tempfile.mkdtemp(prefix="alur-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(sock, "postgres", "postgres")
+    port = _free_port()
+    run = lambda *cmd: subprocess.run(_as_postgres(list(cmd)), check=True,  # noqa: E731
+                                      capture_output=True, text=True)
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "alur", "--auth=trust", "-E", "UTF8",
+        "--no-sync")
+    opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
+    try:
+        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "alur", "alur")
+        yield f"postgresql+psycopg://alur@127.0.0.1:{port}/alur"
+    finally:
+        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
+                                     "-w", "stop"]), capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,91 @@
+"""Sign-in: Flask-Login sessions for people, ``Authorization: Bearer`` tokens for scripts.
+
+``current_actor()`` is how views learn who acts; ``roles_required`` guards a view by role.
+Every route states its rule with one of these (or ``public``) so the authorization tests
+can prove it route by route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, abort, request
+from flask_login import UserMixin, current_user, login_required
+
+from engine import users
+from engine.users import Actor
+from webui.extensions import db, login_manager, utcnow
+
+bp = Blueprint("auth", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LoginUser(UserMixin):  # type: ignore[misc]
+    def __init__(self, actor: Actor, email: str | None) -> None:
+        self.actor = actor
+        self.id = str(actor.user_id)
+        self.email = email
+
+    @property
+    def username(self) -> str:
+        return self.actor.username
+
+    @property
+    def display_name(self) -> str:
+        return self.actor.display_name
+
+    def has(self, *roles: str) -> bool:
+        return self.actor.has(*roles)
+
+
+def _wrap(user: users.User | None) -> LoginUser | None:
+    if user is None or not user.active:
+        return None
+    return LoginUser(users.actor_of(user), user.email)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> LoginUser | None:
+    if not user_id.isdigit():
+        return None
+    return _wrap(db.session.get(users.User, int(user_id)))
+
+
+@login_manager.request_loader
+def _load_from_token(req: Any) -> LoginUser | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return _wrap(users.user_for_token(db.session, header[7:].strip(), utcnow()))
+
+
+def current_actor() -> Actor:
+    return cast(LoginUser, current_user).actor
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Signed in and holding one of ``roles``; otherwise 401/redirect or 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required  # type: ignore[misc]
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_actor().has(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Marks a view as reachable without signing in (login page, static, health)."""
+    view.__dict__["alur_public"] = True
+    return view
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")

@@ -1,0 +1,59 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``ALUR_*`` environment
+variables (Flask's ``from_prefixed_env``). Only ``create_app`` calls ``load``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> str:
+    """A stable per-installation key, generated on first run and kept in the instance folder."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def defaults(instance: Path) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'alur.db'}",
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "PROCESSES_DIR": str(REPO_ROOT / "processes"),
+        "WORKER": "thread",
+        "WORKER_POLL_S": 0.5,
+        "MAX_PASSES": 50,
+        "JOB_MAX_ATTEMPTS": 5,
+        "JOB_BACKOFF_S": 2.0,
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_FROM": "alur@localhost",
+        "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": ["id", "en"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(defaults(instance))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("ALUR")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]

@@ -1,0 +1,5 @@
+"""reports area (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

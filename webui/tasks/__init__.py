@@ -1,0 +1,5 @@
+"""tasks area (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("tasks", __name__)

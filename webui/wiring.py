@@ -1,0 +1,39 @@
+"""Builds the engine facade from configuration: the connector registry, the mail
+transport, the invite factory and the engine's settings. Called once, by ``create_app``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from connectors.invite import build_invite
+from connectors.registry import build_mail_transport, build_registry
+from engine.bookings import SqlLedger
+from engine.db import make_sessionmaker
+from engine.facade import Alur, EngineSettings
+from engine.jobs import Services, WorkerSettings
+
+
+def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
+    sessions = make_sessionmaker(db_engine)
+    worker = WorkerSettings(
+        max_attempts=int(config["JOB_MAX_ATTEMPTS"]),
+        backoff_base_s=float(config["JOB_BACKOFF_S"]),
+        max_passes=int(config["MAX_PASSES"]),
+        base_url=str(config["BASE_URL"]),
+        mail_from=str(config["MAIL_FROM"]),
+    )
+    services = Services(
+        connectors=build_registry(config, ledger=SqlLedger(sessions)),
+        mail=build_mail_transport(config),
+        invite=build_invite,
+        settings=worker,
+    )
+    settings = EngineSettings(
+        processes_dir=Path(config["PROCESSES_DIR"]),
+        max_passes=int(config["MAX_PASSES"]),
+        worker=worker,
+    )
+    return Alur(settings, services)
