@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import definitions, deploy, instances, jobs, store, tasks
 from engine.definitions import CompiledDefinition
 from engine.errors import Forbidden
-from engine.models import Attachment
+from engine.models import Attachment, MailMessageRow
 from engine.users import ROLE_LANES, Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, TaskView, VersionView
 
@@ -129,3 +129,37 @@ class Alur:
         if not actor.has("admin", "staf_iidc"):
             raise Forbidden("Hanya admin atau staf yang dapat mencoba ulang.")
         return jobs.retry_incident(session, instance_id, actor.username, now)
+
+    # -- admin -------------------------------------------------------------------------
+    def incidents(self, session: Session, actor: Actor) -> list[InstanceSummary]:
+        """Instances stopped by a failure nobody caught (the admin's "Insiden" page)."""
+        if not actor.has("admin", "staf_iidc"):
+            raise Forbidden("Hanya admin atau staf yang dapat melihat insiden.")
+        return [InstanceSummary.of(r) for r in store.incidents(session)]
+
+    def mail_outbox(self, session: Session, actor: Actor, *, limit: int = 200) -> list[MailView]:
+        """The newest notification mails, delivered or waiting in the local outbox."""
+        if not actor.has("admin"):
+            raise Forbidden("Hanya admin yang dapat membaca kotak surat keluar.")
+        return [MailView.of(r) for r in store.mail_messages(session, limit=limit)]
+
+
+@dataclass(frozen=True)
+class MailView:
+    """One row of the mail outbox as the admin page shows it (the invite only as a flag)."""
+
+    id: int
+    instance_id: str | None
+    to: str
+    subject: str
+    body: str
+    has_invite: bool
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+    @classmethod
+    def of(cls, row: MailMessageRow) -> MailView:
+        return cls(row.id, row.instance_id, row.to, row.subject, row.body, row.ics is not None,
+                   row.status, row.created_at, row.sent_at, row.last_error)

@@ -8,6 +8,7 @@ are stored only as SHA-256. Imports no web layer: Flask-Login wraps ``Actor`` in
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -78,7 +79,9 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     roles = sorted(set(roles))
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise InvalidUser(f"Peran tidak dikenal: {', '.join(unknown)} (pilihan: {', '.join(ROLES)})")
+        raise InvalidUser(
+            f"Peran tidak dikenal: {', '.join(unknown)} (pilihan: {', '.join(ROLES)})"
+        )
     return roles
 
 
@@ -161,3 +164,84 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
         return None
     row.last_used_at = now
     return user
+
+
+# -- sign-in and administration (the web UI's login page and admin area) ---------------------
+
+MIN_PASSWORD_LENGTH = 8
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so a wrong name costs as much as a wrong password."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A user as the admin pages show it: no password hash, no ORM row."""
+
+    user_id: int
+    username: str
+    display_name: str
+    email: str | None
+    roles: tuple[str, ...]
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserView:
+        return cls(user.id, user.username, user.display_name, user.email,
+                   tuple(r.role for r in user.roles), user.active, user.created_at)
+
+
+def user_views(session: Session) -> list[UserView]:
+    return [UserView.of(u) for u in list_users(session)]
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None (same cost either way)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        probe = User(password_hash=_dummy_hash(), active=True)
+        check_password(probe, password)
+        return None
+    return user if check_password(user, password) else None
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidUser("Kata sandi minimal 8 karakter.")  # a literal: it is a gettext msgid
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: Actor) -> None:
+    """Enable or disable sign-in; nobody can lock themselves out."""
+    if not active and user.id == actor.user_id:
+        raise InvalidUser("Anda tidak dapat menonaktifkan akun Anda sendiri.")
+    user.active = active
+    session.flush()
+
+
+def assign_roles(session: Session, user: User, roles: Iterable[str], *, actor: Actor) -> None:
+    """``set_roles`` for the admin page: an admin cannot take their own admin role away."""
+    wanted = set(roles)
+    if user.id == actor.user_id and "admin" in actor.roles and "admin" not in wanted:
+        raise InvalidUser("Anda tidak dapat mencabut peran admin Anda sendiri.")
+    set_roles(session, user, wanted)
+
+
+def update_profile(session: Session, user: User, *, display_name: str, email: str | None) -> None:
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise InvalidUser("Nama lengkap wajib diisi (maksimal 200 karakter).")
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or "@" not in email):
+        raise InvalidUser("Alamat email tidak valid.")
+    user.display_name, user.email = display_name, email
+    session.flush()
