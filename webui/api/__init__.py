@@ -1,5 +1,11 @@
-"""api area (being built)."""
+"""The JSON API of DESIGN.md under ``/api/v1``, for integrations, scripts and tests.
 
-from flask import Blueprint
+``blueprint`` holds the blueprint with its authentication, CSRF rule and error shapes;
+``payload`` reads requests and writes views as JSON; one module of routes per resource.
+Imports the engine's facade and views only, like every other web area.
+"""
 
-bp = Blueprint("api", __name__)
+from webui.api import instances, processes, tasks
+from webui.api.blueprint import bp
+
+__all__ = ["bp", "instances", "processes", "tasks"]

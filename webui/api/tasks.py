@@ -1,0 +1,56 @@
+"""``/api/v1/tasks``: the caller's inbox, one task with its form, claim/unclaim, complete.
+
+The rules are the engine's, as on the HTML pages: only the lane's people (the requester
+alone for the initiator lane) act, others who may see the instance get 403, those who may
+not see it 404. Opening a task here records ``opened_at`` just like opening its page.
+Completing returns the instance (200); invalid data is a 422 per field; losing a race is a
+409 naming who won (``by``).
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from webui.api.blueprint import bp, db_session
+from webui.api.payload import inbox_json, instance_json, json_object, optional_object, task_json
+from webui.auth import current_actor
+from webui.extensions import engine, utcnow
+
+
+@bp.get("/tasks")
+def list_tasks() -> ResponseReturnValue:
+    return jsonify([inbox_json(i) for i in engine().inbox(db_session(), current_actor())])
+
+
+@bp.get("/tasks/<task_id>")
+def show_task(task_id: str) -> ResponseReturnValue:
+    return _task_now(task_id)
+
+
+def _task_now(task_id: str) -> ResponseReturnValue:
+    """Open the task (recording ``opened_at`` on the first look), commit, answer with it."""
+    view = engine().open_task(db_session(), task_id, current_actor(), utcnow())
+    db_session().commit()
+    return jsonify(task_json(view))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str) -> ResponseReturnValue:
+    engine().claim(db_session(), task_id, current_actor(), utcnow())
+    return _task_now(task_id)
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim_task(task_id: str) -> ResponseReturnValue:
+    engine().unclaim(db_session(), task_id, current_actor(), utcnow())
+    return _task_now(task_id)
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> ResponseReturnValue:
+    data = optional_object(json_object(), "data") or {}
+    view = engine().complete(db_session(), task_id, current_actor(), data, utcnow(),
+                             remote_addr=request.remote_addr)
+    db_session().commit()
+    return jsonify(instance_json(view))
