@@ -21,7 +21,7 @@ from pathlib import Path
 def find_bindir() -> Path | None:
     found = shutil.which("pg_ctl")
     if found:
-        return Path(found).parent
+        return Path(found).resolve().parent  # /usr/local/bin may link only pg_ctl, not createdb
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
     return Path(candidates[0]).parent if candidates else None
 
