@@ -16,8 +16,15 @@ from engine.ports import Booking
 
 
 def _view(row: BookingRow) -> Booking:
-    return Booking(row.provider, row.host, row.instance_id, row.start, row.end,
-                   booked_at=row.created_at, meeting_id=row.meeting_id)
+    return Booking(
+        row.provider,
+        row.host,
+        row.instance_id,
+        row.start,
+        row.end,
+        booked_at=row.created_at,
+        meeting_id=row.meeting_id,
+    )
 
 
 class SqlLedger:
@@ -36,27 +43,56 @@ class SqlLedger:
         )
         return session.scalars(stmt).first()
 
-    def begin(self, provider: str, host: str, instance_id: str, start: datetime,
-              end: datetime, *, now: datetime, daily_limit: int) -> bool:
+    def begin(
+        self,
+        provider: str,
+        host: str,
+        instance_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        now: datetime,
+        daily_limit: int,
+    ) -> bool:
         with self.sessions.begin() as session:
             others = select(BookingRow).where(
-                BookingRow.provider == provider, BookingRow.host == host,
+                BookingRow.provider == provider,
+                BookingRow.host == host,
                 BookingRow.instance_id != instance_id,
             )
             if session.get_bind().dialect.name == "postgresql":
                 session.scalars(others.with_for_update()).all()
-            overlap = session.scalar(select(func.count()).select_from(
-                others.where(BookingRow.start < end, BookingRow.end > start).subquery()))
+            overlap = session.scalar(
+                select(func.count()).select_from(
+                    others.where(BookingRow.start < end, BookingRow.end > start).subquery()
+                )
+            )
             day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            today = session.scalar(select(func.count()).select_from(others.where(
-                BookingRow.created_at >= day, BookingRow.created_at < day + timedelta(days=1)
-            ).subquery()))
+            today = session.scalar(
+                select(func.count()).select_from(
+                    others.where(
+                        BookingRow.created_at >= day,
+                        BookingRow.created_at < day + timedelta(days=1),
+                    ).subquery()
+                )
+            )
             if overlap or (today or 0) >= daily_limit:
                 return False
-            session.execute(delete(BookingRow).where(
-                BookingRow.provider == provider, BookingRow.instance_id == instance_id))
-            session.add(BookingRow(provider=provider, host=host, instance_id=instance_id,
-                                   start=start, end=end, created_at=now))
+            session.execute(
+                delete(BookingRow).where(
+                    BookingRow.provider == provider, BookingRow.instance_id == instance_id
+                )
+            )
+            session.add(
+                BookingRow(
+                    provider=provider,
+                    host=host,
+                    instance_id=instance_id,
+                    start=start,
+                    end=end,
+                    created_at=now,
+                )
+            )
             return True
 
     def finish(self, provider: str, instance_id: str, meeting_id: str) -> None:
@@ -67,5 +103,8 @@ class SqlLedger:
 
     def release(self, provider: str, instance_id: str) -> None:
         with self.sessions.begin() as session:
-            session.execute(delete(BookingRow).where(
-                BookingRow.provider == provider, BookingRow.instance_id == instance_id))
+            session.execute(
+                delete(BookingRow).where(
+                    BookingRow.provider == provider, BookingRow.instance_id == instance_id
+                )
+            )

@@ -76,7 +76,9 @@ def _parse_xml(data: bytes, filename: str) -> Any:
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as err:
-        raise DefinitionError(filename, [f"XML tidak valid (baris {err.lineno}): {err.msg}"]) from err
+        raise DefinitionError(
+            filename, [f"XML tidak valid (baris {err.lineno}): {err.msg}"]
+        ) from err
 
 
 def _properties(node: Any) -> dict[str, str]:
@@ -114,7 +116,9 @@ def _check_lanes(process: Any, known_lanes: set[str], initiator: str) -> list[st
     for lane in process.xpath(".//bpmn:lane", namespaces=NS):
         name = (lane.get("name") or "").strip()
         if name != initiator and name not in known_lanes:
-            problems.append(f"lajur '{lane.get('id')}' ('{name}') tidak dipetakan ke peran mana pun")
+            problems.append(
+                f"lajur '{lane.get('id')}' ('{name}') tidak dipetakan ke peran mana pun"
+            )
     return problems
 
 
@@ -163,7 +167,8 @@ def _executable_process(root: Any, filename: str) -> Any:
     processes = root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS)
     if len(processes) != 1:
         raise DefinitionError(
-            filename, [f"berkas harus memuat tepat satu proses executable, ditemukan {len(processes)}"]
+            filename,
+            [f"berkas harus memuat tepat satu proses executable, ditemukan {len(processes)}"],
         )
     return processes[0]
 
@@ -202,7 +207,13 @@ def _describe_steps(spec: Any) -> dict[str, Any]:
     for task_spec in spec.task_specs.values():
         if getattr(task_spec, "bpmn_id", None) is None:
             continue
-        kind = "user" if task_spec.manual else "service" if hasattr(task_spec, "operation_name") else None
+        kind = (
+            "user"
+            if task_spec.manual
+            else "service"
+            if hasattr(task_spec, "operation_name")
+            else None
+        )
         if kind is None:
             continue
         props = getattr(task_spec, "extensions", {}).get("properties", {})

@@ -42,8 +42,12 @@ def store_version(
         active=True,
     )
     session.add(row)
-    store.add_event(session, at=now, kind="process_deployed", actor=actor,
-                    detail={"process_id": row.process_id, "version": row.version,
-                            "sha256": row.sha256})
+    store.add_event(
+        session,
+        at=now,
+        kind="process_deployed",
+        actor=actor,
+        detail={"process_id": row.process_id, "version": row.version, "sha256": row.sha256},
+    )
     session.flush()
     return DeployResult(VersionView.of(row), created=True)

@@ -107,6 +107,10 @@ class ConnectorError(EngineError):
 
     def describe(self) -> str:
         """One line for the staff inbox: provider, status, message (never secrets)."""
-        parts = [p for p in (self.provider, str(self.status) if self.status else "", self.code or "") if p]
+        parts = [
+            p
+            for p in (self.provider, str(self.status) if self.status else "", self.code or "")
+            if p
+        ]
         prefix = " ".join(parts)
         return f"{prefix}: {self.message}" if prefix else self.message

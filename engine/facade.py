@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import definitions, deploy, instances, jobs, store, tasks
+from engine import definitions, instances, jobs, store, tasks
 from engine.definitions import CompiledDefinition
+from engine.deploy import DeployResult, store_version
 from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
 from engine.users import ROLE_LANES, Actor
@@ -42,16 +43,26 @@ class Alur:
     # -- definitions -------------------------------------------------------------------
     def compile(self, data: bytes, filename: str) -> CompiledDefinition:
         return definitions.compile_definition(
-            data, filename, forms_dir=self.settings.forms_dir,
-            known_lanes=ROLE_LANES.values(), operators=self.services.connectors.keys(),
+            data,
+            filename,
+            forms_dir=self.settings.forms_dir,
+            known_lanes=ROLE_LANES.values(),
+            operators=self.services.connectors.keys(),
         )
 
-    def deploy(self, session: Session, data: bytes, filename: str, *, actor: str | None,
-               now: datetime) -> deploy.DeployResult:
-        return deploy.store_version(session, self.compile(data, filename), actor=actor, now=now)
+    def deploy(
+        self, session: Session, data: bytes, filename: str, *, actor: str | None, now: datetime
+    ) -> DeployResult:
+        return store_version(session, self.compile(data, filename), actor=actor, now=now)
 
-    def deploy_dir(self, session: Session, *, actor: str | None, now: datetime,
-                   files: Iterable[Path] | None = None) -> list[deploy.DeployResult]:
+    def deploy_dir(
+        self,
+        session: Session,
+        *,
+        actor: str | None,
+        now: datetime,
+        files: Iterable[Path] | None = None,
+    ) -> list[DeployResult]:
         paths = list(files) if files else sorted(self.settings.processes_dir.glob("*.bpmn"))
         return [self.deploy(session, p.read_bytes(), p.name, actor=actor, now=now) for p in paths]
 
@@ -59,20 +70,24 @@ class Alur:
         return [VersionView.of(v) for v in store.versions(session)]
 
     # -- instances ---------------------------------------------------------------------
-    def start(self, session: Session, actor: Actor, now: datetime, *,
-              process_id: str | None = None) -> InstanceView:
-        loaded = instances.start(session, actor, now, process_id=process_id,
-                                 max_passes=self.settings.max_passes)
-        return instances.view(session, loaded.row)
+    def start(
+        self, session: Session, actor: Actor, now: datetime, *, process_id: str | None = None
+    ) -> InstanceView:
+        loaded = instances.start(
+            session, actor, now, process_id=process_id, max_passes=self.settings.max_passes
+        )
+        return instances.view(session, loaded.row, loaded.workflow)
 
     def instance(self, session: Session, instance_id: str, actor: Actor) -> InstanceView:
         return instances.view(session, instances.get_visible(session, instance_id, actor))
 
-    def instances(self, session: Session, actor: Actor, *, status: str | None = None,
-                  mine: bool = False) -> list[InstanceSummary]:
+    def instances(
+        self, session: Session, actor: Actor, *, status: str | None = None, mine: bool = False
+    ) -> list[InstanceSummary]:
         everyone = actor.has(*instances.STAFF_ROLES) and not mine
-        rows = store.instances(session, requester_id=None if everyone else actor.user_id,
-                               status=status)
+        rows = store.instances(
+            session, requester_id=None if everyone else actor.user_id, status=status
+        )
         return [InstanceSummary.of(r) for r in rows]
 
     def cancel(self, session: Session, instance_id: str, actor: Actor, now: datetime) -> None:
@@ -91,22 +106,56 @@ class Alur:
     def unclaim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
         tasks.unclaim(session, task_id, actor, now)
 
-    def complete(self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any],
-                 now: datetime, *, remote_addr: str | None = None) -> InstanceView:
-        loaded = tasks.complete(session, task_id, actor, data, now,
-                                max_passes=self.settings.max_passes, remote_addr=remote_addr)
-        return instances.view(session, loaded.row)
+    def complete(
+        self,
+        session: Session,
+        task_id: str,
+        actor: Actor,
+        data: Mapping[str, Any],
+        now: datetime,
+        *,
+        remote_addr: str | None = None,
+    ) -> InstanceView:
+        loaded = tasks.complete(
+            session,
+            task_id,
+            actor,
+            data,
+            now,
+            max_passes=self.settings.max_passes,
+            remote_addr=remote_addr,
+        )
+        return instances.view(session, loaded.row, loaded.workflow)
 
     # -- attachments -------------------------------------------------------------------
-    def add_attachment(self, session: Session, instance_id: str, actor: Actor, *,
-                       attachment_id: str, filename: str, stored_name: str, content_type: str,
-                       size: int, sha256: str, now: datetime) -> AttachmentView:
+    def add_attachment(
+        self,
+        session: Session,
+        instance_id: str,
+        actor: Actor,
+        *,
+        attachment_id: str,
+        filename: str,
+        stored_name: str,
+        content_type: str,
+        size: int,
+        sha256: str,
+        now: datetime,
+    ) -> AttachmentView:
         inst = instances.get_visible(session, instance_id, actor)
         if inst.requester_id != actor.user_id or inst.status != "running":
             raise Forbidden("Hanya pemohon yang dapat mengunggah berkas untuk permintaan berjalan.")
-        row = Attachment(id=attachment_id, instance_id=inst.id, filename=filename,
-                         stored_name=stored_name, content_type=content_type, size=size,
-                         sha256=sha256, uploaded_by=actor.username, uploaded_at=now)
+        row = Attachment(
+            id=attachment_id,
+            instance_id=inst.id,
+            filename=filename,
+            stored_name=stored_name,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            uploaded_by=actor.username,
+            uploaded_at=now,
+        )
         session.add(row)
         session.flush()
         return AttachmentView.of(row)
@@ -117,15 +166,22 @@ class Alur:
         return AttachmentView.of(row)
 
     # -- automated work ----------------------------------------------------------------
-    def run_jobs(self, sessions: sessionmaker[Session], clock: Callable[[], datetime], *,
-                 limit: int = 1000, worker_id: str = "worker") -> int:
+    def run_jobs(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        *,
+        limit: int = 1000,
+        worker_id: str = "worker",
+    ) -> int:
         done = 0
         while done < limit and jobs.run_once(sessions, self.services, clock, worker_id):
             done += 1
         return done
 
-    def retry_incident(self, session: Session, instance_id: str, actor: Actor,
-                       now: datetime) -> int:
+    def retry_incident(
+        self, session: Session, instance_id: str, actor: Actor, now: datetime
+    ) -> int:
         if not actor.has("admin", "staf_iidc"):
             raise Forbidden("Hanya admin atau staf yang dapat mencoba ulang.")
         return jobs.retry_incident(session, instance_id, actor.username, now)
@@ -161,5 +217,15 @@ class MailView:
 
     @classmethod
     def of(cls, row: MailMessageRow) -> MailView:
-        return cls(row.id, row.instance_id, row.to, row.subject, row.body, row.ics is not None,
-                   row.status, row.created_at, row.sent_at, row.last_error)
+        return cls(
+            row.id,
+            row.instance_id,
+            row.to,
+            row.subject,
+            row.body,
+            row.ics is not None,
+            row.status,
+            row.created_at,
+            row.sent_at,
+            row.last_error,
+        )

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import runtime, steps, store
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.models import Instance
+from engine.models import Instance, ProcessVersion
 from engine.users import Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
 
@@ -40,9 +40,18 @@ def get_visible(session: Session, instance_id: str, actor: Actor) -> Instance:
     return inst
 
 
+def spec_key(version: ProcessVersion) -> str:
+    return f"{version.id}:{version.sha256}"
+
+
+def workflow_of(row: Instance) -> Any:
+    version = row.version
+    return runtime.load_workflow(row.workflow, spec_key(version), lambda: version.spec)
+
+
 def load(session: Session, instance_id: str) -> Loaded:
     row = store.instance(session, instance_id)
-    return Loaded(row, runtime.load_workflow(row.workflow, row.version.spec))
+    return Loaded(row, workflow_of(row))
 
 
 def current_data(workflow: Any) -> dict[str, Any]:
@@ -76,7 +85,7 @@ def start(
     session: Session, actor: Actor, now: datetime, *, process_id: str | None, max_passes: int
 ) -> Loaded:
     version = store.active_version(session, process_id)
-    workflow = runtime.start_workflow(version.spec)
+    workflow = runtime.start_workflow(spec_key(version), lambda: version.spec)
     row = Instance(
         id=uuid.uuid4().hex,
         version=version,
@@ -92,13 +101,21 @@ def start(
     session.flush()
     runtime.advance(workflow)
     loaded = Loaded(row, workflow)
-    store.add_event(session, at=now, kind="instance_started", actor=actor.username,
-                    instance_id=row.id, detail={"version": version.version})
+    store.add_event(
+        session,
+        at=now,
+        kind="instance_started",
+        actor=actor.username,
+        instance_id=row.id,
+        detail={"version": version.version},
+    )
     save(session, loaded, now, max_passes=max_passes)
     return loaded
 
 
-def cancel(session: Session, instance_id: str, actor: Actor, now: datetime, *, max_passes: int) -> None:
+def cancel(
+    session: Session, instance_id: str, actor: Actor, now: datetime, *, max_passes: int
+) -> None:
     loaded = load(session, instance_id)
     row = loaded.row
     if not may_view(actor, row):
@@ -110,8 +127,9 @@ def cancel(session: Session, instance_id: str, actor: Actor, now: datetime, *, m
     runtime.cancel(loaded.workflow)
     row.status = "cancelled"
     row.completed_at = now
-    store.add_event(session, at=now, kind="instance_cancelled", actor=actor.username,
-                    instance_id=row.id)
+    store.add_event(
+        session, at=now, kind="instance_cancelled", actor=actor.username, instance_id=row.id
+    )
     save(session, loaded, now, max_passes=max_passes)
 
 
@@ -119,9 +137,8 @@ def summary(row: Instance) -> InstanceSummary:
     return InstanceSummary.of(row)
 
 
-def view(session: Session, row: Instance) -> InstanceView:
-    workflow = runtime.load_workflow(row.workflow, row.version.spec)
-    data = current_data(workflow)
+def view(session: Session, row: Instance, workflow: Any = None) -> InstanceView:
+    data = current_data(workflow if workflow is not None else workflow_of(row))
     meeting = data.get("meeting") if isinstance(data.get("meeting"), dict) else None
     records = store.steps_of(session, row.id)
     reason = data.get("alasan") if data.get("keputusan") == "tidak_setuju" else None

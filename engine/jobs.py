@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import instances, notifications, runtime, store
 from engine.errors import Conflict, ConnectorError
 from engine.models import Job, MailMessageRow
-from engine.ports import Connector, MailMessage, MailTransport, ServiceCall
 from engine.ports import Attachment as MailAttachment
+from engine.ports import Connector, MailMessage, MailTransport, ServiceCall
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def error_code(operation: str) -> str:
 
 def backoff(settings: WorkerSettings, attempts: int, retry_after: float | None) -> float:
     delay = min(settings.backoff_base_s * 2 ** (attempts - 1), settings.backoff_max_s)
-    return max(delay, retry_after or 0.0)
+    return float(max(delay, retry_after or 0.0))
 
 
 def _claim(session: Session, now: datetime, worker_id: str, lease_s: float) -> Job | None:
@@ -65,7 +65,9 @@ def _claim(session: Session, now: datetime, worker_id: str, lease_s: float) -> J
 
 
 def run_once(
-    sessions: sessionmaker[Session], services: Services, clock: Callable[[], datetime],
+    sessions: sessionmaker[Session],
+    services: Services,
+    clock: Callable[[], datetime],
     worker_id: str = "worker",
 ) -> bool:
     """Claim and run one due job; False when there was none."""
@@ -73,8 +75,11 @@ def run_once(
         job = _claim(session, clock(), worker_id, services.settings.lease_s)
         if job is None:
             return False
+        session.flush()
         session.expunge(job)
-    handler = {"service_task": _service_task, "notify": _notify, "send_mail": _send_mail}.get(job.kind)
+    handler = {"service_task": _service_task, "notify": _notify, "send_mail": _send_mail}.get(
+        job.kind
+    )
     if handler is None:
         _finish(sessions, job.id, clock(), status="failed", error=f"unknown job kind {job.kind}")
         return True
@@ -82,8 +87,15 @@ def run_once(
     return True
 
 
-def _finish(sessions: sessionmaker[Session], job_id: int, now: datetime, *, status: str,
-            error: str | None = None, retry_at: datetime | None = None) -> None:
+def _finish(
+    sessions: sessionmaker[Session],
+    job_id: int,
+    now: datetime,
+    *,
+    status: str,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
     with sessions.begin() as session:
         job = session.get(Job, job_id)
         if job is None:
@@ -111,8 +123,9 @@ def _prepare_call(sessions: sessionmaker[Session], job: Job) -> ServiceCall | No
         )
 
 
-def _service_task(sessions: sessionmaker[Session], services: Services, job: Job,
-                  clock: Callable[[], datetime]) -> None:
+def _service_task(
+    sessions: sessionmaker[Session], services: Services, job: Job, clock: Callable[[], datetime]
+) -> None:
     call = _prepare_call(sessions, job)
     if call is None:  # cancelled or already done: nothing left to do
         _finish(sessions, job.id, clock(), status="done", error="task no longer ready")
@@ -127,16 +140,28 @@ def _service_task(sessions: sessionmaker[Session], services: Services, job: Job,
         return
     except Exception as err:  # a bug in a connector must not kill the worker
         log.exception("connector %s crashed", call.operation)
-        _service_failed(sessions, services, job, call,
-                        ConnectorError(f"kesalahan internal: {type(err).__name__}", retryable=True),
-                        clock)
+        _service_failed(
+            sessions,
+            services,
+            job,
+            call,
+            ConnectorError(f"kesalahan internal: {type(err).__name__}", retryable=True),
+            clock,
+        )
         return
-    _apply(sessions, services, job, call,
-           lambda task: runtime.complete_service(task, result), clock)
+    _apply(
+        sessions, services, job, call, lambda task: runtime.complete_service(task, result), clock
+    )
 
 
-def _apply(sessions: sessionmaker[Session], services: Services, job: Job, call: ServiceCall,
-           change: Callable[[Any], None], clock: Callable[[], datetime]) -> None:
+def _apply(
+    sessions: sessionmaker[Session],
+    services: Services,
+    job: Job,
+    call: ServiceCall,
+    change: Callable[[Any], None],
+    clock: Callable[[], datetime],
+) -> None:
     now = clock()
     try:
         with sessions.begin() as session:
@@ -146,48 +171,85 @@ def _apply(sessions: sessionmaker[Session], services: Services, job: Job, call: 
                 raise Conflict("task no longer ready")
             change(task)
             instances.save(session, loaded, now, max_passes=services.settings.max_passes)
-            store.add_event(session, at=now, kind="service_completed", actor="sistem",
-                            instance_id=call.instance_id, task_id=call.task_id,
-                            detail={"operation": call.operation, "attempt": call.attempt})
+            store.add_event(
+                session,
+                at=now,
+                kind="service_completed",
+                actor="sistem",
+                instance_id=call.instance_id,
+                task_id=call.task_id,
+                detail={"operation": call.operation, "attempt": call.attempt},
+            )
     except Conflict as err:
         _finish(sessions, job.id, now, status="done", error=str(err))
         return
     _finish(sessions, job.id, now, status="done")
 
 
-def _service_failed(sessions: sessionmaker[Session], services: Services, job: Job,
-                    call: ServiceCall, err: ConnectorError, clock: Callable[[], datetime]) -> None:
+def _service_failed(
+    sessions: sessionmaker[Session],
+    services: Services,
+    job: Job,
+    call: ServiceCall,
+    err: ConnectorError,
+    clock: Callable[[], datetime],
+) -> None:
     now, settings = clock(), services.settings
     description = err.describe()
     log.warning("service %s failed (attempt %s): %s", call.operation, job.attempts, description)
     with sessions.begin() as session:
         record = store.step_by_task(session, call.task_id)
         record.error = description
-        store.add_event(session, at=now, kind="service_failed", actor="sistem",
-                        instance_id=call.instance_id, task_id=call.task_id,
-                        detail={"error": description, "attempt": job.attempts,
-                                "retryable": err.retryable})
+        store.add_event(
+            session,
+            at=now,
+            kind="service_failed",
+            actor="sistem",
+            instance_id=call.instance_id,
+            task_id=call.task_id,
+            detail={"error": description, "attempt": job.attempts, "retryable": err.retryable},
+        )
     if err.retryable and job.attempts < settings.max_attempts:
         delay = backoff(settings, job.attempts, err.retry_after)
-        _finish(sessions, job.id, now, status="pending", error=description,
-                retry_at=now + timedelta(seconds=delay))
+        _finish(
+            sessions,
+            job.id,
+            now,
+            status="pending",
+            error=description,
+            retry_at=now + timedelta(seconds=delay),
+        )
         return
     caught: list[bool] = []
-    _apply(sessions, services, job, call,
-           lambda task: caught.append(runtime.throw_error(task, error_code(call.operation),
-                                                          description)), clock)
+    _apply(
+        sessions,
+        services,
+        job,
+        call,
+        lambda task: caught.append(
+            runtime.throw_error(task, error_code(call.operation), description)
+        ),
+        clock,
+    )
     if not caught or not caught[0]:
         _incident(sessions, call.instance_id, description, now)
         _finish(sessions, job.id, now, status="failed", error=description)
 
 
-def _incident(sessions: sessionmaker[Session], instance_id: str, description: str,
-              now: datetime) -> None:
+def _incident(
+    sessions: sessionmaker[Session], instance_id: str, description: str, now: datetime
+) -> None:
     with sessions.begin() as session:
         row = store.instance(session, instance_id)
         row.status, row.incident = "incident", description
-        store.add_event(session, at=now, kind="incident", actor="sistem", instance_id=instance_id,
-                        detail={"error": description})
+        store.add_event(
+            session,
+            at=now,
+            kind="incident",
+            actor="sistem",
+            instance_id=instance_id,
+            detail={"error": description},
+        )
 
 
 def retry_incident(session: Session, instance_id: str, actor: str, now: datetime) -> int:
@@ -204,30 +266,41 @@ def retry_incident(session: Session, instance_id: str, actor: str, now: datetime
     return len(jobs)
 
 
-def _notify(sessions: sessionmaker[Session], services: Services, job: Job,
-            clock: Callable[[], datetime]) -> None:
+def _notify(
+    sessions: sessionmaker[Session], services: Services, job: Job, clock: Callable[[], datetime]
+) -> None:
     now, settings = clock(), services.settings
     with sessions.begin() as session:
         record = store.step_by_task(session, job.task_id or "")
         data = instances.current_data(instances.load(session, record.instance_id).workflow)
         notifications.write_task_mail(
-            session, record, data, now, base_url=settings.base_url, mail_from=settings.mail_from,
-            invite=services.invite, smtp=services.mail is not None,
+            session,
+            record,
+            data,
+            now,
+            base_url=settings.base_url,
+            mail_from=settings.mail_from,
+            invite=services.invite,
+            smtp=services.mail is not None,
         )
     _finish(sessions, job.id, now, status="done")
 
 
-def _send_mail(sessions: sessionmaker[Session], services: Services, job: Job,
-               clock: Callable[[], datetime]) -> None:
+def _send_mail(
+    sessions: sessionmaker[Session], services: Services, job: Job, clock: Callable[[], datetime]
+) -> None:
     with sessions.begin() as session:
         row = session.get(MailMessageRow, int(job.payload["mail_id"]))
         if row is None or services.mail is None:
             _finish(sessions, job.id, clock(), status="done", error="nothing to send")
             return
         message = MailMessage(
-            to=tuple(a.strip() for a in row.to.split(",")), subject=row.subject, body=row.body,
+            to=tuple(a.strip() for a in row.to.split(",")),
+            subject=row.subject,
+            body=row.body,
             attachments=(MailAttachment("undangan.ics", "text/calendar; method=REQUEST", row.ics),)
-            if row.ics else (),
+            if row.ics
+            else (),
         )
     try:
         services.mail.send(message)
@@ -242,8 +315,13 @@ def _send_mail(sessions: sessionmaker[Session], services: Services, job: Job,
     _finish(sessions, job.id, now, status="done")
 
 
-def _mail_failed(sessions: sessionmaker[Session], services: Services, job: Job,
-                 err: ConnectorError, now: datetime) -> None:
+def _mail_failed(
+    sessions: sessionmaker[Session],
+    services: Services,
+    job: Job,
+    err: ConnectorError,
+    now: datetime,
+) -> None:
     settings = services.settings
     retry = err.retryable and job.attempts < settings.max_attempts
     with sessions.begin() as session:
@@ -253,7 +331,13 @@ def _mail_failed(sessions: sessionmaker[Session], services: Services, job: Job,
             row.status = "queued" if retry else "failed"
     if retry:
         delay = backoff(settings, job.attempts, err.retry_after)
-        _finish(sessions, job.id, now, status="pending", error=err.describe(),
-                retry_at=now + timedelta(seconds=delay))
+        _finish(
+            sessions,
+            job.id,
+            now,
+            status="pending",
+            error=err.describe(),
+            retry_at=now + timedelta(seconds=delay),
+        )
     else:
         _finish(sessions, job.id, now, status="failed", error=err.describe())

@@ -66,7 +66,9 @@ class User(Base):
 class UserRole(Base):
     __tablename__ = "user_roles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
@@ -94,10 +96,11 @@ class ProcessVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The heavy columns load on first access, once per session (lists never touch them).
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)
-    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -110,7 +113,7 @@ class Instance(Base):
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    workflow: Mapped[dict[str, Any]] = mapped_column(JSON)
+    workflow: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
     pass_count: Mapped[int] = mapped_column(Integer, default=1)
@@ -161,7 +164,7 @@ class StepRecord(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
-    instance: Mapped[Instance] = relationship(lazy="joined", viewonly=True)
+    instance: Mapped[Instance] = relationship(viewonly=True)
     breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -209,7 +212,9 @@ class Attachment(Base):
     __tablename__ = "attachments"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(100))

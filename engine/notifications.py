@@ -59,9 +59,7 @@ def _meeting_text(meeting: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def compose(
-    record: StepRecord, data: Mapping[str, Any], base_url: str
-) -> tuple[str, str, bool]:
+def compose(record: StepRecord, data: Mapping[str, Any], base_url: str) -> tuple[str, str, bool]:
     """Subject, body, and whether the message carries the meeting invite."""
     inst: Instance = record.instance
     number = request_number(inst.id)
@@ -70,19 +68,25 @@ def compose(
     meeting = data.get("meeting") if isinstance(data.get("meeting"), dict) else None
     if record.requester_only and meeting:
         subject = f"[{number}] Link video conference siap: {kegiatan}"
-        body = (f"Permintaan {number} ({kegiatan}) telah diproses.\n\n{_meeting_text(meeting)}\n\n"
-                f"Mohon konfirmasi penerimaan di {link}\n")
+        body = (
+            f"Permintaan {number} ({kegiatan}) telah diproses.\n\n{_meeting_text(meeting)}\n\n"
+            f"Mohon konfirmasi penerimaan di {link}\n"
+        )
         return subject, body, True
     if record.requester_only and record.pass_no > 1:
         reason = data.get("alasan") or "-"
         subject = f"[{number}] Permintaan tidak disetujui: mohon perbaiki"
-        body = (f"Permintaan {number} ({kegiatan}) tidak ditandatangani.\n\nAlasan: {reason}\n\n"
-                f"Perbaiki dan kirim ulang di {link}\n")
+        body = (
+            f"Permintaan {number} ({kegiatan}) tidak ditandatangani.\n\nAlasan: {reason}\n\n"
+            f"Perbaiki dan kirim ulang di {link}\n"
+        )
         return subject, body, False
     subject = f"[{number}] Tugas baru: {record.name}"
     due = f"\nBatas waktu: {_wib(record.due_at)}" if record.due_at else ""
-    body = (f"Tugas '{record.name}' untuk permintaan {number} ({kegiatan}, "
-            f"{inst.instansi or '-'}) menunggu Anda.{due}\n\nBuka: {link}\n")
+    body = (
+        f"Tugas '{record.name}' untuk permintaan {number} ({kegiatan}, "
+        f"{inst.instansi or '-'}) menunggu Anda.{due}\n\nBuka: {link}\n"
+    )
     return subject, body, False
 
 
@@ -104,15 +108,32 @@ def write_task_mail(
     subject, body, with_invite = compose(record, data, base_url)
     ics = None
     if with_invite and invite is not None:
-        ics = invite(data["meeting"], uid=f"{record.instance_id}@alur", summary=subject,
-                     description=body, organizer=mail_from, attendees=to, now=now)
+        ics = invite(
+            data["meeting"],
+            uid=f"{record.instance_id}@alur",
+            summary=subject,
+            description=body,
+            organizer=mail_from,
+            attendees=to,
+            now=now,
+        )
     row = MailMessageRow(
-        instance_id=record.instance_id, to=", ".join(to), subject=subject, body=body, ics=ics,
-        status="queued" if smtp else "outbox", created_at=now,
+        instance_id=record.instance_id,
+        to=", ".join(to),
+        subject=subject,
+        body=body,
+        ics=ics,
+        status="queued" if smtp else "outbox",
+        created_at=now,
     )
     session.add(row)
     session.flush()
     if smtp:
-        store.add_job(session, kind="send_mail", now=now, instance_id=record.instance_id,
-                      payload={"mail_id": row.id})
+        store.add_job(
+            session,
+            kind="send_mail",
+            now=now,
+            instance_id=record.instance_id,
+            payload={"mail_id": row.id},
+        )
     return [row]

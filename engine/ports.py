@@ -78,8 +78,17 @@ class BookingLedger(Protocol):
 
     def booking(self, provider: str, instance_id: str) -> Booking | None: ...
 
-    def begin(self, provider: str, host: str, instance_id: str, start: datetime,
-              end: datetime, *, now: datetime, daily_limit: int) -> bool: ...
+    def begin(
+        self,
+        provider: str,
+        host: str,
+        instance_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        now: datetime,
+        daily_limit: int,
+    ) -> bool: ...
 
     def finish(self, provider: str, instance_id: str, meeting_id: str) -> None: ...
 

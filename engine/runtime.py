@@ -9,7 +9,8 @@ The serialized spec lives once per process version; instances store only their t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -76,10 +77,30 @@ def new_workflow(spec: Any, subprocess_specs: Mapping[str, Any]) -> BpmnWorkflow
     return BpmnWorkflow(spec, dict(subprocess_specs), script_engine=AlurScriptEngine())
 
 
-def start_workflow(spec: Mapping[str, Any]) -> BpmnWorkflow:
-    """A new workflow from a version's serialized spec (see ``dump_spec``)."""
-    top = SERIALIZER.from_dict(spec["spec"])
-    subs = {name: SERIALIZER.from_dict(sub) for name, sub in spec["subprocess_specs"].items()}
+SpecSource = Callable[[], Mapping[str, Any]]
+_SPECS: dict[str, tuple[Any, dict[str, Any]]] = {}
+_SPECS_LOCK = threading.Lock()
+
+
+def _specs(key: str, source: SpecSource) -> tuple[Any, dict[str, Any]]:
+    """Restored spec objects of one process version, built once per process.
+
+    Specs are immutable once parsed (all per-instance state lives in the task tree), so
+    every instance of a version shares them; restoring them was most of the load time.
+    """
+    cached = _SPECS.get(key)
+    if cached is None:
+        spec = source()
+        top = SERIALIZER.from_dict(spec["spec"])
+        subs = {name: SERIALIZER.from_dict(sub) for name, sub in spec["subprocess_specs"].items()}
+        with _SPECS_LOCK:
+            cached = _SPECS.setdefault(key, (top, subs))
+    return cached
+
+
+def start_workflow(key: str, source: SpecSource) -> BpmnWorkflow:
+    """A new workflow of the version ``key`` whose serialized spec ``source`` returns."""
+    top, subs = _specs(key, source)
     return new_workflow(top, subs)
 
 
@@ -97,8 +118,12 @@ def dump_workflow(workflow: BpmnWorkflow) -> dict[str, Any]:
     return full
 
 
-def load_workflow(state: Mapping[str, Any], spec: Mapping[str, Any]) -> BpmnWorkflow:
-    workflow: BpmnWorkflow = SERIALIZER.from_dict({**state, **spec})
+def load_workflow(state: Mapping[str, Any], key: str, source: SpecSource) -> BpmnWorkflow:
+    """Restore an instance; the serializer passes already-restored spec objects through."""
+    top, subs = _specs(key, source)
+    workflow: BpmnWorkflow = SERIALIZER.from_dict(
+        {**state, "spec": top, "subprocess_specs": dict(subs)}
+    )
     workflow.script_engine = AlurScriptEngine()
     return workflow
 
@@ -122,7 +147,7 @@ def advance(workflow: BpmnWorkflow) -> None:
                 continue
             task.run()
             progressed = True
-    workflow.refresh_waiting_tasks()
+    workflow.refresh_timers()
 
 
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:

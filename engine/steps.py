@@ -18,7 +18,11 @@ from engine.models import Instance, StepRecord
 
 
 def _new_record(
-    session: Session, inst: Instance, task: runtime.Task, meta: dict[str, Any], now: datetime,
+    session: Session,
+    inst: Instance,
+    task: runtime.Task,
+    meta: dict[str, Any],
+    now: datetime,
     max_passes: int,
 ) -> StepRecord:
     bpmn_id = task.task_spec.bpmn_id
@@ -83,9 +87,17 @@ def sync(
         record = _new_record(session, inst, task, meta, now, max_passes)
         created.append(record)
         kind = "service_task" if record.kind == "service" else "notify"
-        payload = {"operation": runtime.service_operation(task)} if record.kind == "service" else {
-            "event": "task_ready"
-        }
-        store.add_job(session, kind=kind, now=now, instance_id=inst.id, task_id=record.task_id,
-                      payload=payload)
+        payload = (
+            {"operation": runtime.service_operation(task)}
+            if record.kind == "service"
+            else {"event": "task_ready"}
+        )
+        store.add_job(
+            session,
+            kind=kind,
+            now=now,
+            instance_id=inst.id,
+            task_id=record.task_id,
+            payload=payload,
+        )
     return created

@@ -4,11 +4,11 @@ engine (here, ``users``, ``reports``); views and CLI call these functions instea
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
 from engine.models import (
@@ -117,14 +117,16 @@ def ready_steps_for(
         select(StepRecord)
         .where(StepRecord.state == "ready", StepRecord.kind == "user")
         .where(or_(lane_tasks, own_tasks))
+        .options(selectinload(StepRecord.instance))
         .order_by(StepRecord.ready_at, StepRecord.id)
         .limit(limit)
     )
     return session.scalars(stmt).all()
 
 
-def claim_step(session: Session, task_id: str, username: str | None, now: datetime,
-               *, expect: str | None) -> bool:
+def claim_step(
+    session: Session, task_id: str, username: str | None, now: datetime, *, expect: str | None
+) -> bool:
     """Set or clear the claim only if it is still ``expect`` (None: unclaimed), atomically."""
     owner = StepRecord.claimed_by.is_(None) if expect is None else StepRecord.claimed_by == expect
     result = session.execute(
@@ -172,13 +174,13 @@ def add_job(
     now: datetime,
     instance_id: str | None,
     task_id: str | None = None,
-    payload: dict[str, object] | None = None,
+    payload: Mapping[str, object] | None = None,
 ) -> Job:
     job = Job(
         kind=kind,
         instance_id=instance_id,
         task_id=task_id,
-        payload=payload or {},
+        payload=dict(payload or {}),
         status="pending",
         attempts=0,
         run_after=now,
@@ -228,7 +230,11 @@ def attachment(session: Session, attachment_id: str) -> Attachment:
 
 
 def attachments_of(session: Session, instance_id: str) -> Sequence[Attachment]:
-    stmt = select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.uploaded_at)
+    stmt = (
+        select(Attachment)
+        .where(Attachment.instance_id == instance_id)
+        .order_by(Attachment.uploaded_at)
+    )
     return session.scalars(stmt).all()
 
 

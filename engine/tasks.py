@@ -74,8 +74,14 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
     can_act = may_act(actor, record)
     if can_act and record.opened_at is None:
         record.opened_at, record.opened_by = now, actor.username
-        store.add_event(session, at=now, kind="task_opened", actor=actor.username,
-                        instance_id=record.instance_id, task_id=task_id)
+        store.add_event(
+            session,
+            at=now,
+            kind="task_opened",
+            actor=actor.username,
+            instance_id=record.instance_id,
+            task_id=task_id,
+        )
         session.flush()
     return _task_view(record, can_act)
 
@@ -87,8 +93,7 @@ def _task_view(record: StepRecord, can_act: bool) -> TaskView:
     schema = _schema(record, form_name)
     data: dict[str, Any] = {}
     if record.state == "ready":
-        workflow = runtime.load_workflow(inst.workflow, inst.version.spec)
-        task = runtime.find_task(workflow, record.task_id)
+        task = runtime.find_task(instances.workflow_of(inst), record.task_id)
         data = dict(task.data) if task is not None else {}
     values = {}
     if schema and schema.get("x-prefill", True):
@@ -114,8 +119,14 @@ def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
         if record.claimed_by != actor.username:
             raise TaskClaimedByOther(task_id, record.claimed_by or "?")
         return
-    store.add_event(session, at=now, kind="task_claimed", actor=actor.username,
-                    instance_id=record.instance_id, task_id=task_id)
+    store.add_event(
+        session,
+        at=now,
+        kind="task_claimed",
+        actor=actor.username,
+        instance_id=record.instance_id,
+        task_id=task_id,
+    )
 
 
 def unclaim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
@@ -125,8 +136,14 @@ def unclaim(session: Session, task_id: str, actor: Actor, now: datetime) -> None
     if record.claimed_by != actor.username and not actor.has("admin"):
         raise TaskClaimedByOther(task_id, record.claimed_by)
     store.claim_step(session, task_id, None, now, expect=record.claimed_by)
-    store.add_event(session, at=now, kind="task_unclaimed", actor=actor.username,
-                    instance_id=record.instance_id, task_id=task_id)
+    store.add_event(
+        session,
+        at=now,
+        kind="task_unclaimed",
+        actor=actor.username,
+        instance_id=record.instance_id,
+        task_id=task_id,
+    )
 
 
 def _ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
@@ -140,8 +157,9 @@ def _ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
     return record
 
 
-def _check_attachments(session: Session, schema: Mapping[str, Any], data: Mapping[str, Any],
-                       instance_id: str) -> None:
+def _check_attachments(
+    session: Session, schema: Mapping[str, Any], data: Mapping[str, Any], instance_id: str
+) -> None:
     errors = {}
     for name, prop in schema.get("properties", {}).items():
         value = data.get(name)
@@ -184,9 +202,16 @@ def complete(
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
     record.opened_at = record.opened_at or now
     record.opened_by = record.opened_by or actor.username
-    store.add_event(session, at=now, kind="task_completed", actor=actor.username,
-                    instance_id=record.instance_id, task_id=task_id, remote_addr=remote_addr,
-                    detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no})
+    store.add_event(
+        session,
+        at=now,
+        kind="task_completed",
+        actor=actor.username,
+        instance_id=record.instance_id,
+        task_id=task_id,
+        remote_addr=remote_addr,
+        detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no},
+    )
     try:
         instances.save(session, loaded, now, max_passes=max_passes)
     except Conflict:

@@ -191,8 +191,15 @@ class UserView:
 
     @classmethod
     def of(cls, user: User) -> UserView:
-        return cls(user.id, user.username, user.display_name, user.email,
-                   tuple(r.role for r in user.roles), user.active, user.created_at)
+        return cls(
+            user.id,
+            user.username,
+            user.display_name,
+            user.email,
+            tuple(r.role for r in user.roles),
+            user.active,
+            user.created_at,
+        )
 
 
 def user_views(session: Session) -> list[UserView]:

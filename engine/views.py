@@ -83,8 +83,14 @@ class AttachmentView:
     @classmethod
     def of(cls, row: Attachment) -> AttachmentView:
         return cls(
-            row.id, row.instance_id, row.filename, row.stored_name, row.content_type,
-            row.size, row.uploaded_by, row.uploaded_at,
+            row.id,
+            row.instance_id,
+            row.filename,
+            row.stored_name,
+            row.content_type,
+            row.size,
+            row.uploaded_by,
+            row.uploaded_at,
         )
 
 
@@ -212,8 +218,14 @@ class VersionView:
     @classmethod
     def of(cls, row: ProcessVersion) -> VersionView:
         return cls(
-            row.process_id, row.name, row.version, row.sha256, row.filename,
-            row.deployed_at, row.deployed_by, row.active,
+            row.process_id,
+            row.name,
+            row.version,
+            row.sha256,
+            row.filename,
+            row.deployed_at,
+            row.deployed_by,
+            row.active,
         )
 
 

@@ -90,8 +90,15 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
         session = db.session
         engine().deploy_dir(session, actor="test", now=now())
         for name, roles in ROLE_USERS.items():
-            users.add_user(session, name, roles=roles, now=now(), password=PASSWORD,
-                           display_name=name.title(), email=f"{name}@uji.go.id")
+            users.add_user(
+                session,
+                name,
+                roles=roles,
+                now=now(),
+                password=PASSWORD,
+                display_name=name.title(),
+                email=f"{name}@uji.go.id",
+            )
         session.commit()
     return app
 
@@ -117,8 +124,10 @@ def csrf_token(client: FlaskClient, path: str = "/masuk") -> str:
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
-    response = client.post("/masuk", data={"username": username, "password": password,
-                                           "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/masuk",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
 
 

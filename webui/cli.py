@@ -100,21 +100,39 @@ def users_group() -> None:
 
 @users_group.command("add")
 @click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(users.ROLES), help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(users.ROLES),
+    help="Repeat for several roles.",
+)
 @click.option("--email")
 @click.option("--display-name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def users_add(name: str, roles: tuple[str, ...], email: str | None, display_name: str | None,
-              password_stdin: bool) -> None:
+def users_add(
+    name: str,
+    roles: tuple[str, ...],
+    email: str | None,
+    display_name: str | None,
+    password_stdin: bool,
+) -> None:
     """Create a user with one or more roles."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password_stdin and not password:
         raise click.ClickException("Kata sandi kosong.")
     with transaction() as session:
-        users.add_user(session, name, roles=roles, now=utcnow(), email=email,
-                       display_name=display_name, password=password)
+        users.add_user(
+            session,
+            name,
+            roles=roles,
+            now=utcnow(),
+            email=email,
+            display_name=display_name,
+            password=password,
+        )
     click.echo(f"Pengguna {name} dibuat ({', '.join(roles)}).")
 
 
@@ -155,8 +173,15 @@ def seed_demo_users(app: Flask) -> list[tuple[str, str, str]]:
             return []
         for name, display, roles in DEMO_USERS:
             password = secrets.token_urlsafe(9)
-            users.add_user(session, name, roles=roles, now=utcnow(), display_name=display,
-                           email=f"{name}@demo.alur.local", password=password)
+            users.add_user(
+                session,
+                name,
+                roles=roles,
+                now=utcnow(),
+                display_name=display,
+                email=f"{name}@demo.alur.local",
+                password=password,
+            )
             created.append((name, password, ", ".join(roles)))
     path = Path(app.instance_path) / "demo-users.txt"
     path.write_text("".join(f"{n}\t{p}\t{r}\n" for n, p, r in created))

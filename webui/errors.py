@@ -55,8 +55,9 @@ def _status(err: EngineError) -> int:
     return 400
 
 
-def _respond(status: int, message: str, fields: dict[str, Any] | None = None,
-             **context: Any) -> ResponseReturnValue:
+def _respond(
+    status: int, message: str, fields: dict[str, Any] | None = None, **context: Any
+) -> ResponseReturnValue:
     if is_api_request():
         body: dict[str, Any] = {"error": message}
         if fields:

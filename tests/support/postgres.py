@@ -46,16 +46,29 @@ def cluster(bindir: Path) -> Iterator[str]:
         shutil.chown(root, "postgres", "postgres")
         shutil.chown(sock, "postgres", "postgres")
     port = _free_port()
-    run = lambda *cmd: subprocess.run(_as_postgres(list(cmd)), check=True,  # noqa: E731
-                                      capture_output=True, text=True)
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "alur", "--auth=trust", "-E", "UTF8",
-        "--no-sync")
+
+    def run(*cmd: str) -> None:
+        subprocess.run(_as_postgres(list(cmd)), check=True, capture_output=True, text=True)
+
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "alur",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--no-sync",
+    )
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
     run(str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
     try:
         run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "alur", "alur")
         yield f"postgresql+psycopg://alur@127.0.0.1:{port}/alur"
     finally:
-        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                                     "-w", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)

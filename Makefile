@@ -1,0 +1,50 @@
+# The two commands of the README. Both create or reuse .venv and install what they need.
+#   make run   - install, migrate the SQLite database, deploy processes/, seed demo users, serve
+#   make test  - install the test extras (and Debian's Chromium when missing), lint, type-check,
+#                check the import contracts, run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+MO := webui/translations/en/LC_MESSAGES/messages.mo
+PO := webui/translations/en/LC_MESSAGES/messages.po
+
+.PHONY: run test lint chromium bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(RUN_STAMP)
+
+$(MO): $(PO) | $(RUN_STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d webui/translations
+
+run: $(RUN_STAMP) $(MO)
+	$(BIN)/alur run
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's Chromium for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+test: $(TEST_STAMP) $(MO) chromium lint
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/engine_throughput.py
+	$(BIN)/python bench/http_journey.py
+	$(BIN)/python bench/report_scale.py
