@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,30 +108,36 @@ def _finish(
             job.status, job.finished_at = status, now
 
 
-def _prepare_call(sessions: sessionmaker[Session], job: Job) -> ServiceCall | None:
+def _prepare_call(
+    sessions: sessionmaker[Session], job: Job
+) -> tuple[ServiceCall | None, ConnectorError | None]:
+    """The call to make, or None when the task is gone; a parameter that does not
+    evaluate is returned as a non-retryable failure of that call."""
     with sessions.begin() as session:
         loaded = instances.load(session, job.instance_id or "")
         task = runtime.find_task(loaded.workflow, job.task_id or "")
         if loaded.row.status != "running" or task is None or task.state != runtime.TaskState.READY:
-            return None
-        return ServiceCall(
-            operation=runtime.service_operation(task),
-            params=runtime.service_params(task),
-            instance_id=loaded.row.id,
-            task_id=str(task.id),
-            attempt=job.attempts,
+            return None, None
+        call = ServiceCall(
+            runtime.service_operation(task), {}, loaded.row.id, str(task.id), attempt=job.attempts
         )
+        try:
+            return replace(call, params=runtime.service_params(task)), None
+        except runtime.ScriptError as err:
+            return call, ConnectorError(str(err), retryable=False)
 
 
 def _service_task(
     sessions: sessionmaker[Session], services: Services, job: Job, clock: Callable[[], datetime]
 ) -> None:
-    call = _prepare_call(sessions, job)
+    call, broken = _prepare_call(sessions, job)
     if call is None:  # cancelled or already done: nothing left to do
         _finish(sessions, job.id, clock(), status="done", error="task no longer ready")
         return
     connector = services.connectors.get(call.operation)
     try:
+        if broken is not None:
+            raise broken
         if connector is None:
             raise ConnectorError(f"operator {call.operation} tidak terdaftar", retryable=False)
         result = connector(call)

@@ -18,11 +18,19 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import EngineError
+
+
+class ScriptError(EngineError):
+    """An expression of the process (a parameter, a condition) failed on the task's data."""
+
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 SERIALIZER_VERSION: str = SERIALIZER.VERSION
@@ -145,7 +153,10 @@ def advance(workflow: BpmnWorkflow) -> None:
         for task in list(_ready(workflow)):
             if task.task_spec.manual or _is_service(task):
                 continue
-            task.run()
+            try:
+                task.run()
+            except WorkflowException as err:  # a gateway condition or script failed
+                raise ScriptError(f"proses gagal pada '{task.task_spec.bpmn_id}': {err}") from err
             progressed = True
     workflow.refresh_timers()
 
@@ -172,8 +183,12 @@ def complete_user_task(task: Task, data: Mapping[str, Any]) -> None:
 
 
 def service_params(task: Task) -> dict[str, Any]:
-    """The operator's parameters evaluated against the task's data."""
-    evaluated = task.task_spec.evaluate_params(task)
+    """The operator's parameters evaluated against the task's data; a parameter that does
+    not evaluate (a field the forms never set) raises ``ScriptError``."""
+    try:
+        evaluated = task.task_spec.evaluate_params(task)
+    except WorkflowException as err:
+        raise ScriptError(f"parameter layanan tidak dapat dihitung: {err}") from err
     return {name: item["value"] for name, item in evaluated.items()}
 
 
