@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import runtime, steps, store
+from engine import runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.models import Instance, ProcessVersion
+from engine.models import Instance
 from engine.users import Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
 
@@ -40,13 +40,8 @@ def get_visible(session: Session, instance_id: str, actor: Actor) -> Instance:
     return inst
 
 
-def spec_key(version: ProcessVersion) -> str:
-    return f"{version.id}:{version.sha256}"
-
-
 def workflow_of(row: Instance) -> Any:
-    version = row.version
-    return runtime.load_workflow(row.workflow, spec_key(version), lambda: version.spec)
+    return versions.load_workflow(row.version, row.workflow)
 
 
 def load(session: Session, instance_id: str) -> Loaded:
@@ -63,17 +58,17 @@ def current_data(workflow: Any) -> dict[str, Any]:
 def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) -> None:
     """Sync step records and jobs, then write the workflow with a version check."""
     row, workflow = loaded.row, loaded.workflow
-    steps.sync(session, row, workflow, now, max_passes=max_passes)
-    data = current_data(workflow)
-    for column, key in DENORMALISED.items():
-        value = data.get(key)
-        setattr(row, column, str(value)[:255] if value not in (None, "") else None)
-    ready = [r for r in store.open_steps(session, row.id)]
-    row.current_step = ready[0].name if ready else None
-    if workflow.is_completed() and row.status == "running":
-        row.status = "completed"
-        row.completed_at = now
-    row.workflow = runtime.dump_workflow(workflow)
+    with session.no_autoflush:  # one UPDATE of the instance, with its version check
+        open_records = steps.sync(session, row, workflow, now, max_passes=max_passes)
+        data = current_data(workflow)
+        for column, key in DENORMALISED.items():
+            value = data.get(key)
+            setattr(row, column, str(value)[:255] if value not in (None, "") else None)
+        row.current_step = open_records[0].name if open_records else None
+        if workflow.is_completed() and row.status == "running":
+            row.status = "completed"
+            row.completed_at = now
+        row.workflow = runtime.dump_workflow(workflow)
     try:
         session.flush()
     except StaleDataError as err:
@@ -85,7 +80,7 @@ def start(
     session: Session, actor: Actor, now: datetime, *, process_id: str | None, max_passes: int
 ) -> Loaded:
     version = store.active_version(session, process_id)
-    workflow = runtime.start_workflow(spec_key(version), lambda: version.spec)
+    workflow = versions.new_workflow(version)
     row = Instance(
         id=uuid.uuid4().hex,
         version=version,
@@ -148,6 +143,6 @@ def view(session: Session, row: Instance, workflow: Any = None) -> InstanceView:
         meeting=meeting,
         steps=tuple(StepView.of(r) for r in records),
         attachments=tuple(AttachmentView.of(a) for a in store.attachments_of(session, row.id)),
-        target_s=row.version.meta.get("target_s"),
+        target_s=versions.info(row.version).meta.get("target_s"),
         last_reason=reason if isinstance(reason, str) else None,
     )

@@ -1,11 +1,13 @@
 """The worker: runs outbox jobs (service tasks, notifications, mail) outside the request.
 
-A job is claimed in a short transaction, its outside call (connector, SMTP) runs with no
-transaction open, and its result is written in a new transaction with the instance's
-version check. Failures retry with exponential backoff that honours the provider's
-``Retry-After``; when retries are spent, or the error is not retryable, the BPMN error
-``<prefix>_failed`` (``conference.create_meeting`` → ``conference_failed``) is thrown into
-the process, and with no boundary event to catch it the instance becomes an incident.
+A job is claimed in a short transaction; work that calls the outside world (a connector,
+SMTP) runs with no transaction open, and its result is written in one more transaction
+with the instance's version check. Notifications need no outside call and are written in
+the claiming transaction. Failures retry with exponential backoff that honours the
+provider's ``Retry-After``; when retries are spent, or the error is not retryable, the
+BPMN error ``<prefix>_failed`` (``conference.create_meeting`` → ``conference_failed``) is
+thrown into the process, and with no boundary event to catch it the instance becomes an
+incident that an admin can retry.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from engine.ports import Attachment as MailAttachment
 from engine.ports import Connector, MailMessage, MailTransport, ServiceCall
 
 log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -55,85 +58,74 @@ def backoff(settings: WorkerSettings, attempts: int, retry_after: float | None) 
     return float(max(delay, retry_after or 0.0))
 
 
-def _claim(session: Session, now: datetime, worker_id: str, lease_s: float) -> Job | None:
-    job = store.next_job(session, now, now - timedelta(seconds=lease_s))
-    if job is None:
-        return None
-    job.status, job.locked_at, job.locked_by = "running", now, worker_id
-    job.attempts += 1
-    return job
+def _done(job: Job, now: datetime, status: str = "done", error: str | None = None) -> None:
+    job.status, job.finished_at, job.last_error = status, now, error
+    job.locked_at = job.locked_by = None
+
+
+def _later(job: Job, now: datetime, delay: float, error: str) -> None:
+    job.status, job.run_after, job.last_error = "pending", now + timedelta(seconds=delay), error
+    job.locked_at = job.locked_by = None
 
 
 def run_once(
-    sessions: sessionmaker[Session],
-    services: Services,
-    clock: Callable[[], datetime],
-    worker_id: str = "worker",
+    sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker"
 ) -> bool:
     """Claim and run one due job; False when there was none."""
     with sessions.begin() as session:
-        job = _claim(session, clock(), worker_id, services.settings.lease_s)
+        now = clock()
+        job = store.next_job(session, now, now - timedelta(seconds=services.settings.lease_s))
         if job is None:
             return False
+        job.status, job.locked_at, job.locked_by = "running", now, worker_id
+        job.attempts += 1
+        if job.kind == "notify":
+            _notify(session, services, job, now)
+            _more_notifications(session, services, now, worker_id)
+            return True
+        if job.kind == "service_task":
+            call, broken = _prepare_call(session, job)
+        elif job.kind == "send_mail":
+            message = _prepare_mail(session, services, job)
+        else:
+            _done(job, now, "failed", f"unknown job kind {job.kind}")
+            return True
+        if job.status == "done":
+            return True
         session.flush()
         session.expunge(job)
-    handler = {"service_task": _service_task, "notify": _notify, "send_mail": _send_mail}.get(
-        job.kind
-    )
-    if handler is None:
-        _finish(sessions, job.id, clock(), status="failed", error=f"unknown job kind {job.kind}")
-        return True
-    handler(sessions, services, job, clock)
+    if job.kind == "service_task" and call is not None:
+        _service_task(sessions, services, job, call, broken, clock)
+    elif job.kind == "send_mail" and message is not None:
+        _send_mail(sessions, services, job, message, clock)
     return True
 
 
-def _finish(
-    sessions: sessionmaker[Session],
-    job_id: int,
-    now: datetime,
-    *,
-    status: str,
-    error: str | None = None,
-    retry_at: datetime | None = None,
-) -> None:
-    with sessions.begin() as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            return
-        job.last_error = error
-        job.locked_at = job.locked_by = None
-        if retry_at is not None:
-            job.status, job.run_after = "pending", retry_at
-        else:
-            job.status, job.finished_at = status, now
-
-
-def _prepare_call(
-    sessions: sessionmaker[Session], job: Job
-) -> tuple[ServiceCall | None, ConnectorError | None]:
-    """The call to make, or None when the task is gone; a parameter that does not
-    evaluate is returned as a non-retryable failure of that call."""
-    with sessions.begin() as session:
-        loaded = instances.load(session, job.instance_id or "")
-        task = runtime.find_task(loaded.workflow, job.task_id or "")
-        if loaded.row.status != "running" or task is None or task.state != runtime.TaskState.READY:
-            return None, None
-        call = ServiceCall(
-            runtime.service_operation(task), {}, loaded.row.id, str(task.id), attempt=job.attempts
-        )
-        try:
-            return replace(call, params=runtime.service_params(task)), None
-        except runtime.ScriptError as err:
-            return call, ConnectorError(str(err), retryable=False)
+def _prepare_call(session: Session, job: Job) -> tuple[ServiceCall | None, ConnectorError | None]:
+    """The call to make (None and the job done when the task is gone); a parameter that
+    does not evaluate comes back as a non-retryable failure of that call."""
+    loaded = instances.load(session, job.instance_id or "")
+    task = runtime.find_task(loaded.workflow, job.task_id or "")
+    if loaded.row.status != "running" or task is None or task.state != runtime.TaskState.READY:
+        _done(job, job.locked_at or loaded.row.created_at, error="task no longer ready")
+        return None, None
+    call = ServiceCall(
+        runtime.service_operation(task), {}, loaded.row.id, str(task.id), attempt=job.attempts
+    )
+    try:
+        return replace(call, params=runtime.service_params(task)), None
+    except runtime.ScriptError as err:
+        return call, ConnectorError(str(err), retryable=False)
 
 
 def _service_task(
-    sessions: sessionmaker[Session], services: Services, job: Job, clock: Callable[[], datetime]
+    sessions: sessionmaker[Session],
+    services: Services,
+    job: Job,
+    call: ServiceCall,
+    broken: ConnectorError | None,
+    clock: Clock,
 ) -> None:
-    call, broken = _prepare_call(sessions, job)
-    if call is None:  # cancelled or already done: nothing left to do
-        _finish(sessions, job.id, clock(), status="done", error="task no longer ready")
-        return
     connector = services.connectors.get(call.operation)
     try:
         if broken is not None:
@@ -142,21 +134,21 @@ def _service_task(
             raise ConnectorError(f"operator {call.operation} tidak terdaftar", retryable=False)
         result = connector(call)
     except ConnectorError as err:
-        _service_failed(sessions, services, job, call, err, clock)
+        _service_failed(sessions, services, job, call, err, clock())
         return
     except Exception as err:  # a bug in a connector must not kill the worker
         log.exception("connector %s crashed", call.operation)
-        _service_failed(
-            sessions,
-            services,
-            job,
-            call,
-            ConnectorError(f"kesalahan internal: {type(err).__name__}", retryable=True),
-            clock,
-        )
+        crash = ConnectorError(f"kesalahan internal: {type(err).__name__}", retryable=True)
+        _service_failed(sessions, services, job, call, crash, clock())
         return
     _apply(
-        sessions, services, job, call, lambda task: runtime.complete_service(task, result), clock
+        sessions,
+        services,
+        job,
+        call,
+        lambda task: runtime.complete_service(task, result),
+        clock(),
+        event="service_completed",
     )
 
 
@@ -165,31 +157,35 @@ def _apply(
     services: Services,
     job: Job,
     call: ServiceCall,
-    change: Callable[[Any], None],
-    clock: Callable[[], datetime],
-) -> None:
-    now = clock()
+    change: Callable[[Any], object],
+    now: datetime,
+    *,
+    event: str,
+) -> object:
+    """Change the task and save the instance, and finish the job, in one transaction."""
     try:
         with sessions.begin() as session:
             loaded = instances.load(session, call.instance_id)
             task = runtime.find_task(loaded.workflow, call.task_id)
             if task is None or task.state != runtime.TaskState.READY:
                 raise Conflict("task no longer ready")
-            change(task)
+            outcome = change(task)
             instances.save(session, loaded, now, max_passes=services.settings.max_passes)
             store.add_event(
                 session,
                 at=now,
-                kind="service_completed",
+                kind=event,
                 actor="sistem",
                 instance_id=call.instance_id,
                 task_id=call.task_id,
                 detail={"operation": call.operation, "attempt": call.attempt},
             )
+            _done(session.merge(job), now)
+            return outcome
     except Conflict as err:
-        _finish(sessions, job.id, now, status="done", error=str(err))
-        return
-    _finish(sessions, job.id, now, status="done")
+        with sessions.begin() as session:
+            _done(session.merge(job), now, error=str(err))
+        return None
 
 
 def _service_failed(
@@ -198,14 +194,13 @@ def _service_failed(
     job: Job,
     call: ServiceCall,
     err: ConnectorError,
-    clock: Callable[[], datetime],
+    now: datetime,
 ) -> None:
-    now, settings = clock(), services.settings
-    description = err.describe()
+    settings, description = services.settings, err.describe()
     log.warning("service %s failed (attempt %s): %s", call.operation, job.attempts, description)
+    retry = err.retryable and job.attempts < settings.max_attempts
     with sessions.begin() as session:
-        record = store.step_by_task(session, call.task_id)
-        record.error = description
+        store.step_by_task(session, call.task_id).error = description
         store.add_event(
             session,
             at=now,
@@ -215,51 +210,42 @@ def _service_failed(
             task_id=call.task_id,
             detail={"error": description, "attempt": job.attempts, "retryable": err.retryable},
         )
-    if err.retryable and job.attempts < settings.max_attempts:
-        delay = backoff(settings, job.attempts, err.retry_after)
-        _finish(
-            sessions,
-            job.id,
-            now,
-            status="pending",
-            error=description,
-            retry_at=now + timedelta(seconds=delay),
-        )
+        if retry:
+            _later(
+                session.merge(job),
+                now,
+                backoff(settings, job.attempts, err.retry_after),
+                description,
+            )
+    if retry:
         return
-    caught: list[bool] = []
-    _apply(
+    code = error_code(call.operation)
+    caught = _apply(
         sessions,
         services,
         job,
         call,
-        lambda task: caught.append(
-            runtime.throw_error(task, error_code(call.operation), description)
-        ),
-        clock,
+        lambda task: runtime.throw_error(task, code, description),
+        now,
+        event="service_error_thrown",
     )
-    if not caught or not caught[0]:
-        _incident(sessions, call.instance_id, description, now)
-        _finish(sessions, job.id, now, status="failed", error=description)
-
-
-def _incident(
-    sessions: sessionmaker[Session], instance_id: str, description: str, now: datetime
-) -> None:
-    with sessions.begin() as session:
-        row = store.instance(session, instance_id)
-        row.status, row.incident = "incident", description
-        store.add_event(
-            session,
-            at=now,
-            kind="incident",
-            actor="sistem",
-            instance_id=instance_id,
-            detail={"error": description},
-        )
+    if caught is False:
+        with sessions.begin() as session:
+            row = store.instance(session, call.instance_id)
+            row.status, row.incident = "incident", description
+            store.add_event(
+                session,
+                at=now,
+                kind="incident",
+                actor="sistem",
+                instance_id=call.instance_id,
+                detail={"error": description},
+            )
+            _done(session.merge(job), now, "failed", description)
 
 
 def retry_incident(session: Session, instance_id: str, actor: str, now: datetime) -> int:
-    """Admin's "Coba lagi": put the instance back to running and its failed jobs back in line."""
+    """Admin's "Coba lagi": put the instance back to running and its failed jobs in line."""
     row = store.instance(session, instance_id)
     if row.status != "incident":
         raise Conflict("Permintaan ini tidak sedang bermasalah.")
@@ -272,78 +258,80 @@ def retry_incident(session: Session, instance_id: str, actor: str, now: datetime
     return len(jobs)
 
 
-def _notify(
-    sessions: sessionmaker[Session], services: Services, job: Job, clock: Callable[[], datetime]
+def _notify(session: Session, services: Services, job: Job, now: datetime) -> None:
+    settings = services.settings
+    record = store.step_by_task(session, job.task_id or "")
+    notifications.write_mail(
+        session,
+        record,
+        job.payload,
+        now,
+        base_url=settings.base_url,
+        mail_from=settings.mail_from,
+        invite=services.invite,
+        smtp=services.mail is not None,
+    )
+    _done(job, now)
+
+
+def _more_notifications(
+    session: Session, services: Services, now: datetime, worker_id: str, limit: int = 50
 ) -> None:
-    now, settings = clock(), services.settings
-    with sessions.begin() as session:
-        record = store.step_by_task(session, job.task_id or "")
-        data = instances.current_data(instances.load(session, record.instance_id).workflow)
-        notifications.write_task_mail(
-            session,
-            record,
-            data,
-            now,
-            base_url=settings.base_url,
-            mail_from=settings.mail_from,
-            invite=services.invite,
-            smtp=services.mail is not None,
-        )
-    _finish(sessions, job.id, now, status="done")
+    """Write the other due notifications in the same transaction: they call nobody, and
+    one commit for a batch saves a disk flush for each."""
+    lease = now - timedelta(seconds=services.settings.lease_s)
+    for _ in range(limit):
+        session.flush()
+        job = store.next_job(session, now, lease)
+        if job is None or job.kind != "notify":
+            return
+        job.status, job.locked_at, job.locked_by = "running", now, worker_id
+        job.attempts += 1
+        _notify(session, services, job, now)
+
+
+def _prepare_mail(session: Session, services: Services, job: Job) -> MailMessage | None:
+    row = session.get(MailMessageRow, int(job.payload["mail_id"]))
+    if row is None or services.mail is None:
+        _done(job, job.locked_at or job.created_at, error="nothing to send")
+        return None
+    ics = (MailAttachment("undangan.ics", "text/calendar; method=REQUEST", row.ics),)
+    return MailMessage(
+        to=tuple(a.strip() for a in row.to.split(",")),
+        subject=row.subject,
+        body=row.body,
+        attachments=ics if row.ics else (),
+    )
 
 
 def _send_mail(
-    sessions: sessionmaker[Session], services: Services, job: Job, clock: Callable[[], datetime]
-) -> None:
-    with sessions.begin() as session:
-        row = session.get(MailMessageRow, int(job.payload["mail_id"]))
-        if row is None or services.mail is None:
-            _finish(sessions, job.id, clock(), status="done", error="nothing to send")
-            return
-        message = MailMessage(
-            to=tuple(a.strip() for a in row.to.split(",")),
-            subject=row.subject,
-            body=row.body,
-            attachments=(MailAttachment("undangan.ics", "text/calendar; method=REQUEST", row.ics),)
-            if row.ics
-            else (),
-        )
-    try:
-        services.mail.send(message)
-    except ConnectorError as err:
-        _mail_failed(sessions, services, job, err, clock())
-        return
-    now = clock()
-    with sessions.begin() as session:
-        sent = session.get(MailMessageRow, int(job.payload["mail_id"]))
-        if sent is not None:
-            sent.status, sent.sent_at, sent.last_error = "sent", now, None
-    _finish(sessions, job.id, now, status="done")
-
-
-def _mail_failed(
     sessions: sessionmaker[Session],
     services: Services,
     job: Job,
-    err: ConnectorError,
-    now: datetime,
+    message: MailMessage,
+    clock: Clock,
 ) -> None:
-    settings = services.settings
-    retry = err.retryable and job.attempts < settings.max_attempts
+    assert services.mail is not None
+    error: ConnectorError | None = None
+    try:
+        services.mail.send(message)
+    except ConnectorError as err:
+        error = err
+    now, settings = clock(), services.settings
     with sessions.begin() as session:
         row = session.get(MailMessageRow, int(job.payload["mail_id"]))
+        merged = session.merge(job)
+        if error is None:
+            if row is not None:
+                row.status, row.sent_at, row.last_error = "sent", now, None
+            _done(merged, now)
+            return
+        retry = error.retryable and job.attempts < settings.max_attempts
         if row is not None:
-            row.last_error = err.describe()
-            row.status = "queued" if retry else "failed"
-    if retry:
-        delay = backoff(settings, job.attempts, err.retry_after)
-        _finish(
-            sessions,
-            job.id,
-            now,
-            status="pending",
-            error=err.describe(),
-            retry_at=now + timedelta(seconds=delay),
-        )
-    else:
-        _finish(sessions, job.id, now, status="failed", error=err.describe())
+            row.status, row.last_error = ("queued" if retry else "failed"), error.describe()
+        if retry:
+            _later(
+                merged, now, backoff(settings, job.attempts, error.retry_after), error.describe()
+            )
+        else:
+            _done(merged, now, "failed", error.describe())

@@ -59,7 +59,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     roles: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+        cascade="all, delete-orphan", order_by="UserRole.role"
     )
 
 
@@ -99,7 +99,7 @@ class ProcessVersion(Base):
     # The heavy columns load on first access, once per session (lists never touch them).
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
-    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(64))

@@ -21,6 +21,9 @@ from engine.users import ROLE_LANES, users_with_role
 from engine.views import request_number
 
 WIB = ZoneInfo("Asia/Jakarta")
+# The task data a notification reads, copied into the job when the task becomes ready so
+# the worker never has to load the workflow to write mail.
+DATA_KEYS = ("keputusan", "alasan", "meeting")
 LANE_ROLES = {lane: role for role, lane in ROLE_LANES.items()}
 
 
@@ -36,6 +39,10 @@ class InviteFactory(Protocol):
         attendees: Sequence[str],
         now: datetime,
     ) -> bytes: ...
+
+
+def payload(event: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"event": event, "data": {k: data[k] for k in DATA_KEYS if k in data}}
 
 
 def _recipients(session: Session, record: StepRecord) -> list[str]:
@@ -73,7 +80,7 @@ def compose(record: StepRecord, data: Mapping[str, Any], base_url: str) -> tuple
             f"Mohon konfirmasi penerimaan di {link}\n"
         )
         return subject, body, True
-    if record.requester_only and record.pass_no > 1:
+    if record.requester_only and data.get("keputusan") == "tidak_setuju":
         reason = data.get("alasan") or "-"
         subject = f"[{number}] Permintaan tidak disetujui: mohon perbaiki"
         body = (
@@ -90,10 +97,10 @@ def compose(record: StepRecord, data: Mapping[str, Any], base_url: str) -> tuple
     return subject, body, False
 
 
-def write_task_mail(
+def write_mail(
     session: Session,
     record: StepRecord,
-    data: Mapping[str, Any],
+    job_payload: Mapping[str, Any],
     now: datetime,
     *,
     base_url: str,
@@ -101,18 +108,20 @@ def write_task_mail(
     invite: InviteFactory | None,
     smtp: bool,
 ) -> list[MailMessageRow]:
-    """Write the mail for a task that became ready; returns the rows written."""
+    """Write the mail a job asks for; returns the rows written."""
+    data = job_payload.get("data", {})
     to = _recipients(session, record)
     if not to:
         return []
     subject, body, with_invite = compose(record, data, base_url)
     ics = None
     if with_invite and invite is not None:
+        inst = record.instance
         ics = invite(
             data["meeting"],
             uid=f"{record.instance_id}@alur",
-            summary=subject,
-            description=body,
+            summary=inst.kegiatan or request_number(inst.id),
+            description=f"{request_number(inst.id)}: {inst.kegiatan or '-'} ({inst.instansi or '-'})",
             organizer=mail_from,
             attendees=to,
             now=now,

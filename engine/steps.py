@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import runtime, store
+from engine import notifications, runtime, store, versions
 from engine.errors import LoopLimitReached
 from engine.models import Instance, StepRecord
 
@@ -72,13 +72,17 @@ def sync(
     *,
     max_passes: int,
 ) -> list[StepRecord]:
-    """Bring step records and jobs in line with ``workflow``; returns the new records."""
-    meta = inst.version.meta
+    """Bring step records and jobs in line with ``workflow``; returns the records that are
+    open afterwards, oldest first. Callers run it without autoflush (one flush at the end)."""
+    meta = versions.info(inst.version).meta
     ready = runtime.ready_user_tasks(workflow) + runtime.ready_service_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
     open_records = {r.task_id: r for r in store.open_steps(session, inst.id)}
+    still_open = []
     for task_id, record in open_records.items():
-        if task_id not in ready_ids:
+        if task_id in ready_ids and record.state == "ready":
+            still_open.append(record)
+        else:
             _close(record, runtime.find_task(workflow, task_id), now)
     created = []
     for task in ready:
@@ -86,12 +90,10 @@ def sync(
             continue
         record = _new_record(session, inst, task, meta, now, max_passes)
         created.append(record)
-        kind = "service_task" if record.kind == "service" else "notify"
-        payload = (
-            {"operation": runtime.service_operation(task)}
-            if record.kind == "service"
-            else {"event": "task_ready"}
-        )
+        if record.kind == "service":
+            kind, payload = "service_task", {"operation": runtime.service_operation(task)}
+        else:
+            kind, payload = "notify", notifications.payload("task_ready", task.data)
         store.add_job(
             session,
             kind=kind,
@@ -100,4 +102,4 @@ def sync(
             task_id=record.task_id,
             payload=payload,
         )
-    return created
+    return sorted(still_open, key=lambda r: r.ready_at) + created

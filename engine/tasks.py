@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import forms, instances, runtime, store
+from engine import forms, instances, runtime, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -61,13 +61,6 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
     return record
 
 
-def _schema(record: StepRecord, form_name: str | None) -> dict[str, Any] | None:
-    if not form_name:
-        return None
-    schema: dict[str, Any] = record.instance.version.forms[form_name]
-    return schema
-
-
 def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
     """The task page's content; the first opening by someone allowed to act is recorded."""
     record = _visible_record(session, task_id, actor)
@@ -88,9 +81,9 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
 
 def _task_view(record: StepRecord, can_act: bool) -> TaskView:
     inst = record.instance
-    meta = inst.version.meta["steps"].get(record.bpmn_id, {})
-    form_name = meta.get("form")
-    schema = _schema(record, form_name)
+    version = versions.info(inst.version)
+    meta = version.step(record.bpmn_id)
+    form_name, schema = version.form_of(record.bpmn_id)
     data: dict[str, Any] = {}
     if record.state == "ready":
         task = runtime.find_task(instances.workflow_of(inst), record.task_id)
@@ -192,10 +185,9 @@ def complete(
     task = runtime.find_task(loaded.workflow, task_id)
     if task is None or task.state != runtime.TaskState.READY:
         raise Conflict("Tugas ini sudah tidak aktif.")
-    form_name = loaded.row.version.meta["steps"].get(record.bpmn_id, {}).get("form")
+    form_name, schema = versions.info(loaded.row.version).form_of(record.bpmn_id)
     clean = dict(data)
-    if form_name:
-        schema = loaded.row.version.forms[form_name]
+    if form_name and schema is not None:
         clean = forms.validate(schema, form_name, data, now.astimezone(WIB).date())
         _check_attachments(session, schema, clean, loaded.row.id)
     runtime.complete_user_task(task, clean)

@@ -1,0 +1,55 @@
+"""What the engine reads of a deployed process version, kept once per process.
+
+A version's content never changes after deploy (only its ``active`` flag does), so its
+step metadata, form schemas and restored Spiff spec are read from the database once and
+shared by every instance and thread. Keys carry the content hash, so a fresh database
+that reuses an id can never get another version's content.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from engine import runtime
+from engine.models import ProcessVersion
+
+_CACHE: dict[str, VersionInfo] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    key: str
+    meta: dict[str, Any]
+    forms: dict[str, Any]
+
+    def step(self, bpmn_id: str) -> dict[str, Any]:
+        steps: dict[str, Any] = self.meta["steps"]
+        return steps.get(bpmn_id) or {}
+
+    def form_of(self, bpmn_id: str) -> tuple[str | None, dict[str, Any] | None]:
+        name = self.step(bpmn_id).get("form")
+        return name, (self.forms.get(name) if name else None)
+
+
+def key_of(version: ProcessVersion) -> str:
+    return f"{version.id}:{version.sha256}"
+
+
+def info(version: ProcessVersion) -> VersionInfo:
+    key = key_of(version)
+    found = _CACHE.get(key)
+    if found is None:
+        with _LOCK:
+            found = _CACHE.setdefault(key, VersionInfo(key, version.meta, version.forms))
+    return found
+
+
+def new_workflow(version: ProcessVersion) -> Any:
+    return runtime.start_workflow(key_of(version), lambda: version.spec)
+
+
+def load_workflow(version: ProcessVersion, state: dict[str, Any]) -> Any:
+    return runtime.load_workflow(state, key_of(version), lambda: version.spec)
