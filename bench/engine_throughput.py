@@ -27,9 +27,17 @@ from engine import migrate, runtime  # noqa: E402
 from engine.db import make_engine, make_sessionmaker  # noqa: E402
 from tests.support.journey import FPVC, Clock, FakeConference, make_alur, seed  # noqa: E402
 
-BPMN = Path(__file__).resolve().parents[1] / "processes" / "permintaan_layanan_video_conference.bpmn"
-MEETING = {"provider": "jitsi", "meeting_id": "r", "join_url": "https://meet.uji/r",
-           "passcode": None, "host_url": None, "start": None, "end": None}
+ROOT = Path(__file__).resolve().parents[1]
+BPMN = ROOT / "processes" / "permintaan_layanan_video_conference.bpmn"
+MEETING = {
+    "provider": "jitsi",
+    "meeting_id": "r",
+    "join_url": "https://meet.uji/r",
+    "passcode": None,
+    "host_url": None,
+    "start": None,
+    "end": None,
+}
 STEPS: list[tuple[str, dict[str, Any]]] = [
     ("Task_IsiFPVC", FPVC),
     ("Task_Verifikasi", {"catatan_verifikasi": None}),
@@ -55,8 +63,11 @@ def floor(n: int) -> float:
         for bpmn_id, data in STEPS:
             workflow = runtime.SERIALIZER.deserialize_json(state)
             workflow.script_engine = runtime.AlurScriptEngine()
-            task = next(t for t in workflow.get_tasks(state=runtime.TaskState.READY)
-                        if t.task_spec.bpmn_id == bpmn_id)
+            task = next(
+                t
+                for t in workflow.get_tasks(state=runtime.TaskState.READY)
+                if t.task_spec.bpmn_id == bpmn_id
+            )
             if bpmn_id == "Task_BuatLink":
                 runtime.complete_service(task, data)
             else:
@@ -72,8 +83,12 @@ def through_engine(n: int, folder: Path) -> tuple[float, list[float]]:
     clock = Clock()
     alur = make_alur(FakeConference())
     people = seed(sessions, alur, clock)
-    actors = {"Task_IsiFPVC": people.pemohon, "Task_TerimaJadwal": people.pemohon,
-              "Task_Verifikasi": people.staf, "Task_Persetujuan": people.subkoor}
+    actors = {
+        "Task_IsiFPVC": people.pemohon,
+        "Task_TerimaJadwal": people.pemohon,
+        "Task_Verifikasi": people.staf,
+        "Task_Persetujuan": people.subkoor,
+    }
     latencies: list[float] = []
     started = time.perf_counter()
     for _ in range(n):
@@ -98,14 +113,17 @@ def through_engine(n: int, folder: Path) -> tuple[float, list[float]]:
 def sizes() -> tuple[int, int, int]:
     parser = runtime.new_parser()
     parser.add_bpmn_file(str(BPMN))
-    workflow = BpmnWorkflow(parser.get_spec("permintaan_layanan_video_conference"),
-                            script_engine=runtime.AlurScriptEngine())
+    workflow = BpmnWorkflow(
+        parser.get_spec("permintaan_layanan_video_conference"),
+        script_engine=runtime.AlurScriptEngine(),
+    )
     runtime.advance(workflow)
     results = []
     for passes in range(1, 51):
         for bpmn_id, data in STEPS[:3]:
-            task = next(t for t in runtime.ready_user_tasks(workflow)
-                        if t.task_spec.bpmn_id == bpmn_id)
+            task = next(
+                t for t in runtime.ready_user_tasks(workflow) if t.task_spec.bpmn_id == bpmn_id
+            )
             runtime.complete_user_task(task, data)
         if passes in (1, 50):
             results.append(len(json.dumps(runtime.dump_workflow(workflow))))
@@ -125,10 +143,14 @@ def main() -> None:
     print(f"instances: {args.n} (8 steps each, one 'not signed' pass)")
     print(f"floor (bare SpiffWorkflow, JSON in memory): {floor_rate:8.1f} instances/s")
     print(f"engine facade (SQLite, durable commits):    {engine_rate:8.1f} instances/s")
-    print(f"complete_task latency: mean {1000 * sum(latencies) / len(latencies):.2f} ms, "
-          f"p95 {1000 * latencies[int(0.95 * len(latencies))]:.2f} ms")
-    print(f"stored instance state: {one} bytes after 1 pass, {fifty} bytes after 50 passes "
-          f"(spec, {spec} bytes, stored once per version)")
+    print(
+        f"complete_task latency: mean {1000 * sum(latencies) / len(latencies):.2f} ms, "
+        f"p95 {1000 * latencies[int(0.95 * len(latencies))]:.2f} ms"
+    )
+    print(
+        f"stored instance state: {one} bytes after 1 pass, {fifty} bytes after 50 passes "
+        f"(spec, {spec} bytes, stored once per version)"
+    )
     print(f"ratio engine/floor: {engine_rate / floor_rate:.2f}")
 
 

@@ -295,12 +295,16 @@ def _prepare_mail(session: Session, services: Services, job: Job) -> MailMessage
     if row is None or services.mail is None:
         _done(job, job.locked_at or job.created_at, error="nothing to send")
         return None
-    ics = (MailAttachment("undangan.ics", "text/calendar; method=REQUEST", row.ics),)
+    ics = (
+        ()
+        if row.ics is None
+        else (MailAttachment("undangan.ics", "text/calendar; method=REQUEST", row.ics),)
+    )
     return MailMessage(
         to=tuple(a.strip() for a in row.to.split(",")),
         subject=row.subject,
         body=row.body,
-        attachments=ics if row.ics else (),
+        attachments=ics,
     )
 
 

@@ -121,7 +121,8 @@ def write_mail(
             data["meeting"],
             uid=f"{record.instance_id}@alur",
             summary=inst.kegiatan or request_number(inst.id),
-            description=f"{request_number(inst.id)}: {inst.kegiatan or '-'} ({inst.instansi or '-'})",
+            description=f"{request_number(inst.id)}: {inst.kegiatan or '-'} "
+            f"({inst.instansi or '-'})",
             organizer=mail_from,
             attendees=to,
             now=now,
