@@ -19,7 +19,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
-from engine.errors import TaskAlreadyCompleted, TaskClaimedByOther
+from engine.errors import DefinitionError, TaskAlreadyCompleted, TaskClaimedByOther
 from webui.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -89,3 +89,11 @@ def _already_completed(err: TaskAlreadyCompleted) -> ResponseReturnValue:
 def _claimed_by_other(err: TaskClaimedByOther) -> ResponseReturnValue:
     message = gettext("Tugas sedang dikerjakan oleh %(by)s.", by=err.by)
     return error_response(409, message, by=err.by)
+
+
+@bp.errorhandler(DefinitionError)
+def _definition_refused(err: DefinitionError) -> ResponseReturnValue:
+    """``fields`` stays ``{name: message}``; the validator's list comes as ``problems``."""
+    message = gettext("%(file)s ditolak; versi aktif tidak berubah.", file=err.filename)
+    return error_response(422, message, {"file": "; ".join(err.problems)},
+                          problems=err.problems)
