@@ -2,7 +2,8 @@
 
 ``current_actor()`` is how views learn who acts; ``roles_required`` guards a view by role.
 Every route states its rule with one of these (or ``public``) so the authorization tests
-can prove it route by route.
+can prove it route by route. The pages of this blueprint (sign in and out, the language
+switch, the home redirect) are in ``webui.auth.views``.
 """
 
 from __future__ import annotations
@@ -89,3 +90,9 @@ def public(view: F) -> F:
 
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
+
+
+from webui.auth import views  # noqa: E402  (registers the routes on ``bp``)
+
+__all__ = ["LoginUser", "bp", "current_actor", "is_api_request", "public", "roles_required",
+           "views"]

@@ -1,5 +1,103 @@
-"""requests area (being built)."""
+"""The requester's pages and the request record: "Permintaan Saya", starting a request,
+a request's detail (data, timeline, reason, meeting), withdrawing it, its letter and its
+calendar invite; and "Semua Permintaan" for staff, auditors and admins. Who may see a
+request is the engine's decision (``engine().instance`` raises ``NotFound`` otherwise).
+"""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import login_required
+
+from webui import uploads
+from webui.auth import current_actor, roles_required
+from webui.display import STATUS
+from webui.extensions import db, engine, utcnow
+from webui.requests import invite
 
 bp = Blueprint("requests", __name__)
+uploads.install(bp)
+
+
+@bp.get("/permintaan")
+@login_required
+def mine() -> ResponseReturnValue:
+    items = engine().instances(db.session, current_actor(), mine=True)
+    return render_template("requests/mine.html", items=items)
+
+
+@bp.post("/permintaan/baru")
+@login_required
+def new() -> ResponseReturnValue:
+    view = engine().start(db.session, current_actor(), utcnow())
+    db.session.commit()
+    first = next((s for s in view.steps if s.state == "ready" and s.kind == "user"), None)
+    flash(gettext("Permintaan %(number)s dibuat. Isi formulirnya di bawah.",
+                  number=view.summary.number), "success")
+    if first is None:
+        return redirect(url_for("requests.detail", instance_id=view.id))
+    return redirect(url_for("tasks.show", task_id=first.task_id))
+
+
+@bp.get("/permintaan/semua")
+@roles_required("staf_iidc", "subkoor_iidc", "auditor", "admin")
+def everything() -> ResponseReturnValue:
+    status = request.args.get("status", "")
+    status = status if status in STATUS else ""
+    items = engine().instances(db.session, current_actor(), status=status or None)
+    return render_template("requests/everything.html", items=items, status=status)
+
+
+@bp.get("/permintaan/<instance_id>")
+@login_required
+def detail(instance_id: str) -> ResponseReturnValue:
+    view = engine().instance(db.session, instance_id[:64], current_actor())
+    return render_template("requests/detail.html", view=view, now=utcnow())
+
+
+@bp.post("/permintaan/<instance_id>/batal")
+@login_required
+def withdraw(instance_id: str) -> ResponseReturnValue:
+    engine().cancel(db.session, instance_id[:64], current_actor(), utcnow())
+    db.session.commit()
+    flash(gettext("Permintaan dibatalkan."), "success")
+    return redirect(url_for("requests.detail", instance_id=instance_id))
+
+
+@bp.get("/permintaan/<instance_id>/berkas/<attachment_id>")
+@login_required
+def letter(instance_id: str, attachment_id: str) -> ResponseReturnValue:
+    found = engine().attachment(db.session, attachment_id[:64], current_actor())
+    path = uploads.letters().path_of(found.stored_name)
+    if found.instance_id != instance_id or path is None:
+        abort(404)
+    response = send_file(path, mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/permintaan/<instance_id>/undangan.ics")
+@login_required
+def calendar(instance_id: str) -> ResponseReturnValue:
+    view = engine().instance(db.session, instance_id[:64], current_actor())
+    body = invite.ics_for(view, organizer=engine().settings.worker.mail_from, now=utcnow())
+    if body is None:
+        abort(404)
+    filename = f"undangan-{view.summary.number}.ics"
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "private, no-store"})

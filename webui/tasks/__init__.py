@@ -1,5 +1,111 @@
-"""tasks area (being built)."""
+"""The task page ``/tugas/<id>``: the whole request, its letter and history, the SOP row
+of the step, and the step's form rendered from its JSON Schema. Opening it records when
+the step was first opened (the SOP's clock for working time); submitting it completes the
+task, or re-renders the form with HTTP 422 and what the user typed. Notification mails
+link here.
+"""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from engine.errors import InvalidFormData
+from engine.views import InstanceView, TaskView
+from webui import formrender, uploads
+from webui.auth import current_actor
+from webui.errors import field_messages
+from webui.extensions import db, engine, utcnow
+from webui.tasks import submission
 
 bp = Blueprint("tasks", __name__)
+uploads.install(bp)
+
+SUBMIT_LABELS = {
+    "fpvc.schema.json": _l("Kirim Permintaan"),
+    "verifikasi.schema.json": _l("Verifikasi Selesai"),
+    "link_manual.schema.json": _l("Simpan Link"),
+    "penerimaan.schema.json": _l("Konfirmasi Penerimaan"),
+}
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "id"
+
+
+def _attachment(view: InstanceView, values: dict[str, Any], name: str) -> Any:
+    wanted = values.get(name)
+    return next((a for a in view.attachments if a.id == wanted), None)
+
+
+def render(task: TaskView, values: dict[str, Any] | None = None,
+           errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+    view = engine().instance(db.session, task.instance.id, current_actor())
+    values = task.values if values is None else values
+    schema = task.schema or {}
+    lang = _lang()
+    files = submission.file_fields(schema)
+    failures = [s for s in view.steps if s.kind == "service" and s.error]
+    page = render_template(
+        "tasks/show.html", task=task, view=view, values=values, errors=errors or {},
+        fields=formrender.fields(schema, values, errors, lang),
+        form_title=formrender.text(schema, "title", lang),
+        form_help=formrender.text(schema, "description", lang),
+        attachments={name: _attachment(view, values, name) for name in files},
+        multipart=bool(files), failure=failures[-1] if failures else None,
+        sign_form=task.form_name == submission.SIGN_FORM,
+        submit_label=SUBMIT_LABELS.get(task.form_name or "", _l("Selesaikan Tugas")),
+        now=utcnow(),
+    )
+    return page, status
+
+
+@bp.get("/tugas/<task_id>")
+@login_required
+def show(task_id: str) -> ResponseReturnValue:
+    task = engine().open_task(db.session, task_id[:64], current_actor(), utcnow())
+    db.session.commit()
+    return render(task)
+
+
+@bp.post("/tugas/<task_id>")
+@login_required
+def submit(task_id: str) -> ResponseReturnValue:
+    actor, now = current_actor(), utcnow()
+    task = engine().open_task(db.session, task_id[:64], actor, now)
+    db.session.commit()
+    data = formrender.parse(task.schema or {}, request.form)
+    if task.can_act:
+        try:
+            data = submission.attach_uploads(task, data, request.files, actor, now)
+            submission.check_signature(task, request.form, actor)
+        except submission.Rejected as err:
+            return render(task, data, err.errors, 422)
+    try:
+        engine().complete(db.session, task.task_id, actor, data, now,
+                          remote_addr=request.remote_addr)
+    except InvalidFormData as err:
+        db.session.rollback()
+        return render(task, data, field_messages(err), 422)
+    db.session.commit()
+    flash(_done_message(task, data), "success")
+    if task.instance.requester == actor.username:
+        return redirect(url_for("requests.detail", instance_id=task.instance.id))
+    return redirect(url_for("inbox.index"))
+
+
+def _done_message(task: TaskView, data: dict[str, Any]) -> str:
+    if task.form_name == submission.SIGN_FORM:
+        if data.get("keputusan") == submission.SIGNED:
+            return gettext("Permintaan %(number)s disetujui dan ditandatangani.",
+                           number=task.instance.number)
+        return gettext("Permintaan %(number)s tidak disetujui; dikembalikan ke pemohon.",
+                       number=task.instance.number)
+    return gettext("Tugas selesai: %(step)s (%(number)s).", step=gettext(task.step.name),
+                   number=task.instance.number)

@@ -1,0 +1,100 @@
+"""The official letter: only PDFs, at most 5 MB, stored under a generated name, kept on a
+form re-rendered after an error, and never reachable from another request."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from tests.integration.web.conftest import FPVC_FORM, PDF, Site, text
+
+
+def upload(site: Site, username: str, task: str, content: bytes, name: str = "surat.pdf",
+           **fields: str) -> tuple[int, str]:
+    client = site.client(username)
+    values = {**FPVC_FORM, **fields, "csrf_token": site.token(client),
+              "surat_resmi": FileStorage(io.BytesIO(content), name, content_type="application/pdf")}
+    # Encoded in memory: the test client would spool a big body to a file it never closes.
+    boundary, body = encode_multipart(values)
+    response = client.post(f"/tugas/{task}", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    return response.status_code, text(response)
+
+
+def stored_files(site: Site) -> list[Path]:
+    directory = Path(site.app.config["UPLOAD_DIR"])
+    return sorted(directory.glob("*")) if directory.exists() else []
+
+
+def test_a_file_that_is_not_a_pdf_is_refused(site: Site) -> None:
+    view = site.start()
+    status, page = upload(site, "pemohon", site.ready(view).task_id, b"MZ\x90\x00evil", "x.pdf")
+    assert status == 422
+    assert "Berkas harus PDF" in page
+    assert stored_files(site) == []
+    assert site.view(view.id).attachments == ()
+
+
+def test_an_empty_file_is_refused(site: Site) -> None:
+    view = site.start()
+    status, page = upload(site, "pemohon", site.ready(view).task_id, b"", "kosong.pdf")
+    assert status == 422
+    assert "Berkas kosong" in page
+
+
+def test_a_pdf_over_5_mb_is_refused_and_not_kept(site: Site) -> None:
+    view = site.start()
+    big = PDF + b"0" * (5 * 1024 * 1024)
+    status, page = upload(site, "pemohon", site.ready(view).task_id, big)
+    assert status == 422
+    assert "Berkas terlalu besar" in page
+    assert stored_files(site) == []
+
+
+def test_a_body_over_the_request_limit_gets_the_413_page(site: Site) -> None:
+    view = site.start()
+    huge = PDF + b"0" * (7 * 1024 * 1024)
+    status, page = upload(site, "pemohon", site.ready(view).task_id, huge)
+    assert status == 413
+    assert "Berkas terlalu besar" in page
+    assert "<html" in page
+
+
+def test_a_form_re_rendered_after_an_error_keeps_the_letter(site: Site) -> None:
+    view = site.start()
+    task = site.ready(view).task_id
+    status, page = upload(site, "pemohon", task, PDF, "Surat Dinas.pdf", jam_selesai="08:00")
+    assert status == 422
+    (attachment,) = site.view(view.id).attachments
+    assert f'type="hidden" name="surat_resmi" value="{attachment.id}"' in page
+    assert "Surat_Dinas.pdf" in page
+    client = site.client("pemohon")
+    fixed = {**FPVC_FORM, "surat_resmi": attachment.id}
+    assert site.post(client, f"/tugas/{task}", fixed).status_code == 302
+    assert site.view(view.id).data["surat_resmi"] == attachment.id
+
+
+def test_a_letter_of_another_request_cannot_be_borrowed(site: Site) -> None:
+    other = site.start("pemohon2")
+    upload(site, "pemohon2", site.ready(other).task_id, PDF, jam_selesai="08:00")
+    (theirs,) = site.view(other.id).attachments
+    mine = site.start("pemohon")
+    client = site.client("pemohon")
+    response = site.post(client, f"/tugas/{site.ready(mine).task_id}",
+                         {**FPVC_FORM, "surat_resmi": theirs.id})
+    assert response.status_code == 422
+    assert "Berkas tidak ditemukan" in text(response)
+    assert theirs.filename not in text(response)
+
+
+def test_stored_names_are_generated_never_the_users_filename(site: Site) -> None:
+    view = site.start()
+    upload(site, "pemohon", site.ready(view).task_id, PDF, "../../etc/passwd.pdf")
+    (attachment,) = site.view(view.id).attachments
+    (stored,) = stored_files(site)
+    assert stored.name == attachment.stored_name
+    assert "passwd" not in stored.name
+    assert "/" not in attachment.filename

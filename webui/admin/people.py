@@ -1,0 +1,112 @@
+"""Users and roles for the process owner: list, create, edit name and email, assign roles,
+disable or enable, and reset a password. The engine's ``users`` module checks the rules
+(unique names, known roles, password length, no locking yourself out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from engine import users
+from engine.users import InvalidUser
+from webui.admin import bp
+from webui.auth import current_actor, roles_required
+from webui.extensions import db, utcnow
+
+
+def _roles() -> list[str]:
+    return [r for r in request.form.getlist("roles") if r in users.ROLES]
+
+
+def _list(form: dict[str, object] | None = None, error: str | None = None,
+          status: int = 200) -> ResponseReturnValue:
+    page = render_template("admin/users.html", people=users.user_views(db.session),
+                           roles=users.ROLES, form=form or {}, error=error)
+    return page, status
+
+
+@bp.get("/pengguna")
+@roles_required("admin")
+def people() -> ResponseReturnValue:
+    return _list()
+
+
+@bp.post("/pengguna")
+@roles_required("admin")
+def create_person() -> ResponseReturnValue:
+    form = {key: request.form.get(key, "")[:254].strip()
+            for key in ("username", "display_name", "email")}
+    roles = _roles()
+    password = request.form.get("password", "")[:1024]
+    try:
+        if not roles:
+            raise InvalidUser("Pilih paling sedikit satu peran.")
+        users.check_new_password(password)
+        users.add_user(db.session, form["username"], roles=roles, now=utcnow(),
+                       display_name=form["display_name"] or None,
+                       email=form["email"] or None, password=password)
+    except InvalidUser as err:
+        db.session.rollback()
+        return _list({**form, "roles": roles}, gettext(str(err)), 422)
+    db.session.commit()
+    flash(gettext("Pengguna %(name)s dibuat.", name=form["username"]), "success")
+    return redirect(url_for("admin.people"))
+
+
+@bp.get("/pengguna/<username>")
+@roles_required("admin")
+def person(username: str) -> ResponseReturnValue:
+    user = users.UserView.of(users.get_user(db.session, username[:64]))
+    return render_template("admin/user.html", person=user, roles=users.ROLES)
+
+
+def _change(username: str, apply: Callable[[users.User], None],
+            done: str) -> ResponseReturnValue:
+    """Apply one change to a user, then back to the user's page with what happened."""
+    user = users.get_user(db.session, username[:64])
+    try:
+        apply(user)
+    except InvalidUser as err:
+        db.session.rollback()
+        flash(gettext(str(err)), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("admin.person", username=user.username))
+
+
+@bp.post("/pengguna/<username>/profil")
+@roles_required("admin")
+def set_profile(username: str) -> ResponseReturnValue:
+    name, email = request.form.get("display_name", "")[:254], request.form.get("email", "")[:254]
+    return _change(username, lambda user: users.update_profile(
+        db.session, user, display_name=name, email=email), gettext("Nama dan email disimpan."))
+
+
+@bp.post("/pengguna/<username>/peran")
+@roles_required("admin")
+def set_roles(username: str) -> ResponseReturnValue:
+    roles, actor = _roles(), current_actor()
+    return _change(username, lambda user: users.assign_roles(
+        db.session, user, roles, actor=actor), gettext("Peran disimpan."))
+
+
+@bp.post("/pengguna/<username>/aktif")
+@roles_required("admin")
+def set_active(username: str) -> ResponseReturnValue:
+    active, actor = request.form.get("active") == "1", current_actor()
+    done = gettext("Akun diaktifkan.") if active else gettext("Akun dinonaktifkan.")
+    return _change(username, lambda user: users.set_active(
+        db.session, user, active, actor=actor), done)
+
+
+@bp.post("/pengguna/<username>/sandi")
+@roles_required("admin")
+def set_password(username: str) -> ResponseReturnValue:
+    password = request.form.get("password", "")[:1024]
+    return _change(username, lambda user: users.set_password(db.session, user, password),
+                   gettext("Kata sandi baru disimpan."))

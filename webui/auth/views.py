@@ -1,0 +1,92 @@
+"""The sign-in pages: ``/masuk`` and ``/keluar``, the language switch ``/bahasa/<lang>`` and
+``/``, which sends each person to where their work is. Also what an anonymous visitor of a
+protected page gets: the login page (with a way back) or, for the API, 401 JSON.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import login_required, login_user, logout_user
+
+from engine import users
+from webui import display
+from webui.auth import LoginUser, bp, current_actor, is_api_request, public
+from webui.extensions import db, login_manager
+
+LANGUAGES = ("id", "en")
+display.register(bp)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to return to; anything pointing off-site becomes ``default``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> ResponseReturnValue:
+    if is_api_request():
+        return jsonify({"error": gettext("Silakan masuk terlebih dahulu.")}), 401
+    return redirect(url_for("auth.login", next=display.here()))
+
+
+@bp.get("/masuk")
+@public
+def login() -> ResponseReturnValue:
+    return render_template("auth/login.html", username="", error=None,
+                           next=safe_next(request.args.get("next"), ""))
+
+
+@bp.post("/masuk")
+@public
+def login_submit() -> ResponseReturnValue:
+    username = request.form.get("username", "")[:64]
+    password = request.form.get("password", "")[:1024]
+    user = users.authenticate(db.session, username, password) if username and password else None
+    target = safe_next(request.form.get("next"))
+    if user is None:
+        error = gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif.")
+        page = render_template("auth/login.html", username=username, error=error,
+                               next=safe_next(request.form.get("next"), ""))
+        return page, 401
+    lang = session.get("lang")
+    session.clear()  # a fresh session on sign-in (no fixation)
+    if lang:
+        session["lang"] = lang
+    login_user(LoginUser(users.actor_of(user), user.email))
+    return redirect(target)
+
+
+@bp.post("/keluar")
+@public
+def logout() -> ResponseReturnValue:
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/bahasa/<lang>")
+@public
+def language(lang: str) -> ResponseReturnValue:
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/")
+@login_required
+def home() -> ResponseReturnValue:
+    actor = current_actor()
+    if actor.has("staf_iidc", "subkoor_iidc"):
+        return redirect(url_for("inbox.index"))
+    if actor.has("auditor"):
+        return redirect(url_for("requests.everything"))
+    if actor.has("admin"):
+        return redirect(url_for("admin.index"))
+    return redirect(url_for("requests.mine"))

@@ -1,0 +1,126 @@
+"""How the HTML pages name things: labels for statuses, roles and request fields, process
+texts (step names, SOP rows) through the translation catalog, and the few yes/no questions
+templates ask about the signed-in user. ``register`` installs them on the app from the auth
+blueprint. Presentation only: the engine still decides, these only choose what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from engine.views import InstanceSummary
+
+STATUS = {
+    "running": _l("Berjalan"),
+    "completed": _l("Selesai"),
+    "cancelled": _l("Dibatalkan"),
+    "incident": _l("Bermasalah"),
+}
+MAIL_STATUS = {
+    "outbox": _l("di kotak keluar"),
+    "queued": _l("antre"),
+    "sent": _l("terkirim"),
+    "failed": _l("gagal"),
+}
+STEP_STATE = {"ready": _l("Menunggu"), "completed": _l("Selesai"), "cancelled": _l("Dibatalkan")}
+ROLES = {
+    "pemohon": _l("Pemohon"),
+    "staf_iidc": _l("Staf Seksi IIDC"),
+    "subkoor_iidc": _l("Sub Koordinator IIDC"),
+    "auditor": _l("Auditor"),
+    "admin": _l("Admin (pemilik proses)"),
+}
+#: The request's data as the detail and task pages list it, in the FPVC's order.
+REQUEST_FIELDS = {
+    "nama_pemohon": _l("Nama pemohon"),
+    "nip": _l("NIP"),
+    "jabatan": _l("Jabatan"),
+    "instansi": _l("Instansi (OPD)"),
+    "email": _l("Email"),
+    "telepon": _l("Nomor telepon"),
+    "nama_kegiatan": _l("Nama kegiatan"),
+    "tanggal": _l("Tanggal"),
+    "jam_mulai": _l("Jam mulai"),
+    "jam_selesai": _l("Jam selesai"),
+    "jumlah_peserta": _l("Jumlah peserta"),
+    "platform": _l("Platform"),
+    "keterangan": _l("Keterangan"),
+    "catatan_verifikasi": _l("Catatan verifikasi"),
+    "keputusan": _l("Keputusan"),
+    "alasan": _l("Alasan"),
+    "catatan_link": _l("Catatan pembuatan link"),
+    "diterima": _l("Detail jadwal diterima"),
+    "catatan_penerimaan": _l("Catatan penerimaan"),
+}
+HIDDEN_FIELDS = frozenset({"meeting", "surat_resmi"})
+VALUE_LABELS = {
+    ("keputusan", "setuju"): _l("Disetujui & ditandatangani"),
+    ("keputusan", "tidak_setuju"): _l("Tidak disetujui"),
+    ("platform", "jitsi"): "Jitsi Meet",
+    ("platform", "zoom"): "Zoom",
+    ("platform", "bigbluebutton"): "BigBlueButton",
+}
+STAFF = ("staf_iidc", "subkoor_iidc", "auditor", "admin")
+
+
+def tr(text: str | None) -> str:
+    """A process text (step name, SOP row) in the user's language; the catalog holds them
+    because ``webui.catalog`` extracts them from the BPMN files."""
+    return gettext(text) if text else ""
+
+
+def field_value(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return gettext("Ya") if value else gettext("Tidak")
+    label = VALUE_LABELS.get((key, str(value)))
+    return str(label) if label is not None else str(value)
+
+
+def request_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, shown value) of the request data that has a value, known fields first."""
+    rows = [(str(label), field_value(key, data[key]))
+            for key, label in REQUEST_FIELDS.items() if data.get(key) not in (None, "")]
+    rows += [(key, field_value(key, value)) for key, value in data.items()
+             if key not in REQUEST_FIELDS and key not in HIDDEN_FIELDS
+             and isinstance(value, str | int | float | bool) and value not in (None, "")]
+    return rows
+
+
+def may_withdraw(summary: InstanceSummary) -> bool:
+    """Show the withdraw button to the requester and staff (the engine checks again)."""
+    if summary.status not in ("running", "incident") or not current_user.is_authenticated:
+        return False
+    return bool(summary.requester == current_user.username
+                or current_user.has("staf_iidc", "admin"))
+
+
+def is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.has(*STAFF))
+
+
+def here() -> str:
+    """The current path and query, for "come back here" hidden fields."""
+    return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_app_template_filter(tr, "tr")
+    bp.add_app_template_filter(lambda value, key: field_value(key, value), "field_value")
+    bp.add_app_template_filter(lambda s: STATUS.get(s, s), "status_label")
+    bp.add_app_template_filter(lambda s: STEP_STATE.get(s, s), "step_state")
+    bp.add_app_template_filter(lambda s: MAIL_STATUS.get(s, s), "mail_status")
+    bp.add_app_template_filter(lambda s: ROLES.get(s, s), "role_label")
+
+    @bp.app_context_processor
+    def _helpers() -> dict[str, Any]:
+        return {"request_fields": request_fields, "may_withdraw": may_withdraw,
+                "is_staff": is_staff, "here": here, "ROLE_LABELS": ROLES,
+                "STATUS_LABELS": STATUS}

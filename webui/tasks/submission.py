@@ -1,0 +1,83 @@
+"""What a task form submission needs before the engine sees it: the letter upload (stored,
+recorded as an attachment, its id put into the data) and, on the approval form, the
+approver's password asked again to sign. Problems come back as ``Rejected`` with one
+message per field, shown like the engine's own on the re-rendered form (HTTP 422).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from engine import users
+from engine.errors import EngineError
+from engine.users import Actor
+from engine.views import TaskView
+from webui import formrender, uploads
+from webui.extensions import db, engine
+
+SIGN_FORM = "persetujuan.schema.json"
+SIGNED = "setuju"
+
+
+class Rejected(Exception):
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(self.errors.values()))
+
+
+def file_fields(schema: Mapping[str, Any]) -> list[str]:
+    return [name for name, prop in schema.get("properties", {}).items()
+            if formrender.widget_of(prop) == "file"]
+
+
+def attach_uploads(task: TaskView, data: dict[str, Any], files: MultiDict[str, FileStorage],
+                   actor: Actor, now: datetime) -> dict[str, Any]:
+    """Store each uploaded file of the form and put its attachment id into ``data``.
+
+    Attachments are committed at once, so a form re-rendered after an error still holds
+    the letter (its id in a hidden field) and the requester need not upload it again.
+    """
+    errors: dict[str, str] = {}
+    for name in file_fields(task.schema or {}):
+        upload = files.get(name)
+        if upload is None or not upload.filename:
+            continue
+        try:
+            data[name] = _store(task, upload, actor, now)
+        except uploads.UploadRejected as err:
+            errors[name] = err.message
+    if errors:
+        raise Rejected(errors)
+    return data
+
+
+def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> str:
+    letters = uploads.letters()
+    stored = letters.save(upload)
+    try:
+        engine().add_attachment(
+            db.session, task.instance.id, actor, attachment_id=stored.attachment_id,
+            filename=stored.filename, stored_name=stored.stored_name,
+            content_type=stored.content_type, size=stored.size, sha256=stored.sha256, now=now)
+        db.session.commit()
+    except EngineError:
+        db.session.rollback()
+        letters.discard(stored)
+        raise
+    return stored.attachment_id
+
+
+def check_signature(task: TaskView, form: MultiDict[str, str], actor: Actor) -> None:
+    """Signing (``keputusan = setuju``) needs the signer's own password, asked again."""
+    if task.form_name != SIGN_FORM or form.get("keputusan") != SIGNED:
+        return
+    password = form.get("password", "")[:1024]
+    if not password:
+        raise Rejected({"password": gettext("Masukkan kata sandi Anda untuk menandatangani.")})
+    if users.authenticate(db.session, actor.username, password) is None:
+        raise Rejected({"password": gettext("Kata sandi salah; permintaan belum ditandatangani.")})
