@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import runtime, steps, store, versions
@@ -71,7 +72,9 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
         row.workflow = runtime.dump_workflow(workflow)
     try:
         session.flush()
-    except StaleDataError as err:
+    except (StaleDataError, IntegrityError) as err:
+        # Lost a race: the other transaction saved this version (or the same next step)
+        # first. Either way nothing of ours was written.
         session.rollback()
         raise Conflict("Permintaan diubah oleh pengguna lain; muat ulang halaman.") from err
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
@@ -89,6 +89,16 @@ def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
         .order_by(StepRecord.ready_at, StepRecord.id)
     )
     return session.scalars(stmt).all()
+
+
+def completed_by(bind: Engine | Connection, task_id: str) -> str | None:
+    """Who completed a task, read outside the caller's (rolled back) transaction."""
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with Session(engine) as fresh:
+        row = fresh.execute(
+            select(StepRecord.state, StepRecord.completed_by).where(StepRecord.task_id == task_id)
+        ).first()
+    return row.completed_by if row is not None and row.state == "completed" else None
 
 
 def open_steps(session: Session, instance_id: str) -> Sequence[StepRecord]:

@@ -207,8 +207,9 @@ def complete(
     try:
         instances.save(session, loaded, now, max_passes=max_passes)
     except Conflict:
-        winner = store.step_by_task(session, task_id)
-        if winner.state == "completed":
-            raise TaskAlreadyCompleted(task_id, winner.completed_by) from None
+        # Our transaction is gone; read the winner's committed row on a fresh connection.
+        winner = store.completed_by(session.get_bind(), task_id)
+        if winner is not None:
+            raise TaskAlreadyCompleted(task_id, winner) from None
         raise
     return loaded
