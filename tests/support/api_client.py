@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from engine.db import make_sessionmaker
+from tests.conftest import PASSWORD
 from tests.support.journey import FPVC, Clock
 from webui.cli import main
 from webui.extensions import db, engine, utcnow
@@ -84,6 +85,7 @@ class ApiJourney:
     users: dict[str, ApiUser]
     clock: Clock | None = None
     step_s: float = 0.0
+    password: str = PASSWORD
     instance_id: str = ""
 
     def now(self) -> datetime:
@@ -104,14 +106,15 @@ class ApiJourney:
         assert mine, f"{who} has no {bpmn_id} for {self.instance_id}: {tasks}"
         return str(mine[0]["task_id"])
 
-    def act(self, who: str, bpmn_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    def act(self, who: str, bpmn_id: str, data: dict[str, Any],
+            **extra: Any) -> dict[str, Any]:
         task_id = self.task_for(who, bpmn_id)
         task = self.users[who].ok("get", f"/tasks/{task_id}")
         assert task["can_act"] and task["schema"] is not None
         if self.clock:
             self.clock.advance(self.step_s)
         return self.users[who].ok(  # type: ignore[no-any-return]
-            "post", f"/tasks/{task_id}/complete", json={"data": data}
+            "post", f"/tasks/{task_id}/complete", json={"data": data, **extra}
         )
 
     def revise(self, **changes: Any) -> dict[str, Any]:
@@ -121,10 +124,11 @@ class ApiJourney:
         return self.act("staf", "Task_Verifikasi", {"catatan_verifikasi": "Lengkap"})
 
     def decide(self, signed: bool, reason: str = "Jadwal bentrok") -> dict[str, Any]:
-        data = (
-            {"keputusan": "setuju"} if signed else {"keputusan": "tidak_setuju", "alasan": reason}
-        )
-        return self.act("subkoor", "Task_Persetujuan", data)
+        if signed:  # signing asks the approver's password again, as the HTML page does
+            return self.act("subkoor", "Task_Persetujuan", {"keputusan": "setuju"},
+                            password=self.password)
+        return self.act("subkoor", "Task_Persetujuan",
+                        {"keputusan": "tidak_setuju", "alasan": reason})
 
     def run_worker(self) -> int:
         with self.app.app_context():

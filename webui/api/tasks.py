@@ -4,15 +4,22 @@ The rules are the engine's, as on the HTML pages: only the lane's people (the re
 alone for the initiator lane) act, others who may see the instance get 403, those who may
 not see it 404. Opening a task here records ``opened_at`` just like opening its page.
 Completing returns the instance (200); invalid data is a 422 per field; losing a race is a
-409 naming who won (``by``).
+409 naming who won (``by``). Signing (``keputusan = setuju`` on the approval form) needs the
+signer's password again, as on the HTML page: ``{"data": {...}, "password": "..."}``; it
+is checked, never stored.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
-from webui.api.blueprint import bp, db_session
+from engine import users
+from engine.users import Actor
+from webui.api.blueprint import ApiError, bp, db_session
 from webui.api.payload import inbox_json, instance_json, json_object, optional_object, task_json
 from webui.auth import current_actor
 from webui.extensions import engine, utcnow
@@ -47,10 +54,32 @@ def unclaim_task(task_id: str) -> ResponseReturnValue:
     return _task_now(task_id)
 
 
+SIGN_FORM = "persetujuan.schema.json"
+SIGNED = "setuju"
+
+
+def _check_signature(task_id: str, data: dict[str, Any], password: Any, actor: Actor) -> None:
+    """Signing needs the signer's own password; other decisions and forms do not."""
+    if data.get("keputusan") != SIGNED:
+        return
+    task = engine().open_task(db_session(), task_id, actor, utcnow())
+    if task.form_name != SIGN_FORM or not task.can_act:
+        return  # not a signature, or the engine refuses it anyway (403/409)
+    if not isinstance(password, str) or not password:
+        raise ApiError(422, gettext("Isian belum benar."), {
+            "password": gettext("Masukkan kata sandi Anda untuk menandatangani.")})
+    if users.authenticate(db_session(), actor.username, password[:1024]) is None:
+        raise ApiError(422, gettext("Isian belum benar."), {
+            "password": gettext("Kata sandi salah; permintaan belum ditandatangani.")})
+
+
 @bp.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str) -> ResponseReturnValue:
-    data = optional_object(json_object(), "data") or {}
-    view = engine().complete(db_session(), task_id, current_actor(), data, utcnow(),
+    body = json_object()
+    data = optional_object(body, "data") or {}
+    actor = current_actor()
+    _check_signature(task_id, data, body.get("password"), actor)
+    view = engine().complete(db_session(), task_id, actor, data, utcnow(),
                              remote_addr=request.remote_addr)
     db_session().commit()
     return jsonify(instance_json(view))
