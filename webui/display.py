@@ -72,7 +72,7 @@ STAFF = ("staf_iidc", "subkoor_iidc", "auditor", "admin")
 def tr(text: str | None) -> str:
     """A process text (step name, SOP row) in the user's language; the catalog holds them
     because ``webui.catalog`` extracts them from the BPMN files."""
-    return gettext(text) if text else ""
+    return gettext(text.strip()) if text else ""
 
 
 def field_value(key: str, value: Any) -> str:

@@ -68,7 +68,8 @@ def test_a_complete_form_moves_the_request_to_verification(site: Site) -> None:
     ("nama_pemohon", "", "Wajib diisi"),
 ])
 def test_bad_input_is_refused_with_422_and_the_typed_values_kept(
-        site: Site, field: str, value: str, message: str) -> None:
+        shared_site: Site, field: str, value: str, message: str) -> None:
+    site = shared_site
     instance_id, task = step1(site)
     client = site.client("pemohon")
     response = site.post(client, f"/tugas/{task}", {**FPVC_FORM, field: value})
