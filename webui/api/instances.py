@@ -20,6 +20,7 @@ from engine.users import Actor
 from engine.views import InstanceView
 from webui.api.blueprint import ApiError, bp, db_session
 from webui.api.payload import (
+    checked_id,
     instance_json,
     json_object,
     optional_object,
@@ -74,12 +75,13 @@ def list_instances() -> ResponseReturnValue:
 
 @bp.get("/instances/<instance_id>")
 def show_instance(instance_id: str) -> ResponseReturnValue:
-    return jsonify(instance_json(engine().instance(db_session(), instance_id, current_actor())))
+    view = engine().instance(db_session(), checked_id(instance_id), current_actor())
+    return jsonify(instance_json(view))
 
 
 @bp.post("/instances/<instance_id>/cancel")
 def cancel_instance(instance_id: str) -> ResponseReturnValue:
-    actor = current_actor()
+    actor, instance_id = current_actor(), checked_id(instance_id)
     engine().cancel(db_session(), instance_id, actor, utcnow())
     db_session().commit()
     return jsonify(instance_json(engine().instance(db_session(), instance_id, actor)))

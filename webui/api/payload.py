@@ -9,13 +9,14 @@ durations as seconds.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import request
+from flask import abort, request
 from flask_babel import gettext
 
 from engine.tasks import InboxItem
@@ -26,6 +27,25 @@ WIB = ZoneInfo("Asia/Jakarta")
 STATUSES = ("running", "completed", "cancelled", "incident")
 _TRUE = frozenset({"1", "true", "yes", "ya"})
 _FALSE = frozenset({"", "0", "false", "no", "tidak"})
+_ID = re.compile(r"[0-9A-Za-z-]{1,64}")  # instance ids are hex, task ids UUIDs
+
+
+def checked_id(raw: str) -> str:
+    """An id from the path; anything that cannot be one is a 404 before the database
+    sees it (PostgreSQL refuses a NUL character with an error, not with no rows)."""
+    if not _ID.fullmatch(raw):
+        abort(404)
+    return raw
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -40,6 +60,8 @@ def json_object() -> dict[str, Any]:
         raise ApiError(400, gettext("Badan permintaan bukan JSON yang sah.")) from err
     if not isinstance(body, dict):
         raise ApiError(400, gettext("Badan permintaan harus objek JSON."))
+    if _has_nul(body):  # no database column can hold it; PostgreSQL would raise
+        raise ApiError(400, gettext("Teks tidak boleh memuat karakter NUL (\\u0000)."))
     return body
 
 
@@ -65,6 +87,14 @@ def optional_string(body: Mapping[str, Any], key: str) -> str | None:
         raise ApiError(400, gettext("Permintaan tidak valid."),
                        {key: gettext("Harus teks yang tidak kosong.")})
     return value.strip()
+
+
+def query_text(name: str) -> str | None:
+    raw = request.args.get(name, "").strip()
+    if "\x00" in raw:
+        raise ApiError(400, gettext("Parameter tidak valid."),
+                       {name: gettext("Teks tidak boleh memuat karakter NUL.")})
+    return raw or None
 
 
 def query_flag(name: str) -> bool:

@@ -28,7 +28,7 @@ def list_processes() -> ResponseReturnValue:
 @roles_required("admin")
 def deploy_process() -> ResponseReturnValue:
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
+    if upload is None or not upload.filename or "\x00" in upload.filename:
         raise ApiError(400, gettext("Permintaan tidak valid."),
                        {"file": gettext("Lampirkan berkas BPMN sebagai multipart 'file'.")})
     filename = PurePosixPath(upload.filename.replace("\\", "/")).name

@@ -20,7 +20,14 @@ from flask_babel import gettext
 from engine import users
 from engine.users import Actor
 from webui.api.blueprint import ApiError, bp, db_session
-from webui.api.payload import inbox_json, instance_json, json_object, optional_object, task_json
+from webui.api.payload import (
+    checked_id,
+    inbox_json,
+    instance_json,
+    json_object,
+    optional_object,
+    task_json,
+)
 from webui.auth import current_actor
 from webui.extensions import engine, utcnow
 
@@ -32,7 +39,7 @@ def list_tasks() -> ResponseReturnValue:
 
 @bp.get("/tasks/<task_id>")
 def show_task(task_id: str) -> ResponseReturnValue:
-    return _task_now(task_id)
+    return _task_now(checked_id(task_id))
 
 
 def _task_now(task_id: str) -> ResponseReturnValue:
@@ -44,12 +51,14 @@ def _task_now(task_id: str) -> ResponseReturnValue:
 
 @bp.post("/tasks/<task_id>/claim")
 def claim_task(task_id: str) -> ResponseReturnValue:
+    task_id = checked_id(task_id)
     engine().claim(db_session(), task_id, current_actor(), utcnow())
     return _task_now(task_id)
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim_task(task_id: str) -> ResponseReturnValue:
+    task_id = checked_id(task_id)
     engine().unclaim(db_session(), task_id, current_actor(), utcnow())
     return _task_now(task_id)
 
@@ -78,6 +87,7 @@ def complete_task(task_id: str) -> ResponseReturnValue:
     body = json_object()
     data = optional_object(body, "data") or {}
     actor = current_actor()
+    task_id = checked_id(task_id)
     _check_signature(task_id, data, body.get("password"), actor)
     view = engine().complete(db_session(), task_id, actor, data, utcnow(),
                              remote_addr=request.remote_addr)

@@ -4,13 +4,14 @@ race 409 naming who won."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from engine import users
-from tests.conftest import now
+from tests.conftest import make_app, now
 from tests.support.api_client import ApiUser, Started, api_users
 from tests.support.journey import FPVC
 from webui.extensions import db
@@ -157,3 +158,36 @@ def test_a_body_over_the_limit_is_413_json(app: Flask, api: dict[str, ApiUser]) 
     huge = b'{"data": {"keterangan": "' + b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1) + b'"}}'
     response = api["pemohon"].post("/instances", data=huge, content_type="application/json")
     assert response.status_code == 413 and response.get_json()["error"]
+
+
+# -- NUL characters: PostgreSQL raises on them instead of finding nothing ------------------
+def nul_answers(api: dict[str, ApiUser]) -> dict[str, int]:
+    pemohon = api["pemohon"]
+    return {
+        "instance id": pemohon.get("/instances/ab%00cd").status_code,
+        "task id": pemohon.post("/tasks/ab%00cd/complete", json={}).status_code,
+        "form text": pemohon.post("/instances", json={
+            "data": {**FPVC, "nama_kegiatan": "Rapat\u0000"}}).status_code,
+        "json key": pemohon.post("/instances", json={"data": {"a\u0000": 1}}).status_code,
+        "process id": pemohon.post("/instances", json={"process_id": "p\u0000"}).status_code,
+        "status filter": pemohon.get("/instances?status=a%00").status_code,
+    }
+
+
+EXPECTED_NUL = {"instance id": 404, "task id": 404, "form text": 400, "json key": 400,
+                "process id": 400, "status filter": 400}
+
+
+def test_nul_characters_are_refused_on_sqlite(api: dict[str, ApiUser]) -> None:
+    assert nul_answers(api) == EXPECTED_NUL
+    assert count_instances(api) == 0
+
+
+@pytest.mark.postgres
+def test_nul_characters_are_refused_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    app = make_app(pg_url, tmp_path)
+    try:
+        assert nul_answers(api_users(app, ("pemohon",))) == EXPECTED_NUL
+    finally:
+        with app.app_context():
+            db.engine.dispose()
