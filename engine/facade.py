@@ -7,21 +7,30 @@ caller decides when to commit. It returns frozen views, never ORM rows or Spiff 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import definitions, instances, jobs, store, tasks
+from engine import breaches, definitions, diagram, instances, jobs, reports, store, tasks
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, store_version
+from engine.diagram import Diagram, InstanceDiagram
 from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
+from engine.report_queries import RecordRow
 from engine.users import ROLE_LANES, Actor
-from engine.views import AttachmentView, InstanceSummary, InstanceView, TaskView, VersionView
+from engine.views import (
+    AttachmentView,
+    InstanceSummary,
+    InstanceView,
+    StepView,
+    TaskView,
+    VersionView,
+)
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,36 @@ class Alur:
             raise Forbidden("Hanya admin yang dapat membaca kotak surat keluar.")
         return [MailView.of(r) for r in store.mail_messages(session, limit=limit)]
 
+
+    # -- reports -----------------------------------------------------------------------
+    def durations(self, session: Session, *, date_from: date | None = None,
+                  date_to: date | None = None, instansi: str | None = None,
+                  version: int | None = None) -> reports.DurationReport:
+        """Step durations against their SOP targets (read-only; auditors and admins)."""
+        return reports.durations(session, reports.ReportFilter(date_from, date_to,
+                                                               instansi, version))
+
+    def duration_records(self, session: Session, *, date_from: date | None = None,
+                         date_to: date | None = None, instansi: str | None = None,
+                         version: int | None = None) -> Iterator[RecordRow]:
+        """The step records behind the report, one per step per pass, streamed (CSV)."""
+        return reports.records(session, reports.ReportFilter(date_from, date_to,
+                                                             instansi, version))
+
+    def process_diagram(self, session: Session, *, version: int | None = None) -> Diagram:
+        """The diagram (from the BPMN file's DI) of a version, default the active one."""
+        return reports.diagram(session, reports.ReportFilter(version=version))
+
+    def instance_diagram(self, session: Session, instance_id: str,
+                         actor: Actor) -> InstanceDiagram:
+        """One request on its version's diagram: steps done, current, the path taken."""
+        inst = instances.get_visible(session, instance_id, actor)
+        steps = [StepView.of(r) for r in store.steps_of(session, inst.id)]
+        return diagram.of_instance(inst.version.bpmn_xml, inst.id, inst.status, steps)
+
+    def record_breaches(self, session: Session, now: datetime) -> int:
+        """Mark ready steps past their target, log and notify once each (the worker)."""
+        return breaches.record_breaches(session, now)
 
 @dataclass(frozen=True)
 class MailView:
