@@ -208,7 +208,6 @@ class Alur:
             raise Forbidden("Hanya admin yang dapat membaca kotak surat keluar.")
         return [MailView.of(r) for r in store.mail_messages(session, limit=limit)]
 
-
     # -- reports -----------------------------------------------------------------------
     def durations(self, session: Session, *, date_from: date | None = None,
                   date_to: date | None = None, instansi: str | None = None,
