@@ -81,7 +81,8 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any] | None,
     for key, prop in props.items():
         name = prefix + key
         other = prop.get("x-required-without")
-        other_label = text(props.get(other, {}), "title", lang) or other if other else None
+        other_label = _in_sentence(text(props.get(other, {}), "title", lang) or other) \
+            if other else None
         item = Field(name=name, label=text(prop, "title", lang) or key, widget=widget_of(prop),
                      help=text(prop, "description", lang), required=key in required,
                      required_without=other_label, value=values.get(key),
@@ -93,6 +94,11 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any] | None,
             item.options = enum_options(prop, lang)
         out.append(item)
     return out
+
+
+def _in_sentence(label: str) -> str:
+    """A title used inside a sentence: "Surat resmi …" → "surat resmi …" (not "NIP")."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 
 def widget_of(prop: Mapping[str, Any]) -> str:

@@ -5,7 +5,9 @@ protected page gets: the login page (with a way back) or, for the API, 401 JSON.
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, request, session, url_for
+from itertools import chain
+
+from flask import abort, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
@@ -24,6 +26,18 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+@bp.before_app_request
+def _refuse_nul_bytes() -> ResponseReturnValue | None:
+    """No page needs a NUL character, and PostgreSQL refuses them in text: a typed or
+    pasted one becomes a plain 400 here instead of a database error later."""
+    if is_api_request():
+        return None
+    fields = chain(request.args.listvalues(), request.form.listvalues())
+    if "\x00" in request.path or any("\x00" in v for values in fields for v in values):
+        abort(400)
+    return None
 
 
 @login_manager.unauthorized_handler
