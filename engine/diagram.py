@@ -106,11 +106,14 @@ def _bounds(el: Any) -> Box | None:
     return Box(*(float(b.get(k, 0)) for k in ("x", "y", "width", "height")))
 
 
-def wrap(name: str, width: float, kind: str) -> tuple[str, ...]:
-    """Lines that fit a shape of ``width`` px at 11 px text (tasks; others get one line)."""
-    if kind != "task":
-        return (name,) if name else ()
-    return tuple(textwrap.wrap(name, width=max(8, int(width / 6.2)))[:5])
+def wrap(name: str, box: Box, kind: str) -> tuple[str, ...]:
+    """Lines of ``name`` that fit its shape at 11 px text: inside a task, along the
+    (vertical) label band of a lane or pool; other shapes get one line below them."""
+    if kind == "task":
+        return tuple(textwrap.wrap(name, width=max(8, int(box.w / 6.2)))[:5])
+    if kind in ("lane", "pool"):
+        return tuple(textwrap.wrap(name, width=max(8, int((box.h - 10) / 6.2)))[:2])
+    return (name,) if name else ()
 
 
 def _node(shape: Any, el: Any) -> Node | None:
@@ -121,7 +124,7 @@ def _node(shape: Any, el: Any) -> Node | None:
     kind, name = _kind(tag), (el.get("name") or "").strip()
     label = shape.find("bpmndi:BPMNLabel", NS)
     return Node(el.get("id"), kind, tag, name, box,
-                _bounds(label) if label is not None else None, wrap(name, box.w, kind))
+                _bounds(label) if label is not None else None, wrap(name, box, kind))
 
 
 def _edge(di_edge: Any, el: Any) -> Edge:

@@ -227,6 +227,10 @@ class Alur:
         """The diagram (from the BPMN file's DI) of a version, default the active one."""
         return reports.diagram(session, reports.ReportFilter(version=version))
 
+    def report_options(self, session: Session) -> reports.ReportOptions:
+        """The instansi and version numbers the report's filters offer."""
+        return reports.options(session)
+
     def instance_diagram(self, session: Session, instance_id: str,
                          actor: Actor) -> InstanceDiagram:
         """One request on its version's diagram: steps done, current, the path taken."""

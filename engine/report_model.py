@@ -36,6 +36,18 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class Bin:
+    """Records whose duration is above the previous bin's bound and at most ``upper_s``
+    (None: no upper bound)."""
+
+    upper_s: float | None
+    count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"upper_s": self.upper_s, "count": self.count}
+
+
+@dataclass(frozen=True)
 class PassStats:
     """One pass of the loop for one step: additive sums, so passes roll up into steps."""
 
@@ -82,6 +94,7 @@ class StepStats:
     passes: tuple[PassStats, ...]
     open: int
     breaches: int
+    histogram: tuple[Bin, ...] = ()
 
     @property
     def count(self) -> int:
@@ -119,6 +132,7 @@ class StepStats:
             "waiting_mean_s": self.waiting_mean_s, "working_mean_s": self.working_mean_s,
             "open": self.open, "breaches": self.breaches,
             "passes": [p.as_dict() for p in self.passes],
+            "histogram": [b.as_dict() for b in self.histogram],
         }
 
 

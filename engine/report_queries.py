@@ -13,6 +13,7 @@ Imports no web layer.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ S, Inst = StepRecord, Instance
 # A step is within target when it completed by its due time (ready + target): a plain
 # comparison of two stored times, no date arithmetic per row.
 WITHIN = case((S.completed_at <= S.due_at, 1), else_=0)
+EPSILON_S = 0.0005  # bin bounds compare durations at millisecond resolution
 Sums = tuple[int, float, int, int, float, float, int]
 
 
@@ -42,6 +44,12 @@ def versions(session: Session, process_id: str) -> Sequence[Any]:
 def version_xml(session: Session, version_id: int) -> str:
     return str(session.scalar(select(ProcessVersion.bpmn_xml)
                               .where(ProcessVersion.id == version_id)))
+
+
+def instansi_values(session: Session, limit: int = 500) -> list[str]:
+    stmt = (select(Inst.instansi).where(Inst.instansi.is_not(None)).distinct()
+            .order_by(Inst.instansi).limit(limit))
+    return [str(v) for v in session.scalars(stmt)]
 
 
 def process_count(session: Session) -> int:
@@ -146,6 +154,19 @@ def ranked_durations(session: Session, sel: Selection, bpmn_id: str, count: int,
         values = [flip * v for v in ranking.without([flip * v for v in window], gone)]
         values = values[:last - position + 1]
     return values[::-1] if descending else values
+
+
+def count_at_most(session: Session, sel: Selection, bpmn_id: str, seconds: float,
+                  removed: Sequence[float]) -> int:
+    """How many selected durations of ``bpmn_id`` are at most ``seconds`` (a range of the
+    duration index, counted)."""
+    sql = Dialect(session)
+    bound = sql.key_of(seconds + EPSILON_S)
+    stmt = (select(func.count()).select_from(S)
+            .where(S.state == "completed", S.bpmn_id == bpmn_id, sql.duration_key() <= bound))
+    if sel.mode == "keep":
+        return int(session.scalar(stmt.where(S.instance_id.in_(sel.ids))) or 0)
+    return int(session.scalar(stmt) or 0) - bisect_right(removed, seconds + EPSILON_S)
 
 
 def open_counts(session: Session, sel: Selection) -> dict[str, int]:

@@ -124,6 +124,10 @@ class Dialect:
             return func.julianday(s.completed_at) - func.julianday(s.ready_at)
         return cast_type(ColumnElement[float], extract("epoch", s.completed_at - s.ready_at))
 
+    def key_of(self, seconds: float) -> float:
+        """A duration in seconds on the scale of ``duration_key``."""
+        return seconds / 86400.0 if self.name == "sqlite" else seconds
+
     def week_of(self, column: Any) -> ColumnElement[str]:
         """Monday (``YYYY-MM-DD``) of the WIB week a UTC time falls in (WIB has no DST)."""
         if self.name == "sqlite":

@@ -32,6 +32,7 @@ from engine import store
 from engine.diagram import Diagram, parse
 from engine.ranking import percentile
 from engine.report_model import (
+    Bin,
     Distribution,
     DurationReport,
     PassStats,
@@ -43,8 +44,11 @@ from engine.report_scope import Scope, Selection, select_records
 
 WIB = ZoneInfo("Asia/Jakarta")
 MEDIAN, P90 = Fraction(1, 2), Fraction(9, 10)
+# Histogram bounds as multiples of the step's target (or, without one, of its median).
+BIN_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
 
-__all__ = ["DurationReport", "ReportFilter", "diagram", "durations", "records"]
+__all__ = ["DurationReport", "ReportFilter", "ReportOptions", "diagram", "durations", "options",
+           "records"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,17 @@ class _Reader:
         window = self.ranked(bpmn_id, n, int(h))
         return percentile(window, h - int(h)) if window else None
 
+    def histogram(self, bpmn_id: str, d: Distribution, target_s: int | None) -> tuple[Bin, ...]:
+        """Counts between bounds: multiples of the target, or of the median without one."""
+        unit = float(target_s) if target_s else (d.median_s or 0.0)
+        if not d.count or unit <= 0:
+            return ()
+        bounds = [unit * f for f in BIN_FACTORS]
+        removed = self.removed.get(bpmn_id, [])
+        upto = [q.count_at_most(self.session, self.sel, bpmn_id, b, removed) for b in bounds]
+        counts = [b - a for a, b in zip([0, *upto], [*upto, d.count], strict=True)]
+        return tuple(Bin(u, c) for u, c in zip([*bounds, None], counts, strict=True))
+
     def distribution(self, bpmn_id: str, passes: Sequence[PassStats]) -> Distribution:
         n = sum(p.count for p in passes)
         if not n:
@@ -158,11 +173,13 @@ def _steps(session: Session, scope: Scope, sel: Selection,
     steps = []
     for bpmn_id in _step_order(meta):
         m, mine = meta[bpmn_id], passes.get(bpmn_id, [])
+        dist = reader.distribution(bpmn_id, mine)
         steps.append(StepStats(
             bpmn_id=bpmn_id, name=m.get("name") or bpmn_id, step=m.get("step"),
             lane=m.get("lane"), kind=m.get("kind", "user"), target_s=m.get("target_s"),
-            durations=reader.distribution(bpmn_id, mine), passes=tuple(mine),
-            open=open_now.get(bpmn_id, 0), breaches=breaches.get(bpmn_id, 0),
+            durations=dist, passes=tuple(mine), open=open_now.get(bpmn_id, 0),
+            breaches=breaches.get(bpmn_id, 0),
+            histogram=reader.histogram(bpmn_id, dist, m.get("target_s")),
         ))
     return tuple(steps)
 
@@ -184,6 +201,20 @@ def durations(session: Session, filt: ReportFilter | None = None) -> DurationRep
         loop_rate=requests.loop_rate, mean_passes=requests.mean_passes,
         breaches=sum(s.breaches for s in steps), weeks=requests.weeks,
     )
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the report's filters can choose from."""
+
+    instansi: tuple[str, ...]
+    versions: tuple[int, ...]
+
+
+def options(session: Session) -> ReportOptions:
+    process_id = store.active_version(session).process_id
+    return ReportOptions(tuple(q.instansi_values(session)),
+                         tuple(r.version for r in q.versions(session, process_id)))
 
 
 def records(session: Session, filt: ReportFilter | None = None) -> Iterator[q.RecordRow]:
