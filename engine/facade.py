@@ -183,6 +183,9 @@ class Alur:
         limit: int = 1000,
         worker_id: str = "worker",
     ) -> int:
+        """One worker tick: record target breaches, then run due jobs (up to ``limit``)."""
+        with sessions.begin() as session:
+            breaches.record_breaches(session, clock())
         done = 0
         while done < limit and jobs.run_once(sessions, self.services, clock, worker_id):
             done += 1
@@ -209,19 +212,31 @@ class Alur:
         return [MailView.of(r) for r in store.mail_messages(session, limit=limit)]
 
     # -- reports -----------------------------------------------------------------------
-    def durations(self, session: Session, *, date_from: date | None = None,
-                  date_to: date | None = None, instansi: str | None = None,
-                  version: int | None = None) -> reports.DurationReport:
+    def durations(
+        self,
+        session: Session,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        instansi: str | None = None,
+        version: int | None = None,
+    ) -> reports.DurationReport:
         """Step durations against their SOP targets (read-only; auditors and admins)."""
-        return reports.durations(session, reports.ReportFilter(date_from, date_to,
-                                                               instansi, version))
+        return reports.durations(
+            session, reports.ReportFilter(date_from, date_to, instansi, version)
+        )
 
-    def duration_records(self, session: Session, *, date_from: date | None = None,
-                         date_to: date | None = None, instansi: str | None = None,
-                         version: int | None = None) -> Iterator[RecordRow]:
+    def duration_records(
+        self,
+        session: Session,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        instansi: str | None = None,
+        version: int | None = None,
+    ) -> Iterator[RecordRow]:
         """The step records behind the report, one per step per pass, streamed (CSV)."""
-        return reports.records(session, reports.ReportFilter(date_from, date_to,
-                                                             instansi, version))
+        return reports.records(session, reports.ReportFilter(date_from, date_to, instansi, version))
 
     def process_diagram(self, session: Session, *, version: int | None = None) -> Diagram:
         """The diagram (from the BPMN file's DI) of a version, default the active one."""
@@ -231,8 +246,7 @@ class Alur:
         """The instansi and version numbers the report's filters offer."""
         return reports.options(session)
 
-    def instance_diagram(self, session: Session, instance_id: str,
-                         actor: Actor) -> InstanceDiagram:
+    def instance_diagram(self, session: Session, instance_id: str, actor: Actor) -> InstanceDiagram:
         """One request on its version's diagram: steps done, current, the path taken."""
         inst = instances.get_visible(session, instance_id, actor)
         steps = [StepView.of(r) for r in store.steps_of(session, inst.id)]
@@ -241,6 +255,7 @@ class Alur:
     def record_breaches(self, session: Session, now: datetime) -> int:
         """Mark ready steps past their target, log and notify once each (the worker)."""
         return breaches.record_breaches(session, now)
+
 
 @dataclass(frozen=True)
 class MailView:

@@ -66,12 +66,27 @@ def _meeting_text(meeting: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def compose(record: StepRecord, data: Mapping[str, Any], base_url: str) -> tuple[str, str, bool]:
+def _breach(record: StepRecord, number: str, kegiatan: str, link: str) -> tuple[str, str, bool]:
+    minutes = (record.target_s or 0) // 60
+    subject = f"[{number}] Melewati target waktu: {record.name}"
+    body = (
+        f"Tugas '{record.name}' untuk permintaan {number} ({kegiatan}) belum selesai dan "
+        f"sudah melewati target SOP {minutes} menit (batas {_wib(record.due_at)}).\n\n"
+        f"Buka: {link}\n"
+    )
+    return subject, body, False
+
+
+def compose(
+    record: StepRecord, data: Mapping[str, Any], base_url: str, event: str = "task_ready"
+) -> tuple[str, str, bool]:
     """Subject, body, and whether the message carries the meeting invite."""
     inst: Instance = record.instance
     number = request_number(inst.id)
     kegiatan = inst.kegiatan or "-"
     link = f"{base_url.rstrip('/')}/tugas/{record.task_id}"
+    if event == "breach":
+        return _breach(record, number, kegiatan, link)
     meeting = data.get("meeting") if isinstance(data.get("meeting"), dict) else None
     if record.requester_only and meeting:
         subject = f"[{number}] Link video conference siap: {kegiatan}"
@@ -113,7 +128,8 @@ def write_mail(
     to = _recipients(session, record)
     if not to:
         return []
-    subject, body, with_invite = compose(record, data, base_url)
+    event = str(job_payload.get("event", "task_ready"))
+    subject, body, with_invite = compose(record, data, base_url, event)
     ics = None
     if with_invite and invite is not None:
         inst = record.instance

@@ -164,3 +164,24 @@ def test_lanes_decide_who_sees_and_acts(journey: Callable[[], Journey]) -> None:
     task_id = j.task_for(j.people.staf, "Task_Verifikasi")
     with j.sessions.begin() as s, pytest.raises(Forbidden):
         j.alur.complete(s, task_id, j.people.subkoor, {}, j.clock())
+
+
+def test_a_step_past_its_target_is_reported_once_to_its_lane(
+    journey: Callable[[], Journey], sessions
+) -> None:
+    from engine.models import Event, MailMessageRow
+
+    j = journey()
+    j.start()
+    j.submit()
+    j.run_worker()
+    j.clock.advance(121)  # verification's target is 2 minutes
+    j.run_worker()
+    j.clock.advance(600)
+    j.run_worker()
+    with sessions() as s:
+        events = s.query(Event).filter(Event.kind == "target_breached").all()
+        mails = [m for m in s.query(MailMessageRow).all() if "Melewati target" in m.subject]
+    assert [e.detail["bpmn_id"] for e in events] == ["Task_Verifikasi"]
+    assert len(mails) == 1 and mails[0].to == "staf@uji.id"
+    assert "target SOP 2 menit" in mails[0].body
