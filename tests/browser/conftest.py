@@ -1,0 +1,133 @@
+"""Fixtures for the browser journeys: Debian's Chromium driven by Playwright (one browser
+per session), a real ``alur run`` per test module with people whose passwords we know,
+one browser context per person (their own cookies, as on their own computer) and
+full-page screenshots under ``test-output/browser/<test name>/``.
+
+Chromium comes from the distribution (``/usr/bin/chromium``), never from
+``playwright install``. Without it the browser tests are skipped, except in CI
+(``CI=true``), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.browser.pages import Shots, SignIn, sign_in
+from tests.support.live import Server, alur_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ACTION_TIMEOUT_MS = 10_000
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    display_name: str
+    role: str
+    password: str
+
+
+PEOPLE = {
+    p.username: p
+    for p in (
+        Person("ani", "Ani Lestari", "pemohon", "sandi-ani-2026"),
+        Person("budi", "Budi Santoso", "pemohon", "sandi-budi-2026"),
+        Person("sari", "Sari Wulandari", "staf_iidc", "sandi-sari-2026"),
+        Person("joko", "Joko Prasetyo", "subkoor_iidc", "sandi-joko-2026"),
+        Person("audi", "Audi Rahmawati", "auditor", "sandi-audi-2026"),
+    )
+}
+
+
+@dataclass
+class Site:
+    """The live server; people are registered on it the first time they are needed
+    (each ``alur users add`` is its own process, ~1 s, so only those a module uses)."""
+
+    server: Server
+    registered: set[str] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def person(self, username: str) -> Person:
+        person = PEOPLE[username]
+        if username not in self.registered:
+            self.server.cli(
+                "users", "add", person.username, "--role", person.role,
+                "--display-name", person.display_name,
+                "--email", f"{person.username}@tangerangkota.go.id",
+                "--password-stdin", input=person.password + "\n",
+            )
+            self.registered.add(username)
+        return person
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Site]:
+    """A real ``alur run`` (SQLite file, in-process worker) for the tests of one module."""
+    with alur_server(tmp_path_factory.mktemp("alur-browser")) as server:
+        yield Site(server)
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    folder = Path(request.config.rootpath) / "test-output" / "browser" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return Shots(folder)
+
+
+@pytest.fixture
+def open_as(browser: Browser, site: Site) -> Iterator[SignIn]:
+    """``open_as("ani")``: a new browser context for that person, signed in through the
+    login page; ``viewport=`` for another screen size. Every context closes at teardown."""
+    contexts: list[BrowserContext] = []
+
+    def _open(username: str, *, viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(base_url=site.url, viewport=viewport or DESKTOP,
+                                      accept_downloads=True, locale="id-ID",
+                                      timezone_id="Asia/Jakarta")
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        person = site.person(username)
+        sign_in(page, person.username, person.password)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
