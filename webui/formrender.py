@@ -9,7 +9,7 @@ kept as text so the engine names the problem and the page shows what the user ty
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,9 +72,11 @@ def enum_options(prop: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
 
 
 def fields(schema: Mapping[str, Any], values: Mapping[str, Any] | None,
-           errors: Mapping[str, str] | None, lang: str, prefix: str = "") -> list[Field]:
-    """The controls of ``schema`` (an object schema) in property order."""
-    values, errors = values or {}, errors or {}
+           errors: Mapping[str, str] | None, lang: str, prefix: str = "",
+           offered: Mapping[str, Collection[str]] | None = None) -> list[Field]:
+    """The controls of ``schema`` (an object schema) in property order. ``offered`` narrows
+    a choice field to the values this installation serves (the empty choice stays)."""
+    values, errors, offered = values or {}, errors or {}, offered or {}
     props: Mapping[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
     out = []
@@ -91,7 +93,9 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any] | None,
             nested = values.get(key) if isinstance(values.get(key), Mapping) else {}
             item.children = fields(prop, nested, errors, lang, prefix=name + ".")
         elif "enum" in prop:
-            item.options = enum_options(prop, lang)
+            allowed = offered.get(name)
+            item.options = [(value, title) for value, title in enum_options(prop, lang)
+                            if allowed is None or not value or value in allowed]
         out.append(item)
     return out
 

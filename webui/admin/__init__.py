@@ -25,8 +25,9 @@ def index() -> ResponseReturnValue:
     counts = {
         "users": len(users.user_views(db.session)),
         "incidents": len(engine().incidents(db.session, actor)),
-        "outbox": sum(1 for m in engine().mail_outbox(db.session, actor) if m.status == "outbox"),
-        "versions": sum(1 for v in engine().versions(db.session) if v.active),
+        "outbox": len([m for m in engine().mail_outbox(db.session, actor)
+                       if m.status == "outbox"]),
+        "versions": len([v for v in engine().versions(db.session) if v.active]),
     }
     return render_template("admin/index.html", counts=counts)
 

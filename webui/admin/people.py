@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from engine import users
+from engine.models import User
 from engine.users import InvalidUser
 from webui.admin import bp
 from webui.auth import current_actor, roles_required
@@ -64,7 +65,7 @@ def person(username: str) -> ResponseReturnValue:
     return render_template("admin/user.html", person=user, roles=users.ROLES)
 
 
-def _change(username: str, apply: Callable[[users.User], None],
+def _change(username: str, apply: Callable[[User], None],
             done: str) -> ResponseReturnValue:
     """Apply one change to a user, then back to the user's page with what happened."""
     user = users.get_user(db.session, username[:64])

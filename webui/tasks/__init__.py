@@ -26,6 +26,7 @@ from webui.tasks import submission
 bp = Blueprint("tasks", __name__)
 uploads.install(bp)
 
+CONFERENCE = "conference.create_meeting"
 SUBMIT_LABELS = {
     "fpvc.schema.json": _l("Kirim Permintaan"),
     "verifikasi.schema.json": _l("Verifikasi Selesai"),
@@ -44,6 +45,13 @@ def _attachment(view: InstanceView, values: dict[str, Any], name: str) -> Any:
     return next((a for a in view.attachments if a.id == wanted), None)
 
 
+def _offered() -> dict[str, tuple[str, ...]]:
+    """Only the conference platforms this installation is configured for are offered."""
+    operator = engine().services.connectors.get(CONFERENCE)
+    platforms = getattr(operator, "platforms", None)
+    return {"platform": tuple(platforms)} if platforms else {}
+
+
 def render(task: TaskView, values: dict[str, Any] | None = None,
            errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
     view = engine().instance(db.session, task.instance.id, current_actor())
@@ -54,7 +62,7 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
     failures = [s for s in view.steps if s.kind == "service" and s.error]
     page = render_template(
         "tasks/show.html", task=task, view=view, values=values, errors=errors or {},
-        fields=formrender.fields(schema, values, errors, lang),
+        fields=formrender.fields(schema, values, errors, lang, offered=_offered()),
         form_title=formrender.text(schema, "title", lang),
         form_help=formrender.text(schema, "description", lang),
         attachments={name: _attachment(view, values, name) for name in files},

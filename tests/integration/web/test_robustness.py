@@ -13,13 +13,14 @@ from tests.conftest import PASSWORD, make_app
 from tests.integration.web.conftest import FPVC_FORM, Site, text
 from webui.extensions import db
 
+AREAS = ("auth", "requests", "inbox", "tasks", "admin")  # the pages these tests own
 ODD = ["x" * 5000, "%00", "%F0%9F%98%80", "..%2F..%2Fetc", "'%20OR%201=1--", "-1", "0"]
 
 
 def paths(site: Site) -> list[str]:
     out = []
     for rule in site.app.url_map.iter_rules():
-        if "GET" not in (rule.methods or ()) or rule.endpoint.startswith(("api.", "static")):
+        if "GET" not in (rule.methods or ()) or rule.endpoint.split(".")[0] not in AREAS:
             continue
         for odd in ODD:
             values = dict.fromkeys(rule.arguments, "PLACEHOLDER")

@@ -30,6 +30,7 @@ def test_starting_a_request_opens_the_step_1_form(site: Site) -> None:
     assert 'type="date"' in page and 'type="time"' in page
     assert "Kirim Permintaan" in page
     assert "Jitsi Meet" in page  # x-enum-titles
+    assert 'value="zoom"' not in page  # only the configured platforms are offered
     assert "3 mnt" in page  # the SOP row's target
 
 
