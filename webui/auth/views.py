@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from itertools import chain
 
-from flask import abort, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
@@ -40,10 +50,22 @@ def _refuse_nul_bytes() -> ResponseReturnValue | None:
     return None
 
 
+@bp.after_app_request
+def _page_headers(response: Response) -> Response:
+    """Pages are not framed by other sites, and links out (a meeting's join link) do not
+    carry our URLs, which hold request and task ids, to the other site."""
+    if not is_api_request():
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 @login_manager.unauthorized_handler
 def _unauthorized() -> ResponseReturnValue:
     if is_api_request():
         return jsonify({"error": gettext("Silakan masuk terlebih dahulu.")}), 401
+    flash(gettext("Silakan masuk terlebih dahulu."), "info")
     return redirect(url_for("auth.login", next=display.here()))
 
 

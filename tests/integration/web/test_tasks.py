@@ -112,3 +112,21 @@ def test_a_letter_alone_is_enough_and_can_be_downloaded(site: Site) -> None:
         assert download.mimetype == "application/pdf"
         assert "attachment" in download.headers["Content-Disposition"]
         assert "Surat_Permohonan.pdf" in download.headers["Content-Disposition"]
+
+
+def test_what_people_type_is_shown_as_text_never_as_markup(site: Site) -> None:
+    instance_id, task = step1(site)
+    client = site.client("pemohon")
+    evil = '<script>alert("x")</script>'
+    site.post(client, f"/tugas/{task}", {**FPVC_FORM, "nama_kegiatan": evil})
+    for path in (f"/permintaan/{instance_id}", "/permintaan"):
+        page = text(client.get(path))
+        assert evil not in page and "&lt;script&gt;" in page, path
+    page = text(site.client("staf").get("/tugas"))
+    assert evil not in page and "&lt;script&gt;" in page
+
+
+def test_pages_are_not_framed_and_do_not_leak_their_urls(site: Site) -> None:
+    response = site.client("pemohon").get("/permintaan")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
