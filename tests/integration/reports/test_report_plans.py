@@ -1,0 +1,43 @@
+"""On SQLite the report must not sort or probe every record: the percentile walk uses the
+duration index (its ORDER BY must stay the indexed expression) and the sums stream from
+covering indexes. Guards the 1-second budget at 100,000 requests (bench/report_scale.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+
+from engine import report_queries as q
+from engine.report_scope import Scope, select_records
+
+
+def plans(sessions, run: Any) -> list[str]:
+    with sessions() as s:
+        seen: list[tuple[str, Any]] = []
+        bind = s.connection()
+        listener = lambda *a: seen.append((a[2], a[3]))  # noqa: E731
+        event.listen(bind, "before_cursor_execute", listener)
+        run(s)
+        event.remove(bind, "before_cursor_execute", listener)
+        return [" / ".join(r[3] for r in bind.exec_driver_sql("EXPLAIN QUERY PLAN " + sql,
+                                                               params))
+                for sql, params in seen]
+
+
+def test_the_queries_read_indexes_in_order(sessions, known) -> None:
+    def run(s: Any) -> None:
+        sel = select_records(s, Scope())
+        removed = q.removed_records(s, sel)
+        q.step_sums(s, sel, removed)
+        q.ranked_durations(s, sel, "Task_IsiFPVC", 5, 1, removed.durations.get("Task_IsiFPVC", []))
+        q.sop_sums(s, sel)
+        q.instance_rows(s, Scope())
+
+    found = plans(sessions, run)
+    text = "\n".join(found)
+    assert "USE TEMP B-TREE" not in text, text
+    assert any("ix_step_duration" in p for p in found), text
+    assert any("COVERING INDEX ix_step_by_step" in p for p in found), text
+    assert any("COVERING INDEX ix_step_by_instance" in p for p in found), text
+    assert any("COVERING INDEX ix_instances_report" in p for p in found), text
