@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.browser.pages import Shots, SignIn, sign_in
+from tests.browser.pages import PEOPLE, Person, Shots, SignIn, sign_in
 from tests.support.live import Server, alur_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,26 +35,6 @@ LAUNCH_ARGS = [
 ]
 ACTION_TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@dataclass(frozen=True)
-class Person:
-    username: str
-    display_name: str
-    role: str
-    password: str
-
-
-PEOPLE = {
-    p.username: p
-    for p in (
-        Person("ani", "Ani Lestari", "pemohon", "sandi-ani-2026"),
-        Person("budi", "Budi Santoso", "pemohon", "sandi-budi-2026"),
-        Person("sari", "Sari Wulandari", "staf_iidc", "sandi-sari-2026"),
-        Person("joko", "Joko Prasetyo", "subkoor_iidc", "sandi-joko-2026"),
-        Person("audi", "Audi Rahmawati", "auditor", "sandi-audi-2026"),
-    )
-}
 
 
 @dataclass

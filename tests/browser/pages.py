@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,6 +34,28 @@ FPVC: dict[str, str] = {
     "Keterangan": "Peserta dari 12 sekolah; mohon ruang dibuka 15 menit lebih awal.",
 }
 PLATFORM = "Jitsi Meet"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who uses Alur in the journeys; registered on first use (``open_as``)."""
+
+    username: str
+    display_name: str
+    role: str
+    password: str
+
+
+PEOPLE = {
+    p.username: p
+    for p in (
+        Person("ani", "Ani Lestari", "pemohon", "sandi-ani-2026"),
+        Person("budi", "Budi Santoso", "pemohon", "sandi-budi-2026"),
+        Person("sari", "Sari Wulandari", "staf_iidc", "sandi-sari-2026"),
+        Person("joko", "Joko Prasetyo", "subkoor_iidc", "sandi-joko-2026"),
+        Person("audi", "Audi Rahmawati", "auditor", "sandi-audi-2026"),
+    )
+}
 
 #: ``open_as("ani", viewport=...)``: a signed-in page in that person's own browser context.
 SignIn = Callable[..., Page]

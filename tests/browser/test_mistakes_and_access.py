@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.browser import pages
 from tests.browser.pages import Shots, SignIn
 
-pytestmark = pytest.mark.browser
+# One live server per module: under xdist keep a module's tests on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-mistakes-and-access")]
 
 
 def with_kegiatan(name: str) -> dict[str, str]:

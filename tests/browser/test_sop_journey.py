@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from tests.browser import pages
 from tests.browser.pages import Shots, SignIn
 
-pytestmark = pytest.mark.browser
+# One live server per module: under xdist keep a module's tests on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-sop-journey")]
 
 REASON = "Jumlah peserta melebihi kuota ruang; mohon cantumkan narasumber di keterangan."
 REVISED = {
@@ -64,7 +65,7 @@ def test_request_declined_revised_signed_and_received(open_as: SignIn, shots: Sh
     pages.open_task(joko, number)
     expect(joko.get_by_text(REVISED["Keterangan"])).to_be_visible()
     expect(joko.get_by_text("Data lengkap; jadwal tidak bentrok.")).to_be_visible()
-    pages.sign(joko, "sandi-joko-2026")
+    pages.sign(joko, pages.PEOPLE["joko"].password)
     expect(joko.get_by_role("status").filter(has_text="disetujui dan ditandatangani")) \
         .to_contain_text(number)
     shots.take(joko, "subkoor-setelah-menandatangani")
