@@ -1,5 +1,84 @@
-"""reports area (being built)."""
+"""The auditors' area: ``/laporan`` shows every step's durations against its SOP target
+(table, charts, the process diagram coloured by step), with CSV exports of the step records
+and of the summary. Auditors and admins only; it never changes anything.
 
-from flask import Blueprint
+Also provides the template global ``report_instance_diagram(instance_id)`` that
+``reports/_instance_diagram.html`` uses to draw one request on its process diagram.
+"""
 
-bp = Blueprint("reports", __name__)
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from engine.errors import NotFound
+from webui.auth import current_actor, roles_required
+from webui.extensions import db, engine
+from webui.reports import charts, csvexport, marks, params
+
+bp = Blueprint("reports", __name__, url_prefix="/laporan")
+bp.add_app_template_global(charts.short_duration, "short_duration")
+ROLES = ("auditor", "admin")
+
+
+@bp.get("")
+@roles_required(*ROLES)
+def index() -> ResponseReturnValue:
+    args = params.parse(request.args)
+    options = engine().report_options(db.session)
+    if args.errors:
+        return render_template("reports/index.html", args=args, options=options,
+                               report=None), 422
+    report = engine().durations(db.session, **args.engine_kwargs())
+    diagram = engine().process_diagram(db.session, version=args.version)
+    return render_template(
+        "reports/index.html", args=args, options=options, report=report,
+        diagram=marks.report_view(diagram, report),
+        histograms={s.bpmn_id: charts.histogram(s) for s in report.steps},
+        trend=charts.trend(report.weeks), grade=charts.grade,
+    )
+
+
+def _csv(lines: Iterator[str], filename: str) -> Response:
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _invalid(args: params.ReportArgs) -> ResponseReturnValue:
+    return Response(gettext("Filter tidak valid: %(e)s", e="; ".join(args.errors.values())),
+                    status=422, mimetype="text/plain")
+
+
+@bp.get("/langkah.csv")
+@roles_required(*ROLES)
+def records_csv() -> ResponseReturnValue:
+    """One row per step record (per step per pass) of the requests the filter selects."""
+    args = params.parse(request.args)
+    if args.errors:
+        return _invalid(args)
+    rows = engine().duration_records(db.session, **args.engine_kwargs())
+    return _csv(csvexport.record_lines(rows), "laporan-langkah.csv")
+
+
+@bp.get("/ringkasan.csv")
+@roles_required(*ROLES)
+def summary_csv() -> ResponseReturnValue:
+    """The report's numbers: per step, per pass, the SOP time, end-to-end, requests."""
+    args = params.parse(request.args)
+    if args.errors:
+        return _invalid(args)
+    report = engine().durations(db.session, **args.engine_kwargs())
+    return _csv(csvexport.summary_lines(report), "laporan-ringkasan.csv")
+
+
+@bp.app_template_global("report_instance_diagram")
+def instance_diagram(instance_id: str) -> marks.DiagramView | None:
+    """One request on its diagram, for whoever may see the request (else None)."""
+    try:
+        found = engine().instance_diagram(db.session, instance_id, current_actor())
+    except NotFound:
+        return None
+    return marks.instance_view(found)
