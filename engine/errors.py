@@ -14,7 +14,16 @@ from typing import Any
 
 
 class EngineError(Exception):
-    """Root of everything the engine raises on purpose."""
+    """Root of everything the engine raises on purpose.
+
+    The message is an Indonesian template with ``%(name)s`` placeholders and its
+    ``params`` apart, so the web layer can translate it (the template is the msgid).
+    """
+
+    def __init__(self, template: str = "", **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ class TaskAlreadyCompleted(Conflict):
     def __init__(self, task_id: str, by: str | None) -> None:
         self.task_id = task_id
         self.by = by
-        super().__init__(f"Tugas sudah diselesaikan oleh {by or 'pengguna lain'}.")
+        super().__init__("Tugas sudah diselesaikan oleh %(by)s.", by=by or "pengguna lain")
 
 
 class TaskClaimedByOther(Conflict):
@@ -72,7 +81,7 @@ class TaskClaimedByOther(Conflict):
     def __init__(self, task_id: str, by: str) -> None:
         self.task_id = task_id
         self.by = by
-        super().__init__(f"Tugas sedang dikerjakan oleh {by}.")
+        super().__init__("Tugas sedang dikerjakan oleh %(by)s.", by=by)
 
 
 class LoopLimitReached(EngineError):

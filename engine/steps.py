@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import notifications, runtime, store, versions
 from engine.errors import LoopLimitReached
+from engine.forms import N_
 from engine.models import Instance, StepRecord
 
 
@@ -30,8 +31,11 @@ def _new_record(
     pass_no = max(inst.pass_count, store.count_steps(session, inst.id, bpmn_id) + 1)
     if pass_no > max_passes:
         raise LoopLimitReached(
-            f"Permintaan ini sudah {max_passes} kali dikembalikan ke langkah awal; "
-            "batas putaran tercapai. Setujui atau batalkan permintaan."
+            N_(
+                "Permintaan ini sudah %(n)d kali dikembalikan ke langkah awal; "
+                "batas putaran tercapai. Setujui atau batalkan permintaan."
+            ),
+            n=max_passes,
         )
     inst.pass_count = pass_no
     target = step.get("target_s")

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
+from engine.forms import N_
 from engine.models import (
     Attachment,
     Event,
@@ -28,7 +29,7 @@ def active_version(session: Session, process_id: str | None = None) -> ProcessVe
         stmt = stmt.where(ProcessVersion.process_id == process_id)
     version = session.scalars(stmt.order_by(ProcessVersion.id.desc()).limit(1)).first()
     if version is None:
-        raise NotFound(f"Proses '{process_id or '?'}' belum dideploy.")
+        raise NotFound(N_("Proses '%(id)s' belum dideploy."), id=process_id or "?")
     return version
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import EngineError, NotFound
+from engine.forms import N_
 from engine.models import ApiToken, User, UserRole
 
 ROLES = ("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin")
@@ -80,7 +81,9 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise InvalidUser(
-            f"Peran tidak dikenal: {', '.join(unknown)} (pilihan: {', '.join(ROLES)})"
+            N_("Peran tidak dikenal: %(unknown)s (pilihan: %(roles)s)"),
+            unknown=", ".join(unknown),
+            roles=", ".join(ROLES),
         )
     return roles
 
@@ -99,7 +102,7 @@ def add_user(
     if not username or len(username) > 64:
         raise InvalidUser("Nama pengguna wajib diisi (maksimal 64 karakter).")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise InvalidUser(f"Nama pengguna '{username}' sudah dipakai.")
+        raise InvalidUser(N_("Nama pengguna '%(name)s' sudah dipakai."), name=username)
     user = User(
         username=username,
         display_name=display_name or username,
@@ -125,7 +128,7 @@ def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"Pengguna '{username}' tidak ditemukan.")
+        raise NotFound(N_("Pengguna '%(name)s' tidak ditemukan."), name=username)
     return user
 
 

@@ -44,6 +44,11 @@ def translate(error: FieldError) -> str:
     return gettext(error.template, **dict(error.params))
 
 
+def message_of(err: EngineError) -> str:
+    """An engine error in the user's language (its template is the msgid)."""
+    return gettext(err.template, **err.params) if err.template else str(err)
+
+
 def field_messages(err: InvalidFormData) -> dict[str, str]:
     return {name: translate(error) for name, error in err.errors.items()}
 
@@ -76,7 +81,7 @@ def _engine_error(err: EngineError) -> ResponseReturnValue:
         return _respond(status, gettext("Isian belum benar."), field_messages(err))
     if isinstance(err, DefinitionError):
         return _respond(status, str(err), {"problems": err.problems})
-    return _respond(status, gettext(str(err)))
+    return _respond(status, message_of(err))
 
 
 def _http_error(err: HTTPException) -> ResponseReturnValue:
