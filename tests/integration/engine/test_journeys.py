@@ -185,3 +185,21 @@ def test_a_step_past_its_target_is_reported_once_to_its_lane(
     assert [e.detail["bpmn_id"] for e in events] == ["Task_Verifikasi"]
     assert len(mails) == 1 and mails[0].to == "staf@uji.id"
     assert "target SOP 2 menit" in mails[0].body
+
+
+def test_staff_and_approver_forms_start_empty_on_a_later_pass(
+    journey: Callable[[], Journey],
+) -> None:
+    j = journey()
+    j.start()
+    j.submit()
+    j.verify()
+    j.decide(False, reason="Lampiran kurang")
+    j.submit()
+    task_id = j.task_for(j.people.staf, "Task_Verifikasi")
+    with j.sessions.begin() as s:
+        assert j.alur.open_task(s, task_id, j.people.staf, j.clock()).values == {}
+    j.verify()
+    task_id = j.task_for(j.people.subkoor, "Task_Persetujuan")
+    with j.sessions.begin() as s:
+        assert j.alur.open_task(s, task_id, j.people.subkoor, j.clock()).values == {}
