@@ -16,6 +16,7 @@ from engine.models import User
 from engine.users import InvalidUser
 from webui.admin import bp
 from webui.auth import current_actor, roles_required
+from webui.errors import message_of
 from webui.extensions import db, utcnow
 
 
@@ -52,7 +53,7 @@ def create_person() -> ResponseReturnValue:
                        email=form["email"] or None, password=password)
     except InvalidUser as err:
         db.session.rollback()
-        return _list({**form, "roles": roles}, gettext(str(err)), 422)
+        return _list({**form, "roles": roles}, message_of(err), 422)
     db.session.commit()
     flash(gettext("Pengguna %(name)s dibuat.", name=form["username"]), "success")
     return redirect(url_for("admin.people"))
@@ -73,7 +74,7 @@ def _change(username: str, apply: Callable[[User], None],
         apply(user)
     except InvalidUser as err:
         db.session.rollback()
-        flash(gettext(str(err)), "error")
+        flash(message_of(err), "error")
     else:
         db.session.commit()
         flash(done, "success")
