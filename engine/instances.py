@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
+from engine.meetings import complete_meeting
 from engine.models import Instance
 from engine.users import Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
@@ -137,7 +138,7 @@ def summary(row: Instance) -> InstanceSummary:
 
 def view(session: Session, row: Instance, workflow: Any = None) -> InstanceView:
     data = current_data(workflow if workflow is not None else workflow_of(row))
-    meeting = data.get("meeting") if isinstance(data.get("meeting"), dict) else None
+    meeting = complete_meeting(data.get("meeting"), data)
     records = store.steps_of(session, row.id)
     reason = data.get("alasan") if data.get("keputusan") == "tidak_setuju" else None
     return InstanceView(

@@ -259,18 +259,26 @@ def retry_incident(session: Session, instance_id: str, actor: str, now: datetime
 
 
 def _notify(session: Session, services: Services, job: Job, now: datetime) -> None:
+    """Write the job's mail; a mail that cannot be written fails alone, in its savepoint,
+    never taking the batch or the worker with it."""
     settings = services.settings
-    record = store.step_by_task(session, job.task_id or "")
-    notifications.write_mail(
-        session,
-        record,
-        job.payload,
-        now,
-        base_url=settings.base_url,
-        mail_from=settings.mail_from,
-        invite=services.invite,
-        smtp=services.mail is not None,
-    )
+    try:
+        with session.begin_nested():
+            record = store.step_by_task(session, job.task_id or "")
+            notifications.write_mail(
+                session,
+                record,
+                job.payload,
+                now,
+                base_url=settings.base_url,
+                mail_from=settings.mail_from,
+                invite=services.invite,
+                smtp=services.mail is not None,
+            )
+    except Exception as err:  # recorded on the job, for the admin to see
+        log.exception("notification for task %s failed", job.task_id)
+        _done(job, now, "failed", f"{type(err).__name__}: {err}")
+        return
     _done(job, now)
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from engine import store
+from engine.meetings import complete_meeting
 from engine.models import Instance, MailMessageRow, StepRecord
 from engine.users import ROLE_LANES, users_with_role
 from engine.views import request_number
@@ -23,7 +24,7 @@ from engine.views import request_number
 WIB = ZoneInfo("Asia/Jakarta")
 # The task data a notification reads, copied into the job when the task becomes ready so
 # the worker never has to load the workflow to write mail.
-DATA_KEYS = ("keputusan", "alasan", "meeting")
+DATA_KEYS = ("keputusan", "alasan", "meeting", "tanggal", "jam_mulai", "jam_selesai")
 LANE_ROLES = {lane: role for role, lane in ROLE_LANES.items()}
 
 
@@ -87,7 +88,7 @@ def compose(
     link = f"{base_url.rstrip('/')}/tugas/{record.task_id}"
     if event == "breach":
         return _breach(record, number, kegiatan, link)
-    meeting = data.get("meeting") if isinstance(data.get("meeting"), dict) else None
+    meeting = complete_meeting(data.get("meeting"), data)
     if record.requester_only and meeting:
         subject = f"[{number}] Link video conference siap: {kegiatan}"
         body = (
@@ -134,7 +135,7 @@ def write_mail(
     if with_invite and invite is not None:
         inst = record.instance
         ics = invite(
-            data["meeting"],
+            complete_meeting(data["meeting"], data) or {},
             uid=f"{record.instance_id}@alur",
             summary=inst.kegiatan or request_number(inst.id),
             description=f"{request_number(inst.id)}: {inst.kegiatan or '-'} "

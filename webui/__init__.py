@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, session
 
 from engine.db import configure_engine, engine_options
 from webui import config
@@ -19,10 +19,9 @@ BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api")
 
 
 def _locale() -> str:
-    chosen = session.get("lang")
-    if chosen in ("id", "en"):
-        return str(chosen)
-    return request.accept_languages.best_match(["id", "en"]) or "id"
+    """Bahasa Indonesia unless the user switched to English: a government service speaks
+    its own language first, whatever the browser's default happens to be."""
+    return "en" if session.get("lang") == "en" else "id"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

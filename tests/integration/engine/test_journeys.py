@@ -203,3 +203,31 @@ def test_staff_and_approver_forms_start_empty_on_a_later_pass(
     task_id = j.task_for(j.people.subkoor, "Task_Persetujuan")
     with j.sessions.begin() as s:
         assert j.alur.open_task(s, task_id, j.people.subkoor, j.clock()).values == {}
+
+
+def test_a_hand_made_link_is_mailed_with_an_invite_in_the_requests_own_times(
+    journey: Callable[[], Journey], conference: FakeConference, sessions
+) -> None:
+    from icalendar import Calendar
+
+    from connectors.invite import build_invite
+    from engine.models import MailMessageRow
+
+    conference.failures.append(ConnectorError("down", retryable=False, provider="bbb"))
+    j = journey()
+    j.alur.services.invite = build_invite
+    j.start()
+    j.submit()
+    j.verify()
+    j.decide(True)
+    j.run_worker()
+    manual = {"meeting": {"provider": "lainnya", "join_url": "https://vc.tangerangkota.go.id/r1"}}
+    view = j.act(j.people.staf, "Task_BuatLinkManual", manual)
+    assert view.meeting is not None and view.meeting["start"] == "2099-01-15T09:00:00+07:00"
+    j.run_worker()
+    with sessions() as s:
+        mail = next(
+            m for m in s.query(MailMessageRow).all() if "Link video conference" in m.subject
+        )
+    event = Calendar.from_ical(mail.ics).walk("VEVENT")[0]
+    assert event["DTSTART"].dt.isoformat() == "2099-01-15T02:00:00+00:00"

@@ -1,0 +1,33 @@
+"""The ``meeting`` a request ends with, as everyone downstream reads it.
+
+A provider's result carries ``start``/``end``; a link created by hand does not, so they
+come from the request's own date and times (WIB). Both the instance view and the mail
+with the invite read meetings through ``complete_meeting``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _at(day: Any, clock: Any) -> str | None:
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=WIB).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def complete_meeting(meeting: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``meeting`` with ``start``/``end`` filled from the request when missing; None when
+    there is no meeting (yet)."""
+    if not isinstance(meeting, Mapping) or not meeting.get("join_url"):
+        return None
+    filled = dict(meeting)
+    filled["start"] = filled.get("start") or _at(data.get("tanggal"), data.get("jam_mulai"))
+    filled["end"] = filled.get("end") or _at(data.get("tanggal"), data.get("jam_selesai"))
+    return filled
