@@ -1,25 +1,35 @@
-"""Request-level numbers of the durations report: how many requests per status, the loop
-rate and mean passes (every request counts, cancelled too), and for completed requests
-the SOP time (targeted steps summed over all passes) and the end-to-end time, overall and
-per WIB week of creation. Imports no web layer.
+"""Request-level numbers of the durations report, computed in SQL so that no per-request row
+reaches Python: how many requests per status, the loop rate and mean passes (every request
+counts, cancelled too); for completed requests the SOP time (their targeted steps summed
+over all passes) and the end-to-end time (created → completed) as distributions; and per
+WIB week in which a request's SOP clock started (its first targeted step became ready;
+for this SOP, its creation) the completed requests, the share within the SOP target and the
+share of their targeted steps within target.
+
+Percentiles come from ``row_number() OVER (ORDER BY v)`` keeping only the rows at the ranks
+needed (the ranks are computed from the count in SQL with integer division).
+Imports no web layer.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from engine import report_queries as q
+from engine.models import Instance, StepRecord
 from engine.ranking import percentile
 from engine.report_model import Distribution, InstanceCounts, WeekStats, pct, secs
-from engine.report_scope import Scope, Selection
+from engine.report_scope import Dialect, Scope, Selection
 
+S, Inst = StepRecord, Instance
 EPSILON_S = 0.0005  # the SOP time is compared with the target at millisecond resolution
+PICKS = ((1, 2), (9, 10))  # the median and the 90th percentile, as fractions
 
 
 @dataclass(frozen=True)
@@ -33,57 +43,94 @@ class RequestStats:
     weeks: tuple[WeekStats, ...]
 
 
-def distribution(values: Sequence[float]) -> Distribution:
-    """Count, mean, median, p90 and max of sorted ``values``."""
-    if not values:
+def _picked(values: Any) -> Select[Any]:
+    """Rows (value, rank, count, sum) of ``values`` (one column ``v``) at the ranks the
+    median, the 90th percentile and the maximum need."""
+    ranked = select(values.c.v, func.row_number().over(order_by=values.c.v).label("rn"),
+                    func.count().over().label("cnt"), func.sum(values.c.v).over().label("tot")
+                    ).subquery()
+    last = ranked.c.cnt - 1
+    ranks = [r for num, den in PICKS for r in ((last * num) // den, (last * num) // den + 1)]
+    return (select(ranked.c.v, ranked.c.rn, ranked.c.cnt, ranked.c.tot)
+            .where((ranked.c.rn - 1).in_([*ranks, last])))
+
+
+def _distribution(rows: list[Any]) -> Distribution:
+    """A distribution from picked rows (value, 1-based rank, count, sum)."""
+    if not rows:
         return Distribution(0, None, None, None, None)
-    return Distribution(len(values), secs(sum(values) / len(values)),
-                        secs(percentile(values, Fraction(1, 2))),
-                        secs(percentile(values, Fraction(9, 10))), secs(values[-1]))
+    at = {int(rn) - 1: float(v) for v, rn, _, _ in rows}
+    n, total = int(rows[0][2]), float(rows[0][3])
+
+    def pick(num: int, den: int) -> float | None:
+        h = Fraction((n - 1) * num, den)
+        lo = int(h)
+        return percentile([at[lo], at.get(lo + 1, at[lo])], h - lo)
+
+    return Distribution(n, secs(total / n), secs(pick(*PICKS[0])), secs(pick(*PICKS[1])),
+                        secs(at[n - 1]))
 
 
-class _Week:
-    __slots__ = ("requests", "sop_within", "steps", "steps_within")
+def _sop_per_request(session: Session, scope: Scope, sel: Selection) -> Any:
+    """Per completed request in scope: week its SOP clock started, SOP time, targeted
+    steps, steps within target."""
+    sql = Dialect(session)
+    completed: ColumnElement[bool]
+    if sel.mode == "keep":
+        completed = S.instance_id.in_(select(Inst.id).where(*scope.where(),
+                                                            Inst.status == "completed"))
+    else:  # few requests are not completed or out of scope: test the groups, not the rows
+        completed = S.instance_id.not_in(
+            select(Inst.id).where(scope.left_out() | (Inst.status != "completed")))
+    stmt = (select(sql.week_of(func.min(S.ready_at)).label("week"),
+                   func.sum(sql.seconds(S.ready_at, S.completed_at)).label("v"),
+                   func.count().label("n"), func.sum(q.WITHIN).label("w"))
+            .where(S.state == "completed", S.due_at.is_not(None))
+            .group_by(S.instance_id))
+    stmt = stmt.where(completed) if sel.mode == "keep" else stmt.having(completed)
+    return stmt.cte("sop")
 
-    def __init__(self) -> None:
-        self.requests = self.sop_within = self.steps = self.steps_within = 0
 
-    def stats(self, week: str, targeted: bool) -> WeekStats:
-        return WeekStats(date.fromisoformat(week), self.requests,
-                         pct(self.sop_within, self.requests) if targeted else None,
-                         self.steps, pct(self.steps_within, self.steps))
+def _sop(session: Session, scope: Scope, sel: Selection, limit: float) -> tuple[Any, Any]:
+    """Weekly rows and picked SOP times from one statement (the per-request sums are read
+    once: a CTE used twice is materialized)."""
+    per = _sop_per_request(session, scope, sel)
+    weekly = (select(literal("w").label("kind"), per.c.week, func.count(),
+                     func.sum(case((per.c.v < limit, 1), else_=0)), func.sum(per.c.n),
+                     func.sum(per.c.w))
+              .group_by(per.c.week))
+    picks = _picked(select(per.c.v).subquery())
+    stmt = union_all(weekly, select(literal("r"), literal(None), *picks.subquery().c))
+    rows = session.connection().execute(stmt).all()
+    return ([r[1:] for r in rows if r[0] == "w"],
+            [(r[2], r[3], r[4], r[5]) for r in rows if r[0] == "r"])
+
+
+def _end_to_end(session: Session, scope: Scope) -> Distribution:
+    seconds = Dialect(session).seconds(Inst.created_at, Inst.completed_at).label("v")
+    values = select(seconds).where(*scope.where(), Inst.status == "completed").subquery()
+    return _distribution(list(session.connection().execute(_picked(values))))
 
 
 def request_stats(session: Session, scope: Scope, sel: Selection,
                   target_s: int | None) -> RequestStats:
     counts = q.instance_counts(session, scope)
-    sums = q.sop_sums(session, sel)
     limit = (target_s + EPSILON_S) if target_s is not None else -1.0
-    weeks: dict[str, _Week] = {}
-    sop: list[float] = []
-    e2e: list[float] = []
-    no_steps = (0.0, 0, 0)
-    for inst_id, week, seconds in q.instance_rows(session, scope):
-        w = weeks.get(week) or weeks.setdefault(week, _Week())
-        total, n, within = sums.get(inst_id, no_steps)
-        w.steps += n
-        w.steps_within += within
-        if seconds is not None:  # completed
-            e2e.append(seconds)
-            if n:
-                sop.append(total)
-                w.requests += 1
-                w.sop_within += total < limit
-    sop.sort()
-    e2e.sort()
+    weekly, picks = _sop(session, scope, sel, limit)
+    sop = _distribution(picks)
+    within = sum(int(r[2] or 0) for r in weekly)
+    weeks = tuple(
+        WeekStats(date.fromisoformat(str(week)), int(n), pct(int(ok or 0), int(n))
+                  if target_s is not None else None, int(steps or 0),
+                  pct(int(steps_ok or 0), int(steps or 0)))
+        for week, n, ok, steps, steps_ok in sorted(weekly, key=lambda r: str(r[0])))
     requests = counts["total"]
     return RequestStats(
         counts=InstanceCounts(requests, counts["completed"], counts["running"],
                               counts["cancelled"], counts["incident"]),
-        sop=distribution(sop),
-        sop_within_pct=pct(bisect_left(sop, limit), len(sop)) if target_s else None,
-        end_to_end=distribution(e2e),
+        sop=sop, sop_within_pct=pct(within, sop.count) if target_s is not None else None,
+        end_to_end=_end_to_end(session, scope),
         loop_rate=round(counts["looped"] / requests, 4) if requests else None,
         mean_passes=round(counts["passes"] / requests, 3) if requests else None,
-        weeks=tuple(w.stats(k, target_s is not None) for k, w in sorted(weeks.items())),
+        weeks=weeks,
     )

@@ -117,7 +117,8 @@ class _Reader:
             return ()
         bounds = [unit * f for f in BIN_FACTORS]
         removed = self.removed.get(bpmn_id, [])
-        upto = [q.count_at_most(self.session, self.sel, bpmn_id, b, removed) for b in bounds]
+        upto = [q.count_at_most(self.session, self.sel, bpmn_id, d.count, b, removed,
+                                from_top=b > (d.median_s or 0)) for b in bounds]
         counts = [b - a for a, b in zip([0, *upto], [*upto, d.count], strict=True)]
         return tuple(Bin(u, c) for u, c in zip([*bounds, None], counts, strict=True))
 

@@ -30,7 +30,7 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.create_index(
         "ix_instances_report", "instances",
-        ["created_at", "status", "instansi", "process_version_id", "pass_count",
+        ["status", "created_at", "instansi", "process_version_id", "pass_count",
          "completed_at", "id"],
     )
     op.create_index(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 
 from engine import report_queries as q
+from engine.report_requests import request_stats
 from engine.report_scope import Scope, select_records
 
 
@@ -31,13 +32,20 @@ def test_the_queries_read_indexes_in_order(sessions, known) -> None:
         removed = q.removed_records(s, sel)
         q.step_sums(s, sel, removed)
         q.ranked_durations(s, sel, "Task_IsiFPVC", 5, 1, removed.durations.get("Task_IsiFPVC", []))
-        q.sop_sums(s, sel)
-        q.instance_rows(s, Scope())
 
     found = plans(sessions, run)
     text = "\n".join(found)
     assert "USE TEMP B-TREE" not in text, text
     assert any("ix_step_duration" in p for p in found), text
     assert any("COVERING INDEX ix_step_by_step" in p for p in found), text
-    assert any("COVERING INDEX ix_step_by_instance" in p for p in found), text
-    assert any("COVERING INDEX ix_instances_report" in p for p in found), text
+
+
+def test_request_numbers_stream_from_covering_indexes(sessions, known) -> None:
+    def run(s: Any) -> None:
+        scope = Scope()
+        request_stats(s, scope, select_records(s, scope), 420)
+
+    text = "\n".join(plans(sessions, run))
+    assert "COVERING INDEX ix_step_by_instance" in text, text
+    assert "COVERING INDEX ix_instances_report" in text, text
+    assert "SCAN instances\n" not in text + "\n" and "USING INDEX ix_instances_status" not in text
