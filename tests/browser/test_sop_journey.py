@@ -60,11 +60,11 @@ def test_request_declined_revised_signed_and_received(open_as: SignIn, shots: Sh
     revise_request(ani, shots)
 
     expect(pages.inbox_row(sari, number)).to_contain_text("putaran 2")
-    pages.verify(sari, number)
+    pages.verify(sari, number, note="Revisi diperiksa; jam baru tersedia.")
 
     pages.open_task(joko, number)
     expect(joko.get_by_text(REVISED["Keterangan"])).to_be_visible()
-    expect(joko.get_by_text("Data lengkap; jadwal tidak bentrok.")).to_be_visible()
+    expect(joko.get_by_text("Revisi diperiksa; jam baru tersedia.")).to_be_visible()
     pages.sign(joko, pages.PEOPLE["joko"].password)
     expect(joko.get_by_role("status").filter(has_text="disetujui dan ditandatangani")) \
         .to_contain_text(number)
