@@ -21,6 +21,7 @@ from engine.deploy import DeployResult, store_version
 from engine.diagram import Diagram, InstanceDiagram
 from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
+from engine.outbox import Services, WorkerSettings
 from engine.report_queries import RecordRow
 from engine.users import ROLE_LANES, Actor
 from engine.views import (
@@ -37,7 +38,7 @@ from engine.views import (
 class EngineSettings:
     processes_dir: Path
     max_passes: int = 50
-    worker: jobs.WorkerSettings = field(default_factory=jobs.WorkerSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
 
     @property
     def forms_dir(self) -> Path:
@@ -45,7 +46,7 @@ class EngineSettings:
 
 
 class Alur:
-    def __init__(self, settings: EngineSettings, services: jobs.Services) -> None:
+    def __init__(self, settings: EngineSettings, services: Services) -> None:
         self.settings = settings
         self.services = services
 

@@ -13,7 +13,7 @@ from connectors.registry import build_mail_transport, build_registry
 from engine.bookings import SqlLedger
 from engine.db import make_sessionmaker
 from engine.facade import Alur, EngineSettings
-from engine.jobs import Services, WorkerSettings
+from engine.outbox import Services, WorkerSettings
 
 
 def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import ConnectorError
 from engine.facade import Alur, EngineSettings
-from engine.jobs import Services, WorkerSettings
+from engine.outbox import Services, WorkerSettings
 from engine.ports import ServiceCall
 from engine.users import Actor, actor_of, add_user
 from engine.views import InstanceView

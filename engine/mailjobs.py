@@ -1,0 +1,108 @@
+"""Notification and mail jobs of the worker: writing the mail a task asks for (in the
+claiming transaction: it calls nobody) and sending a written mail through SMTP (outside
+any transaction, retried with backoff, never blocking the process)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import notifications, store
+from engine.errors import ConnectorError
+from engine.models import Job, MailMessageRow
+from engine.outbox import Clock, Services, backoff, done, later
+from engine.ports import Attachment as MailAttachment
+from engine.ports import MailMessage
+
+log = logging.getLogger(__name__)
+
+
+def notify(session: Session, services: Services, job: Job, now: datetime) -> None:
+    """Write the job's mail; a mail that cannot be written fails alone, in its savepoint,
+    never taking the batch or the worker with it."""
+    settings = services.settings
+    try:
+        with session.begin_nested():
+            record = store.step_by_task(session, job.task_id or "")
+            notifications.write_mail(
+                session,
+                record,
+                job.payload,
+                now,
+                base_url=settings.base_url,
+                mail_from=settings.mail_from,
+                invite=services.invite,
+                smtp=services.mail is not None,
+            )
+    except Exception as err:  # recorded on the job, for the admin to see
+        log.exception("notification for task %s failed", job.task_id)
+        done(job, now, "failed", f"{type(err).__name__}: {err}")
+        return
+    done(job, now)
+
+
+def more_notifications(
+    session: Session, services: Services, now: datetime, worker_id: str, limit: int = 50
+) -> None:
+    """Write the other due notifications in the same transaction: they call nobody, and
+    one commit for a batch saves a disk flush for each."""
+    lease = now - timedelta(seconds=services.settings.lease_s)
+    for _ in range(limit):
+        session.flush()
+        job = store.next_job(session, now, lease)
+        if job is None or job.kind != "notify":
+            return
+        job.status, job.locked_at, job.locked_by = "running", now, worker_id
+        job.attempts += 1
+        notify(session, services, job, now)
+
+
+def prepare_mail(session: Session, services: Services, job: Job) -> MailMessage | None:
+    row = session.get(MailMessageRow, int(job.payload["mail_id"]))
+    if row is None or services.mail is None:
+        done(job, job.locked_at or job.created_at, error="nothing to send")
+        return None
+    ics = (
+        ()
+        if row.ics is None
+        else (MailAttachment("undangan.ics", "text/calendar; method=REQUEST", row.ics),)
+    )
+    return MailMessage(
+        to=tuple(a.strip() for a in row.to.split(",")),
+        subject=row.subject,
+        body=row.body,
+        attachments=ics,
+    )
+
+
+def send_mail(
+    sessions: sessionmaker[Session],
+    services: Services,
+    job: Job,
+    message: MailMessage,
+    clock: Clock,
+) -> None:
+    assert services.mail is not None
+    error: ConnectorError | None = None
+    try:
+        services.mail.send(message)
+    except ConnectorError as err:
+        error = err
+    now, settings = clock(), services.settings
+    with sessions.begin() as session:
+        row = session.get(MailMessageRow, int(job.payload["mail_id"]))
+        merged = session.merge(job)
+        if error is None:
+            if row is not None:
+                row.status, row.sent_at, row.last_error = "sent", now, None
+            done(merged, now)
+            return
+        retry = error.retryable and job.attempts < settings.max_attempts
+        if row is not None:
+            row.status, row.last_error = ("queued" if retry else "failed"), error.describe()
+        if retry:
+            later(merged, now, backoff(settings, job.attempts, error.retry_after), error.describe())
+        else:
+            done(merged, now, "failed", error.describe())

@@ -1,0 +1,53 @@
+"""The outbox's shared vocabulary: worker settings, the injected services, the backoff
+rule and how a job is finished or put back in line. ``jobs`` (the loop and service
+tasks) and ``mailjobs`` (notifications and SMTP) build on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from engine import notifications
+from engine.models import Job
+from engine.ports import Connector, MailTransport
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    max_attempts: int = 5
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 600.0
+    lease_s: float = 300.0
+    max_passes: int = 50
+    base_url: str = "http://127.0.0.1:5000"
+    mail_from: str = "alur@localhost"
+
+
+@dataclass
+class Services:
+    connectors: Mapping[str, Connector]
+    mail: MailTransport | None = None
+    invite: notifications.InviteFactory | None = None
+    settings: WorkerSettings = field(default_factory=WorkerSettings)
+
+
+def error_code(operation: str) -> str:
+    return operation.split(".", 1)[0] + "_failed"
+
+
+def backoff(settings: WorkerSettings, attempts: int, retry_after: float | None) -> float:
+    delay = min(settings.backoff_base_s * 2 ** (attempts - 1), settings.backoff_max_s)
+    return float(max(delay, retry_after or 0.0))
+
+
+def done(job: Job, now: datetime, status: str = "done", error: str | None = None) -> None:
+    job.status, job.finished_at, job.last_error = status, now, error
+    job.locked_at = job.locked_by = None
+
+
+def later(job: Job, now: datetime, delay: float, error: str) -> None:
+    job.status, job.run_after, job.last_error = "pending", now + timedelta(seconds=delay), error
+    job.locked_at = job.locked_by = None
