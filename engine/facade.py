@@ -32,6 +32,7 @@ from engine.views import (
     TaskView,
     VersionView,
 )
+from engine.workclock import OfficeHours
 
 
 @dataclass(frozen=True)
@@ -221,10 +222,12 @@ class Alur:
         date_to: date | None = None,
         instansi: str | None = None,
         version: int | None = None,
+        office_hours: OfficeHours | None = None,
     ) -> reports.DurationReport:
-        """Step durations against their SOP targets (read-only; auditors and admins)."""
+        """Step durations against their SOP targets (read-only; auditors and admins); on
+        the working-hours clock when ``office_hours`` are given (slower)."""
         return reports.durations(
-            session, reports.ReportFilter(date_from, date_to, instansi, version)
+            session, reports.ReportFilter(date_from, date_to, instansi, version), office_hours
         )
 
     def duration_records(

@@ -6,9 +6,13 @@ Seconds are floats rounded to the millisecond, shares are percentages with one d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+
+from engine.ranking import percentile
 
 if TYPE_CHECKING:
     from engine.reports import ReportFilter
@@ -29,6 +33,15 @@ class Distribution:
     median_s: float | None
     p90_s: float | None
     max_s: float | None
+
+    @classmethod
+    def of_sorted(cls, values: Sequence[float]) -> Distribution:
+        """Count, mean, median, p90 and max of sorted ``values``."""
+        if not values:
+            return cls(0, None, None, None, None)
+        return cls(len(values), secs(sum(values) / len(values)),
+                   secs(percentile(values, Fraction(1, 2))),
+                   secs(percentile(values, Fraction(9, 10))), secs(values[-1]))
 
     def as_dict(self) -> dict[str, Any]:
         return {"count": self.count, "mean_s": self.mean_s, "median_s": self.median_s,

@@ -117,6 +117,12 @@ class Dialect:
             return (func.julianday(end) - func.julianday(start)) * 86400.0
         return cast(extract("epoch", end - start), Float)
 
+    def epoch(self, column: Any) -> ColumnElement[float]:
+        """A stored (UTC) time as Unix seconds."""
+        if self.name == "sqlite":
+            return (func.julianday(column) - 2440587.5) * 86400.0
+        return cast(extract("epoch", column), Float)
+
     def duration_key(self) -> ColumnElement[float]:
         """The ordering expression ``ix_step_duration`` indexes (no bound parameters)."""
         s = StepRecord

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,22 +29,14 @@ from sqlalchemy.orm import Session
 from engine import report_queries as q
 from engine import store
 from engine.diagram import Diagram, parse
-from engine.ranking import percentile
-from engine.report_model import (
-    Bin,
-    Distribution,
-    DurationReport,
-    PassStats,
-    StepStats,
-    secs,
-)
+from engine.report_model import DurationReport, StepStats
+from engine.report_office import OfficeReader, office_numbers, office_requests
+from engine.report_readers import Reader, SqlReader
 from engine.report_requests import request_stats
 from engine.report_scope import Scope, Selection, select_records
+from engine.workclock import OfficeHours
 
 WIB = ZoneInfo("Asia/Jakarta")
-MEDIAN, P90 = Fraction(1, 2), Fraction(9, 10)
-# Histogram bounds as multiples of the step's target (or, without one, of its median).
-BIN_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
 
 __all__ = ["DurationReport", "ReportFilter", "ReportOptions", "diagram", "durations", "options",
            "records"]
@@ -93,46 +84,6 @@ def _resolve(session: Session, filt: ReportFilter) -> _Resolved:
     return _Resolved(process_id, rows, scope, shown)
 
 
-@dataclass(frozen=True)
-class _Reader:
-    """One report's reading of the step records."""
-
-    session: Session
-    sel: Selection
-    removed: dict[str, list[float]]
-
-    def ranked(self, bpmn_id: str, n: int, position: int, limit: int = 2) -> list[float]:
-        return q.ranked_durations(self.session, self.sel, bpmn_id, n, position,
-                                  self.removed.get(bpmn_id, []), limit)
-
-    def percentile(self, bpmn_id: str, n: int, p: Fraction) -> float | None:
-        h = (n - 1) * p
-        window = self.ranked(bpmn_id, n, int(h))
-        return percentile(window, h - int(h)) if window else None
-
-    def histogram(self, bpmn_id: str, d: Distribution, target_s: int | None) -> tuple[Bin, ...]:
-        """Counts between bounds: multiples of the target, or of the median without one."""
-        unit = float(target_s) if target_s else (d.median_s or 0.0)
-        if not d.count or unit <= 0:
-            return ()
-        bounds = [unit * f for f in BIN_FACTORS]
-        removed = self.removed.get(bpmn_id, [])
-        upto = [q.count_at_most(self.session, self.sel, bpmn_id, d.count, b, removed,
-                                from_top=b > (d.median_s or 0)) for b in bounds]
-        counts = [b - a for a, b in zip([0, *upto], [*upto, d.count], strict=True)]
-        return tuple(Bin(u, c) for u, c in zip([*bounds, None], counts, strict=True))
-
-    def distribution(self, bpmn_id: str, passes: Sequence[PassStats]) -> Distribution:
-        n = sum(p.count for p in passes)
-        if not n:
-            return Distribution(0, None, None, None, None)
-        longest = self.ranked(bpmn_id, n, n - 1, limit=1)
-        return Distribution(n, secs(sum(p.sum_s for p in passes) / n),
-                            secs(self.percentile(bpmn_id, n, MEDIAN)),
-                            secs(self.percentile(bpmn_id, n, P90)),
-                            secs(longest[0]) if longest else None)
-
-
 def _step_meta(rows: Sequence[Any], version: int | None) -> dict[str, dict[str, Any]]:
     """Step descriptions, the chosen (or newest) version's first, then older ones'."""
     ordered = sorted(rows, key=lambda r: (r.version != version, -r.version))
@@ -152,22 +103,9 @@ def _step_order(meta: dict[str, dict[str, Any]]) -> list[str]:
     return [b for _, b in sorted(enumerate(meta), key=key)]
 
 
-def _passes(sums: dict[tuple[str, int], q.Sums]) -> dict[str, list[PassStats]]:
-    out: dict[str, list[PassStats]] = {}
-    for (bpmn_id, pass_no), (n, total, within, targeted, waiting, working, opened) in sorted(
-            sums.items()):
-        out.setdefault(bpmn_id, []).append(PassStats(
-            pass_no=pass_no, count=n, sum_s=total, within=within, targeted=targeted,
-            waiting_sum_s=waiting, working_sum_s=working, opened=opened,
-        ))
-    return out
-
-
-def _steps(session: Session, scope: Scope, sel: Selection,
-           meta: dict[str, dict[str, Any]]) -> tuple[StepStats, ...]:
-    removed = q.removed_records(session, sel)
-    passes = _passes(q.step_sums(session, sel, removed))
-    reader = _Reader(session, sel, removed.durations)
+def _steps(session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[str, Any]],
+           reader: Reader) -> tuple[StepStats, ...]:
+    passes = reader.passes()
     open_now, breaches = q.open_counts(session, sel), q.breach_counts(session, scope)
     for bpmn_id in passes:
         meta.setdefault(bpmn_id, {"name": bpmn_id})
@@ -185,18 +123,28 @@ def _steps(session: Session, scope: Scope, sel: Selection,
     return tuple(steps)
 
 
-def durations(session: Session, filt: ReportFilter | None = None) -> DurationReport:
-    """The whole report for ``filt`` (default: every request of the active process)."""
+def durations(session: Session, filt: ReportFilter | None = None,
+              hours: OfficeHours | None = None) -> DurationReport:
+    """The whole report for ``filt`` (default: every request of the active process), on the
+    calendar clock, or on the working-hours clock when ``hours`` are given."""
     filt = filt or ReportFilter()
     resolved = _resolve(session, filt)
-    sel = select_records(session, resolved.scope)
+    scope, sel = resolved.scope, select_records(session, resolved.scope)
     target_s = resolved.shown.meta.get("target_s")
-    requests = request_stats(session, resolved.scope, sel, target_s)
-    steps = _steps(session, resolved.scope, sel, _step_meta(resolved.versions, filt.version))
+    reader: Reader
+    if hours is None:
+        reader = SqlReader.open(session, sel)
+        requests = request_stats(session, scope, sel, target_s)
+    else:
+        numbers = office_numbers(session, scope, sel, hours, target_s)
+        reader = OfficeReader(numbers)
+        requests = office_requests(session, scope, numbers, target_s)
+    steps = _steps(session, scope, sel, _step_meta(resolved.versions, filt.version), reader)
     return DurationReport(
         process_id=resolved.process_id,
         process_name=resolved.shown.meta.get("name", resolved.process_id),
-        version=resolved.shown.version, target_s=target_s, clock="calendar", filter=filt,
+        version=resolved.shown.version, target_s=target_s,
+        clock="calendar" if hours is None else "office_hours", filter=filt,
         instances=requests.counts, steps=steps, sop=requests.sop,
         sop_within_pct=requests.sop_within_pct, end_to_end=requests.end_to_end,
         loop_rate=requests.loop_rate, mean_passes=requests.mean_passes,

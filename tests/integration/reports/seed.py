@@ -132,3 +132,4 @@ EXPECTED_WEEKS = [
     {"week": "2026-03-09", "requests": 1, "sop_within_pct": 0.0, "steps": 3,
      "steps_within_pct": 66.7},  # E only: D is still running
 ]
+
