@@ -2,6 +2,8 @@
 (table, charts, the process diagram coloured by step), with CSV exports of the step records
 and of the summary. Auditors and admins only; it never changes anything.
 
+The working-hours clock (``?jam=kerja``) uses ``OFFICE_HOURS`` (default
+``Mon-Fri 07:30-16:00``, WIB) and ``HOLIDAYS`` (comma-separated dates) from the configuration.
 Also provides the template global ``report_instance_diagram(instance_id)`` that
 ``reports/_instance_diagram.html`` uses to draw one request on its process diagram.
 """
@@ -9,12 +11,23 @@ Also provides the template global ``report_instance_diagram(instance_id)`` that
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from engine.errors import NotFound
+from engine.report_model import DurationReport
+from engine.workclock import OfficeHours
 from webui.auth import current_actor, roles_required
 from webui.extensions import db, engine
 from webui.reports import charts, csvexport, marks, params
@@ -22,6 +35,26 @@ from webui.reports import charts, csvexport, marks, params
 bp = Blueprint("reports", __name__, url_prefix="/laporan")
 bp.add_app_template_global(charts.short_duration, "short_duration")
 ROLES = ("auditor", "admin")
+OFFICE_HOURS_KEY = "alur.office_hours"
+DEFAULT_OFFICE_HOURS = "Mon-Fri 07:30-16:00"
+
+
+@bp.record_once
+def _configure(state: BlueprintSetupState) -> None:
+    """Office hours for the working-hours clock, read once while the app is built
+    (``ALUR_OFFICE_HOURS``, ``ALUR_HOLIDAYS``); a mistake stops the start-up."""
+    config = state.app.config
+    state.app.extensions[OFFICE_HOURS_KEY] = OfficeHours.parse(
+        str(config.get("OFFICE_HOURS") or DEFAULT_OFFICE_HOURS), str(config.get("HOLIDAYS") or ""))
+
+
+def office_hours() -> OfficeHours:
+    return cast(OfficeHours, current_app.extensions[OFFICE_HOURS_KEY])
+
+
+def _report(args: params.ReportArgs) -> DurationReport:
+    return engine().durations(db.session, **args.engine_kwargs(),
+                              office_hours=office_hours() if args.office else None)
 
 
 @bp.get("")
@@ -31,11 +64,11 @@ def index() -> ResponseReturnValue:
     options = engine().report_options(db.session)
     if args.errors:
         return render_template("reports/index.html", args=args, options=options,
-                               report=None), 422
-    report = engine().durations(db.session, **args.engine_kwargs())
+                               report=None, hours=office_hours()), 422
+    report = _report(args)
     diagram = engine().process_diagram(db.session, version=args.version)
     return render_template(
-        "reports/index.html", args=args, options=options, report=report,
+        "reports/index.html", args=args, options=options, report=report, hours=office_hours(),
         diagram=marks.report_view(diagram, report),
         histograms={s.bpmn_id: charts.histogram(s) for s in report.steps},
         trend=charts.trend(report.weeks), grade=charts.grade,
@@ -70,8 +103,7 @@ def summary_csv() -> ResponseReturnValue:
     args = params.parse(request.args)
     if args.errors:
         return _invalid(args)
-    report = engine().durations(db.session, **args.engine_kwargs())
-    return _csv(csvexport.summary_lines(report), "laporan-ringkasan.csv")
+    return _csv(csvexport.summary_lines(_report(args)), "laporan-ringkasan.csv")
 
 
 @bp.app_template_global("report_instance_diagram")

@@ -13,11 +13,12 @@ from flask_babel import force_locale
 from engine.errors import EngineError
 from engine.report_model import DurationReport
 from webui.extensions import db, engine
+from webui.reports import office_hours
 from webui.reports.csvexport import summary_lines
 from webui.templating import duration
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
-CLOCKS = {"calendar": "kalender (24 jam)", "office_hours": "jam kerja"}
+CLOCKS = {"calendar": "kalender (24 jam)", "office_hours": "jam kerja"}  # as on the page
 
 
 @click.group("report")
@@ -69,14 +70,17 @@ def table(report: DurationReport) -> str:
 @click.option("--to", "date_to", type=DATE, help="Created on or before (WIB date).")
 @click.option("--instansi", help="Only requests of this instansi (OPD).")
 @click.option("--version", "version", type=int, help="Only this process version.")
+@click.option("--clock", type=click.Choice(["calendar", "office"]), default="calendar",
+              show_default=True, help="Count all time, or only office hours (OFFICE_HOURS).")
 @with_appcontext
 def durations(fmt: str, date_from: datetime | None, date_to: datetime | None,
-              instansi: str | None, version: int | None) -> None:
+              instansi: str | None, version: int | None, clock: str) -> None:
     """Step durations against their SOP targets."""
     try:
         report = engine().durations(
             db.session, date_from=date_from.date() if date_from else None,
-            date_to=date_to.date() if date_to else None, instansi=instansi, version=version)
+            date_to=date_to.date() if date_to else None, instansi=instansi, version=version,
+            office_hours=office_hours() if clock == "office" else None)
     except EngineError as err:
         raise click.ClickException(str(err)) from None
     finally:

@@ -1,5 +1,6 @@
 """The report's filter, read from a query string (the page, the CSV links) or from CLI
-options: ``dari``/``sampai`` (WIB dates, inclusive), ``instansi``, ``versi``.
+options: ``dari``/``sampai`` (WIB dates, inclusive), ``instansi``, ``versi``, and ``jam``
+(``kalender`` default, or ``kerja`` for the working-hours clock).
 
 ``parse`` keeps the typed values so the form can show them again with its errors.
 """
@@ -21,6 +22,7 @@ class ReportArgs:
     date_to: date | None = None
     instansi: str | None = None
     version: int | None = None
+    office: bool = False  # the working-hours clock (jam=kerja)
     typed: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -54,11 +56,14 @@ def _version(value: str, errors: dict[str, str]) -> int | None:
 
 
 def parse(args: Mapping[str, str]) -> ReportArgs:
-    typed = {k: (args.get(k) or "").strip()[:200] for k in ("dari", "sampai", "instansi", "versi")}
+    typed = {k: (args.get(k) or "").strip()[:200]
+             for k in ("dari", "sampai", "instansi", "versi", "jam")}
     errors: dict[str, str] = {}
     start = _date(typed["dari"], "dari", errors)
     end = _date(typed["sampai"], "sampai", errors)
     if start and end and start > end:
         errors["sampai"] = str(_l("Tanggal akhir tidak boleh sebelum tanggal awal."))
+    if typed["jam"] not in ("", "kalender", "kerja"):
+        errors["jam"] = str(_l("Pilih jam kalender atau jam kerja."))
     return ReportArgs(start, end, typed["instansi"] or None, _version(typed["versi"], errors),
-                      typed, errors)
+                      typed["jam"] == "kerja", typed, errors)

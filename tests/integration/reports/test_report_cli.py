@@ -60,3 +60,9 @@ def test_csv_and_filters(known_app) -> None:
 def test_a_bad_date_is_a_usage_error(known_app) -> None:
     result = invoke(known_app, "--from", "kemarin")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_the_working_hours_clock(known_app) -> None:
+    result = invoke(known_app, "--format", "json", "--clock", "office")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["clock"] == "office_hours"
