@@ -130,6 +130,13 @@ class Dialect:
             return func.julianday(s.completed_at) - func.julianday(s.ready_at)
         return cast_type(ColumnElement[float], extract("epoch", s.completed_at - s.ready_at))
 
+    def end_to_end_key(self) -> ColumnElement[float]:
+        """The ordering expression ``ix_instances_end_to_end`` indexes."""
+        i = Instance
+        if self.name == "sqlite":
+            return func.julianday(i.completed_at) - func.julianday(i.created_at)
+        return cast_type(ColumnElement[float], extract("epoch", i.completed_at - i.created_at))
+
     def key_of(self, seconds: float) -> float:
         """A duration in seconds on the scale of ``duration_key``."""
         return seconds / 86400.0 if self.name == "sqlite" else seconds

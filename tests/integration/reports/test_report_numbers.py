@@ -96,6 +96,8 @@ def test_filter_by_instansi(sessions, alur, known) -> None:
     s1 = by_step(result)[S1]
     assert (s1["count"], s1["median_s"], s1["max_s"]) == (2, 250.0, 400.0)
     assert result["total"]["median_s"] == pytest.approx(385.0)
+    assert result["end_to_end"] == pytest.approx({"count": 2, "median_s": 567.5, "p90_s": 597.5,
+                                                  "max_s": 605.0, "mean_s": 567.5})
     assert result["loop_rate"] == 0
 
 

@@ -48,4 +48,5 @@ def test_request_numbers_stream_from_covering_indexes(sessions, known) -> None:
     text = "\n".join(plans(sessions, run))
     assert "COVERING INDEX ix_step_by_instance" in text, text
     assert "COVERING INDEX ix_instances_report" in text, text
+    assert "INDEX ix_instances_end_to_end" in text, text
     assert "SCAN instances\n" not in text + "\n" and "USING INDEX ix_instances_status" not in text
