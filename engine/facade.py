@@ -87,7 +87,7 @@ class Alur:
         loaded = instances.start(
             session, actor, now, process_id=process_id, max_passes=self.settings.max_passes
         )
-        return instances.view(session, loaded.row, loaded.workflow)
+        return instances.view(session, loaded.row, loaded.workflow, loaded.records)
 
     def instance(self, session: Session, instance_id: str, actor: Actor) -> InstanceView:
         return instances.view(session, instances.get_visible(session, instance_id, actor))
@@ -136,7 +136,7 @@ class Alur:
             max_passes=self.settings.max_passes,
             remote_addr=remote_addr,
         )
-        return instances.view(session, loaded.row, loaded.workflow)
+        return instances.view(session, loaded.row, loaded.workflow, loaded.records)
 
     # -- attachments -------------------------------------------------------------------
     def add_attachment(

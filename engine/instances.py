@@ -5,6 +5,7 @@ what. Task-level operations are in ``engine.tasks``; both go through ``load``/``
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.meetings import complete_meeting
-from engine.models import Instance
+from engine.models import Instance, StepRecord
 from engine.users import Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
 
@@ -28,6 +29,7 @@ DENORMALISED = {"kegiatan": "nama_kegiatan", "tanggal": "tanggal", "instansi": "
 class Loaded:
     row: Instance
     workflow: Any
+    records: list[StepRecord] | None = None  # all step records, once saved
 
 
 def may_view(actor: Actor, inst: Instance) -> bool:
@@ -61,7 +63,8 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
     """Sync step records and jobs, then write the workflow with a version check."""
     row, workflow = loaded.row, loaded.workflow
     with session.no_autoflush:  # one UPDATE of the instance, with its version check
-        open_records = steps.sync(session, row, workflow, now, max_passes=max_passes)
+        records = steps.sync(session, row, workflow, now, max_passes=max_passes)
+        open_records = [r for r in records if r.state == "ready"]
         data = current_data(workflow)
         for column, key in DENORMALISED.items():
             value = data.get(key)
@@ -78,6 +81,7 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
         # first. Either way nothing of ours was written.
         session.rollback()
         raise Conflict("Permintaan diubah oleh pengguna lain; muat ulang halaman.") from err
+    loaded.records = records
 
 
 def start(
@@ -136,10 +140,18 @@ def summary(row: Instance) -> InstanceSummary:
     return InstanceSummary.of(row)
 
 
-def view(session: Session, row: Instance, workflow: Any = None) -> InstanceView:
+def view(
+    session: Session,
+    row: Instance,
+    workflow: Any = None,
+    records: Sequence[StepRecord] | None = None,
+) -> InstanceView:
+    """The instance as its pages show it; ``workflow`` and ``records`` when the caller
+    just saved them (saves loading them again)."""
     data = current_data(workflow if workflow is not None else workflow_of(row))
     meeting = complete_meeting(data.get("meeting"), data)
-    records = store.steps_of(session, row.id)
+    if records is None:
+        records = store.steps_of(session, row.id)
     reason = data.get("alasan") if data.get("keputusan") == "tidak_setuju" else None
     return InstanceView(
         summary=InstanceSummary.of(row),

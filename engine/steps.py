@@ -7,6 +7,7 @@ service call); records whose task left READY are closed. It also enforces the lo
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,10 +26,13 @@ def _new_record(
     meta: dict[str, Any],
     now: datetime,
     max_passes: int,
+    seen: int,
 ) -> StepRecord:
+    """A record for a task that just became ready; ``seen`` counts this step's earlier
+    records in the instance (its earlier passes)."""
     bpmn_id = task.task_spec.bpmn_id
     step = meta["steps"].get(bpmn_id) or {}
-    pass_no = max(inst.pass_count, store.count_steps(session, inst.id, bpmn_id) + 1)
+    pass_no = max(inst.pass_count, seen + 1)
     if pass_no > max_passes:
         raise LoopLimitReached(
             N_(
@@ -76,24 +80,24 @@ def sync(
     *,
     max_passes: int,
 ) -> list[StepRecord]:
-    """Bring step records and jobs in line with ``workflow``; returns the records that are
-    open afterwards, oldest first. Callers run it without autoflush (one flush at the end)."""
+    """Bring step records and jobs in line with ``workflow``; returns all the instance's
+    records, oldest first. Callers run it without autoflush (one flush at the end)."""
     meta = versions.info(inst.version).meta
     ready = runtime.ready_user_tasks(workflow) + runtime.ready_service_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
-    open_records = {r.task_id: r for r in store.open_steps(session, inst.id)}
-    still_open = []
-    for task_id, record in open_records.items():
-        if task_id in ready_ids and record.state == "ready":
-            still_open.append(record)
-        else:
+    records = list(store.steps_of(session, inst.id))
+    known = {r.task_id: r for r in records if r.state == "ready"}
+    for task_id, record in known.items():
+        if task_id not in ready_ids:
             _close(record, runtime.find_task(workflow, task_id), now)
-    created = []
+    seen = Counter(r.bpmn_id for r in records)
     for task in ready:
-        if str(task.id) in open_records:
+        if str(task.id) in known:
             continue
-        record = _new_record(session, inst, task, meta, now, max_passes)
-        created.append(record)
+        bpmn_id = task.task_spec.bpmn_id
+        record = _new_record(session, inst, task, meta, now, max_passes, seen[bpmn_id])
+        seen[bpmn_id] += 1
+        records.append(record)
         if record.kind == "service":
             kind, payload = "service_task", {"operation": runtime.service_operation(task)}
         else:
@@ -106,4 +110,4 @@ def sync(
             task_id=record.task_id,
             payload=payload,
         )
-    return sorted(still_open, key=lambda r: r.ready_at) + created
+    return records

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from engine.errors import NotFound
 from engine.forms import N_
@@ -77,7 +77,14 @@ def instances(
 
 
 def step_by_task(session: Session, task_id: str) -> StepRecord:
-    row = session.scalar(select(StepRecord).where(StepRecord.task_id == task_id))
+    """The task's record with its instance (and the instance's workflow) in one query:
+    every caller goes on to read them."""
+    stmt = (
+        select(StepRecord)
+        .where(StepRecord.task_id == task_id)
+        .options(joinedload(StepRecord.instance).undefer(Instance.workflow))
+    )
+    row = session.scalar(stmt)
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
     return row
