@@ -22,6 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 
 from engine import migrate, runtime  # noqa: E402
 from engine.db import make_engine, make_sessionmaker  # noqa: E402
@@ -76,10 +77,14 @@ def floor(n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-def through_engine(n: int, folder: Path) -> tuple[float, list[float]]:
+def through_engine(n: int, folder: Path) -> tuple[float, list[float], float]:
+    """Instances/s, complete_task latencies, and commits per instance."""
     url = f"sqlite:///{folder / 'bench.db'}"
     migrate.upgrade(url)
-    sessions = make_sessionmaker(make_engine(url))
+    db = make_engine(url)
+    commits = [0]
+    event.listen(db, "commit", lambda _conn: commits.__setitem__(0, commits[0] + 1))
+    sessions = make_sessionmaker(db)
     clock = Clock()
     alur = make_alur(FakeConference())
     people = seed(sessions, alur, clock)
@@ -90,6 +95,7 @@ def through_engine(n: int, folder: Path) -> tuple[float, list[float]]:
         "Task_Persetujuan": people.subkoor,
     }
     latencies: list[float] = []
+    before = commits[0]
     started = time.perf_counter()
     for _ in range(n):
         with sessions.begin() as s:
@@ -107,7 +113,22 @@ def through_engine(n: int, folder: Path) -> tuple[float, list[float]]:
             latencies.append(time.perf_counter() - t0)
         assert view.summary.status == "completed", view.summary
     alur.run_jobs(sessions, clock)  # the notifications written on the way
-    return n / (time.perf_counter() - started), latencies
+    elapsed = time.perf_counter() - started
+    return n / elapsed, latencies, (commits[0] - before) / n
+
+
+def durable_commit_ms(folder: Path, n: int = 200) -> float:
+    """What one durable SQLite commit (WAL, synchronous=FULL) costs on this disk."""
+    db = make_engine(f"sqlite:///{folder / 'fsync.db'}")
+    with db.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1, 0)"))
+    started = time.perf_counter()
+    for i in range(n):
+        with db.begin() as conn:
+            conn.execute(text("UPDATE t SET v = :v WHERE id = 1"), {"v": i})
+    db.dispose()
+    return 1000 * (time.perf_counter() - started) / n
 
 
 def sizes() -> tuple[int, int, int]:
@@ -136,7 +157,8 @@ def main() -> None:
     args = parser.parse_args()
     floor(3)  # warm up imports and caches on both sides
     with tempfile.TemporaryDirectory() as tmp:
-        engine_rate, latencies = through_engine(args.n, Path(tmp))
+        engine_rate, latencies, commits = through_engine(args.n, Path(tmp))
+        commit_ms = durable_commit_ms(Path(tmp))
     floor_rate = floor(args.n)
     latencies.sort()
     one, fifty, spec = sizes()
@@ -146,6 +168,11 @@ def main() -> None:
     print(
         f"complete_task latency: mean {1000 * sum(latencies) / len(latencies):.2f} ms, "
         f"p95 {1000 * latencies[int(0.95 * len(latencies))]:.2f} ms"
+    )
+    share = commits * commit_ms / (1000 / engine_rate)
+    print(
+        f"durable commits: {commits:.1f} per instance, {commit_ms:.2f} ms each on this disk "
+        f"({share:.0%} of the engine's time per instance)"
     )
     print(
         f"stored instance state: {one} bytes after 1 pass, {fifty} bytes after 50 passes "
