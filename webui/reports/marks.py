@@ -69,7 +69,8 @@ def _step_mark(step: StepStats) -> Mark:
     elif step.within_target_pct is None:
         label = gettext("median %(m)s", m=median)
     else:
-        label = gettext("median %(m)s · %(p)s%%", m=median, p=f"{step.within_target_pct:g}")
+        share = format(step.within_target_pct, "g")
+        label = gettext("median %(m)s · %(p)s%%", m=median, p=share)
     target = duration(step.target_s) if step.target_s is not None else gettext("tanpa target")
     title = gettext("%(name)s: %(n)d catatan, median %(m)s, target %(t)s, %(g)s",
                     name=tr(step.name), n=step.count, m=median, t=target, g=grade_words(g))
