@@ -1,0 +1,202 @@
+"""Notification mail through a real SMTP server on loopback (aiosmtpd): who gets what in a
+whole journey, the calendar invite with the link, and a stopped server that delays the
+mail (queued, retried with backoff) but never the request."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from typing import Any
+
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.registry import build_mail_transport
+from engine import store
+from engine.facade import Alur
+from engine.models import MailMessageRow
+from engine.views import request_number
+from tests.integration.providers.conftest import WORKER, Build
+from tests.support.journey import Journey
+
+SENDER = "vicon@tangerangkota.go.id"
+REQUESTER, STAFF, APPROVER = "pemohon@uji.id", "staf@uji.id", "subkoor@uji.id"
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def subjects(self, to: str) -> list[str]:
+        return [m["Subject"] for _, rcpt, m in self.received if to in rcpt]
+
+    def one(self, to: str, subject_part: str) -> EmailMessage:
+        (found,) = [m for _, r, m in self.received if to in r and subject_part in m["Subject"]]
+        return found
+
+
+class SmtpServer:
+    """A real SMTP server on 127.0.0.1 that can be stopped and started again on its port."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.mailbox = Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailing(build: Build, smtp: SmtpServer) -> Alur:
+    """The facade with SMTP delivery to the loopback server, as ``webui.wiring`` builds it."""
+    transport = build_mail_transport(
+        {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp.port,
+            "SMTP_STARTTLS": "false",
+            "MAIL_FROM": SENDER,
+            "HTTP_TIMEOUT": 2,
+        }
+    )
+    assert transport is not None
+    return build(mail=transport, worker=replace(WORKER, mail_from=SENDER))
+
+
+def mail_rows(sessions: sessionmaker[Session], instance_id: str) -> list[MailMessageRow]:
+    with sessions() as s:
+        return [r for r in store.mail_messages(s, limit=100) if r.instance_id == instance_id]
+
+
+def mail_jobs(sessions: sessionmaker[Session], instance_id: str) -> list[tuple[str, int, Any]]:
+    with sessions() as s:
+        jobs = [j for j in store.jobs_of(s, instance_id) if j.kind == "send_mail"]
+        return [(j.status, j.attempts, j.run_after) for j in jobs]
+
+
+def test_a_journey_mails_each_lane_and_the_requester_with_the_invite(
+    mailing: Alur,
+    smtp: SmtpServer,
+    journey: Callable[[Alur], Journey],
+    sessions: sessionmaker[Session],
+) -> None:
+    j = journey(mailing)
+    view = j.full(declines=1)
+    j.run_worker()
+    number = request_number(j.instance_id)
+
+    box = smtp.mailbox
+    assert {sender for sender, _, _ in box.received} == {SENDER}
+    assert box.subjects(STAFF) == [f"[{number}] Tugas baru: Menerima dan memverifikasi FPVC"] * 2
+    assert (
+        box.subjects(APPROVER)
+        == [f"[{number}] Tugas baru: Memberi persetujuan atas permintaan"] * 2
+    )
+    assert box.subjects(REQUESTER) == [
+        f"[{number}] Tugas baru: Mengisi FPVC dan/atau mengirim surat resmi",
+        f"[{number}] Permintaan tidak disetujui: mohon perbaiki",
+        f"[{number}] Link video conference siap: Rapat Koordinasi PPDB",
+    ]
+    declined = box.one(REQUESTER, "tidak disetujui")
+    assert "Alasan: Jadwal bentrok" in declined.get_content()
+    assert not list(declined.iter_attachments())
+
+    meeting = view.meeting
+    assert meeting is not None
+    link = box.one(REQUESTER, "Link video conference siap")
+    assert meeting["join_url"] in link.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    (invite,) = link.iter_attachments()
+    assert invite.get_filename() == "undangan.ics"
+    assert invite.get_content_type() == "text/calendar"
+    assert invite.get_param("method") == "REQUEST"
+    ics = invite.get_payload(decode=True)
+    assert b"DTSTART:20990115T020000Z" in ics and b"DTEND:20990115T033000Z" in ics
+    calendar = icalendar.Calendar.from_ical(ics)
+    assert calendar["METHOD"] == "REQUEST"
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime(2099, 1, 15, 2, 0, tzinfo=UTC)
+    assert event.decoded("DTEND") == datetime(2099, 1, 15, 3, 30, tzinfo=UTC)
+    assert str(event["ATTENDEE"]) == f"mailto:{REQUESTER}"
+    assert str(event["ORGANIZER"]) == f"mailto:{SENDER}"
+    assert str(event["LOCATION"]) == meeting["join_url"]
+    assert str(event["UID"]) == f"{j.instance_id}@alur"
+
+    rows = mail_rows(sessions, j.instance_id)
+    assert len(rows) == len(box.received) == 7
+    assert {(r.status, r.last_error) for r in rows} == {("sent", None)}
+    assert all(r.sent_at is not None for r in rows)
+    assert {status for status, _, _ in mail_jobs(sessions, j.instance_id)} == {"done"}
+
+
+def test_a_stopped_smtp_server_delays_the_mail_but_never_the_request(
+    mailing: Alur,
+    smtp: SmtpServer,
+    approved: Callable[..., Journey],
+    sessions: sessionmaker[Session],
+) -> None:
+    smtp.stop()
+    j = approved(mailing, "jitsi")
+    failed_at = j.clock()
+    j.run_worker()
+
+    refused = "smtp: Server SMTP tidak dapat dihubungi (ConnectionRefusedError)"
+    rows = mail_rows(sessions, j.instance_id)
+    assert len(rows) == 4  # three tasks ready so far, and the link for the requester
+    assert {(r.status, r.last_error, r.sent_at) for r in rows} == {("queued", refused, None)}
+    first_retry = failed_at + timedelta(seconds=WORKER.backoff_base_s)
+    assert set(mail_jobs(sessions, j.instance_id)) == {("pending", 1, first_retry)}
+    view = j.view()
+    assert view.meeting is not None  # the link was made all the same
+    assert view.steps[-1].bpmn_id == "Task_TerimaJadwal" and view.steps[-1].state == "ready"
+
+    j.clock.advance(WORKER.backoff_base_s / 2)
+    j.run_worker()
+    assert set(mail_jobs(sessions, j.instance_id)) == {("pending", 1, first_retry)}
+    j.clock.advance(WORKER.backoff_base_s / 2)
+    j.run_worker()
+    second_retry = j.clock() + timedelta(seconds=2 * WORKER.backoff_base_s)  # doubled
+    assert set(mail_jobs(sessions, j.instance_id)) == {("pending", 2, second_retry)}
+
+    done = j.receive()
+    assert done.summary.status == "completed"
+    assert {r.status for r in mail_rows(sessions, j.instance_id)} == {"queued"}
+    assert smtp.mailbox.received == []
+
+    smtp.start()  # the server is back: the queued mail goes out on its next retry
+    j.clock.advance(2 * WORKER.backoff_base_s)
+    j.run_worker()
+    rows = mail_rows(sessions, j.instance_id)
+    assert {(r.status, r.last_error) for r in rows} == {("sent", None)}
+    assert len(smtp.mailbox.received) == 4
+    assert {status for status, _, _ in mail_jobs(sessions, j.instance_id)} == {"done"}
