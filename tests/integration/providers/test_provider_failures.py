@@ -128,3 +128,40 @@ def test_bigbluebutton_failed_under_http_200_goes_to_the_manual_link(
     assert len(bbb.received("GET", "/create")) == 1  # FAILED is final, even under 200
     assert bbb.meetings == {}
     assert link_job(sessions, j.instance_id)[:2] == ("done", 1)
+
+
+def test_a_zoom_create_answered_too_late_is_found_not_made_twice(
+    build: Build, approved: Approved, zoom: FakeZoom, sessions: sessionmaker[Session]
+) -> None:
+    zoom.answer_create_late(0.6)  # Zoom makes the meeting at once but answers after our timeout
+    j = approved(build(HTTP_TIMEOUT=0.3), "zoom")
+    j.run_worker()
+
+    assert len(zoom.received("POST", "/meetings")) == 1
+    (stored,) = zoom.meetings.values()
+    view = j.view()
+    assert view.meeting is not None and view.meeting["meeting_id"] == str(stored["id"])
+    assert link_job(sessions, j.instance_id)[:2] == ("done", 1)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: when the worker gives up, nobody tells the Zoom provider, so the "
+    "unconfirmed booking keeps the host taken for that slot although Zoom holds nothing",
+)
+def test_a_zoom_outage_that_spent_the_retries_leaves_the_host_free_for_that_slot(
+    build: Build, approved: Approved, zoom: FakeZoom
+) -> None:
+    alur = build(ZOOM_HOSTS="host1@kota.go.id")  # one host account
+    zoom.fail_next("create", 503, times=WORKER.max_attempts, message="Service Unavailable")
+    first = approved(alur, "zoom")
+    for backoff in (1, 2, 0):
+        first.run_worker()
+        first.clock.advance(backoff)
+    failed_to_manual(first)
+    assert zoom.meetings == {}  # Zoom holds nothing for that slot
+
+    second = approved(alur, "zoom")  # the same date and times
+    second.run_worker()
+    view = second.view()
+    assert view.meeting is not None, [s.error for s in view.steps if s.error]
