@@ -135,7 +135,8 @@ def test_a_journey_mails_each_lane_and_the_requester_with_the_invite(
     meeting = view.meeting
     assert meeting is not None
     link = box.one(REQUESTER, "Link video conference siap")
-    assert meeting["join_url"] in link.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = link.get_body(("plain",))
+    assert text is not None and meeting["join_url"] in text.get_content()
     (invite,) = link.iter_attachments()
     assert invite.get_filename() == "undangan.ics"
     assert invite.get_content_type() == "text/calendar"
