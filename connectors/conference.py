@@ -42,8 +42,20 @@ class CreateMeeting:
         if provider is None:
             raise ConnectorError(
                 f"Platform {platform!r} tidak tersedia; pilihan: {', '.join(self._providers)}",
-                retryable=False, provider=platform, code="platform_not_offered",
+                retryable=False,
+                provider=platform,
+                code="platform_not_offered",
             )
-        log.info("Creating a %s meeting for %s (attempt %d)", platform, request.number,
-                 call.attempt)
+        log.info(
+            "Creating a %s meeting for %s (attempt %d)", platform, request.number, call.attempt
+        )
         return provider.create(request)
+
+    def abandon(self, call: ServiceCall) -> None:
+        """The engine gave up on this request (the manual path takes over): providers
+        that hold something for it let it go."""
+        request = MeetingRequest.from_call(call)
+        provider = self._providers.get(request.platform or self._default)
+        release = getattr(provider, "abandon", None)
+        if release is not None:
+            release(request)

@@ -73,24 +73,41 @@ class ZoomProvider:
             return result
         return self._create_on(booking.host, request)
 
+    def abandon(self, request: MeetingRequest) -> None:
+        """Free the host slot held for a create that never got confirmed; a confirmed
+        meeting keeps its booking (it exists at Zoom)."""
+        booking = self._ledger.booking(PROVIDER, request.instance_id)
+        if booking is not None and booking.meeting_id is None:
+            self._ledger.release(PROVIDER, request.instance_id)
+            log.info("Zoom host %s released for %s", booking.host, request.number)
+
     def _reserve(self, request: MeetingRequest) -> str:
         slot, now = request.slot, self._clock()
         for host in self._hosts:
             if self._ledger.begin(
-                PROVIDER, host, request.instance_id, slot.start, slot.end,
-                now=now, daily_limit=DAILY_CREATE_LIMIT,
+                PROVIDER,
+                host,
+                request.instance_id,
+                slot.start,
+                slot.end,
+                now=now,
+                daily_limit=DAILY_CREATE_LIMIT,
             ):
                 return host
         raise ConnectorError(
             "Tidak ada akun host Zoom yang kosong pada jadwal ini "
             f"({slot.start:%Y-%m-%d %H:%M}-{slot.end:%H:%M} WIB)",
-            retryable=False, provider=PROVIDER, code="no_free_host",
+            retryable=False,
+            provider=PROVIDER,
+            code="no_free_host",
         )
 
     def _create_on(self, host: str, request: MeetingRequest) -> dict[str, Any]:
         try:
             meeting = self._api.call(
-                "POST", f"/users/{_user(host)}/meetings", body=_create_body(request),
+                "POST",
+                f"/users/{_user(host)}/meetings",
+                body=_create_body(request),
                 idempotent=False,
             )
         except NoAnswer as lost:
@@ -113,7 +130,9 @@ class ZoomProvider:
             log.warning("Zoom create for %s unanswered and lookup failed", request.number)
             raise ConnectorError(
                 f"{lost.message}; pencarian rapat gagal: {exc.message}",
-                retryable=True, provider=PROVIDER, code="no_answer",
+                retryable=True,
+                provider=PROVIDER,
+                code="no_answer",
             ) from exc
         if found is None:
             raise lost
@@ -164,10 +183,13 @@ def _result(meeting: dict[str, Any], request: MeetingRequest) -> dict[str, Any]:
     if not meeting.get("id") or not meeting.get("join_url"):
         raise ConnectorError(
             "Jawaban Zoom tidak berisi id/join_url rapat",
-            retryable=False, provider=PROVIDER, code="bad_response",
+            retryable=False,
+            provider=PROVIDER,
+            code="bad_response",
         )
     return meeting_result(
-        PROVIDER, request,
+        PROVIDER,
+        request,
         meeting_id=str(meeting["id"]),
         join_url=str(meeting["join_url"]),
         host_url=_optional(meeting.get("start_url")),

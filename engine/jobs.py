@@ -182,6 +182,7 @@ def _service_failed(
             )
     if retry:
         return
+    _abandon(services, call)
     code = error_code(call.operation)
     caught = _apply(
         sessions,
@@ -205,6 +206,17 @@ def _service_failed(
                 detail={"error": description},
             )
             done(session.merge(job), now, "failed", description)
+
+
+def _abandon(services: Services, call: ServiceCall) -> None:
+    """Let the connector release what it held for this call; its failure changes nothing."""
+    abandon = getattr(services.connectors.get(call.operation), "abandon", None)
+    if abandon is None:
+        return
+    try:
+        abandon(call)
+    except Exception:  # the BPMN error path goes on regardless
+        log.exception("abandoning %s for %s failed", call.operation, call.instance_id)
 
 
 def retry_incident(session: Session, instance_id: str, actor: str, now: datetime) -> int:

@@ -35,6 +35,13 @@ class Connector(Protocol):
     def __call__(self, call: ServiceCall) -> dict[str, Any]: ...
 
 
+class Abandonable(Protocol):
+    """A connector that holds something between attempts (a host booking, say) and wants
+    to let it go when the engine stops trying: the BPMN error path takes over then."""
+
+    def abandon(self, call: ServiceCall) -> None: ...
+
+
 @dataclass(frozen=True)
 class Attachment:
     filename: str

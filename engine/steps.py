@@ -65,6 +65,7 @@ def _new_record(
 def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None:
     if task is not None and task.state == runtime.TaskState.COMPLETED:
         record.state = "completed"
+        record.error = None  # an attempt failed, a later one succeeded: the step is fine
         record.completed_at = record.completed_at or now
         record.completed_by = record.completed_by or "sistem"
     else:

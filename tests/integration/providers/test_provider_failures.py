@@ -144,11 +144,6 @@ def test_a_zoom_create_answered_too_late_is_found_not_made_twice(
     assert link_job(sessions, j.instance_id)[:2] == ("done", 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: when the worker gives up, nobody tells the Zoom provider, so the "
-    "unconfirmed booking keeps the host taken for that slot although Zoom holds nothing",
-)
 def test_a_zoom_outage_that_spent_the_retries_leaves_the_host_free_for_that_slot(
     build: Build, approved: Approved, zoom: FakeZoom
 ) -> None:
