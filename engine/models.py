@@ -129,6 +129,18 @@ class Instance(Base):
     requester: Mapped[User] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (  # covering index of the reports (migration 0002)
+        Index(
+            "ix_instances_report",
+            "status",
+            "created_at",
+            "instansi",
+            "process_version_id",
+            "pass_count",
+            "completed_at",
+            "id",
+        ),
+    )
 
 
 class StepRecord(Base):
@@ -138,6 +150,29 @@ class StepRecord(Base):
     __table_args__ = (
         Index("ix_step_ready_lane", "state", "lane"),
         Index("ix_step_report", "bpmn_id", "completed_at"),
+        # covering indexes of the reports (migration 0002)
+        Index(
+            "ix_step_by_step",
+            "state",
+            "bpmn_id",
+            "pass_no",
+            "ready_at",
+            "opened_at",
+            "completed_at",
+            "due_at",
+            "instance_id",
+        ),
+        Index(
+            "ix_step_by_instance",
+            "state",
+            "instance_id",
+            "bpmn_id",
+            "pass_no",
+            "due_at",
+            "ready_at",
+            "opened_at",
+            "completed_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +207,7 @@ class Event(Base):
     """Append-only audit log: who did what, when, from where."""
 
     __tablename__ = "events"
+    __table_args__ = (Index("ix_events_kind", "kind", "instance_id", "task_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
