@@ -35,6 +35,8 @@ def defaults(instance: Path) -> dict[str, Any]:
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "alur@localhost",
         "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+        "OFFICE_HOURS": "Mon-Fri 07:30-16:00",
+        "HOLIDAYS": "",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
