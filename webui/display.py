@@ -14,7 +14,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine.views import InstanceSummary
+from engine.views import InstanceSummary, TaskView
 
 STATUS = {
     "running": _l("Berjalan"),
@@ -106,6 +106,34 @@ def is_staff() -> bool:
     return bool(current_user.is_authenticated and current_user.has(*STAFF))
 
 
+def area_of_path(path: str) -> str:
+    """The menu entry a page belongs to when the page names none (lists, admin, errors)."""
+    if path.startswith("/permintaan/semua"):
+        return "all"
+    for prefix, area in (("/permintaan", "mine"), ("/tugas", "inbox"), ("/laporan", "reports"),
+                         ("/admin", "admin")):
+        if path == prefix or path.startswith(prefix + "/"):
+            return area
+    return ""
+
+
+def request_area(summary: InstanceSummary) -> str:
+    """A request's page is part of "Permintaan Saya" for its requester and of "Semua
+    Permintaan" for everyone else who may read it (staff, the approver, auditors, admins)."""
+    if summary.requester == current_user.username or not is_staff():
+        return "mine"
+    return "all"
+
+
+def task_area(task: TaskView) -> str:
+    """A task page is part of "Kotak Tugas" for whoever works on it from there; the
+    requester's own steps (the form, confirming receipt) and read-only looks belong to
+    the request."""
+    if task.can_act and task.instance.requester != current_user.username:
+        return "inbox"
+    return request_area(task.instance)
+
+
 def here() -> str:
     """The current path and query, for "come back here" hidden fields."""
     return request.full_path.rstrip("?") if request.query_string else request.path
@@ -123,4 +151,6 @@ def register(bp: Blueprint) -> None:
     def _helpers() -> dict[str, Any]:
         return {"request_fields": request_fields, "may_withdraw": may_withdraw,
                 "is_staff": is_staff, "here": here, "ROLE_LABELS": ROLES,
+                "area_of_path": area_of_path, "request_area": request_area,
+                "task_area": task_area,
                 "STATUS_LABELS": STATUS}
