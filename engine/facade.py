@@ -87,10 +87,12 @@ class Alur:
         loaded = instances.start(
             session, actor, now, process_id=process_id, max_passes=self.settings.max_passes
         )
-        return instances.view(session, loaded.row, loaded.workflow, loaded.records)
+        view = instances.view(session, loaded.row, loaded.workflow, loaded.records)
+        return instances.as_read_by(view, actor)
 
     def instance(self, session: Session, instance_id: str, actor: Actor) -> InstanceView:
-        return instances.view(session, instances.get_visible(session, instance_id, actor))
+        view = instances.view(session, instances.get_visible(session, instance_id, actor))
+        return instances.as_read_by(view, actor)
 
     def instances(
         self, session: Session, actor: Actor, *, status: str | None = None, mine: bool = False
@@ -136,7 +138,8 @@ class Alur:
             max_passes=self.settings.max_passes,
             remote_addr=remote_addr,
         )
-        return instances.view(session, loaded.row, loaded.workflow, loaded.records)
+        view = instances.view(session, loaded.row, loaded.workflow, loaded.records)
+        return instances.as_read_by(view, actor)
 
     # -- attachments -------------------------------------------------------------------
     def add_attachment(

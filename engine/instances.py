@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.meetings import complete_meeting
+from engine.meetings import HOST_ROLES, complete_meeting, without_host_link
 from engine.models import Instance, StepRecord
 from engine.users import Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
@@ -162,3 +162,11 @@ def view(
         target_s=versions.info(row.version).meta.get("target_s"),
         last_reason=reason if isinstance(reason, str) else None,
     )
+
+
+def as_read_by(view: InstanceView, actor: Actor) -> InstanceView:
+    """``view`` as ``actor`` may read it: the meeting's host link only for ``HOST_ROLES``."""
+    if actor.has(*HOST_ROLES):
+        return view
+    meeting = without_host_link(view.meeting) if view.meeting else None
+    return replace(view, data=without_host_link(view.data), meeting=meeting)

@@ -31,3 +31,17 @@ def complete_meeting(meeting: Any, data: Mapping[str, Any]) -> dict[str, Any] | 
     filled["start"] = filled.get("start") or _at(data.get("tanggal"), data.get("jam_mulai"))
     filled["end"] = filled.get("end") or _at(data.get("tanggal"), data.get("jam_selesai"))
     return filled
+
+
+#: Who may read the link that starts the meeting as its host (Zoom's ``start_url`` carries
+#: a host token): the staff who run the meeting and the process owner. The requester, the
+#: approver and auditors read the join link and the passcode only.
+HOST_ROLES = ("staf_iidc", "admin")
+
+
+def without_host_link(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` (task data or a meeting) without the host link, at either level."""
+    out = {key: value for key, value in data.items() if key != "host_url"}
+    if isinstance(out.get("meeting"), Mapping):
+        out["meeting"] = without_host_link(out["meeting"])
+    return out

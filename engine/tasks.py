@@ -25,6 +25,7 @@ from engine.errors import (
     TaskAlreadyCompleted,
     TaskClaimedByOther,
 )
+from engine.meetings import HOST_ROLES, without_host_link
 from engine.models import StepRecord
 from engine.users import Actor
 from engine.views import InstanceSummary, StepView, TaskView
@@ -76,10 +77,10 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
             task_id=task_id,
         )
         session.flush()
-    return _task_view(record, can_act)
+    return _task_view(record, can_act, actor)
 
 
-def _task_view(record: StepRecord, can_act: bool) -> TaskView:
+def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
@@ -88,6 +89,8 @@ def _task_view(record: StepRecord, can_act: bool) -> TaskView:
     if record.state == "ready":
         task = runtime.find_task(instances.workflow_of(inst), record.task_id)
         data = dict(task.data) if task is not None else {}
+    if not actor.has(*HOST_ROLES):
+        data = without_host_link(data)
     values = {}
     if schema and schema.get("x-prefill", True):
         values = {k: data.get(k) for k in schema.get("properties", {}) if k in data}

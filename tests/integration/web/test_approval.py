@@ -4,6 +4,8 @@ receipt, and the loser of a double submit."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import PASSWORD
 from tests.integration.web.conftest import FPVC_FORM, Site, text
 
@@ -140,3 +142,28 @@ def test_the_fpvc_form_keeps_every_field_on_a_second_pass(site: Site) -> None:
                                                       "jam_selesai": "14:00"})
     assert response.status_code == 302
     assert site.view(view.id).data["jam_mulai"] == "13:00"
+
+
+HOST_LINK = "https://zoom.example/s/8512345?zak=token-host-rahasia"
+
+
+@pytest.mark.parametrize(("username", "sees"), [
+    ("staf", True), ("admin", True), ("pemohon", False), ("subkoor", False), ("auditor", False),
+])
+def test_only_staff_and_admins_see_the_host_link(site: Site, username: str, sees: bool) -> None:
+    view = site.at_step("4", platform="zoom")  # the provider fails: staff make the link
+    manual = site.ready(view).task_id
+    site.post(site.client("staf"), f"/tugas/{manual}",
+              {"meeting.join_url": "https://zoom.example/j/8512345", "meeting.provider": "zoom",
+               "meeting.passcode": "482913", "meeting.host_url": HOST_LINK})
+    receipt = site.ready(site.view(view.id)).task_id
+    client = site.client(username)
+    pages = [text(client.get(f"/permintaan/{view.id}")), text(client.get(f"/tugas/{receipt}"))]
+    for page in pages:
+        assert "https://zoom.example/j/8512345" in page and "482913" in page
+        assert ("Mulai sebagai host" in page) is sees
+        assert ("token-host-rahasia" in page) is sees
+    # Nor through the API (its ``meeting`` and the request's ``data``).
+    response = client.get(f"/api/v1/instances/{view.id}")
+    assert response.status_code == 200
+    assert ("token-host-rahasia" in text(response)) is sees
