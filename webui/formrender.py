@@ -100,6 +100,12 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any] | None,
     return out
 
 
+def any_required(controls: list[Field]) -> bool:
+    """Whether a control (or one inside a group) is marked required, so the form explains
+    the mark: a form without one must not claim that something is required."""
+    return any(f.required or f.required_without or any_required(f.children) for f in controls)
+
+
 def _in_sentence(label: str) -> str:
     """A title used inside a sentence: "Surat resmi …" → "surat resmi …" (not "NIP")."""
     return label[0].lower() + label[1:] if label[1:2].islower() else label

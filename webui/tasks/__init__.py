@@ -60,9 +60,10 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
     lang = _lang()
     files = submission.file_fields(schema)
     failures = [s for s in view.steps if s.kind == "service" and s.error]
+    controls = formrender.fields(schema, values, errors, lang, offered=_offered())
     page = render_template(
         "tasks/show.html", task=task, view=view, values=values, errors=errors or {},
-        fields=formrender.fields(schema, values, errors, lang, offered=_offered()),
+        fields=controls, has_required=formrender.any_required(controls),
         form_title=formrender.text(schema, "title", lang),
         form_help=formrender.text(schema, "description", lang),
         attachments={name: _attachment(view, values, name) for name in files},

@@ -130,3 +130,16 @@ def test_pages_are_not_framed_and_do_not_leak_their_urls(site: Site) -> None:
     response = site.client("pemohon").get("/permintaan")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+LEGEND = '<abbr class="req" title="wajib diisi">*</abbr> wajib diisi</p>'
+
+
+def test_the_required_mark_is_explained_only_on_forms_that_use_it(site: Site) -> None:
+    instance_id, task = step1(site)
+    fpvc = text(site.client("pemohon").get(f"/tugas/{task}"))
+    assert LEGEND in fpvc and " required" in fpvc
+    verification = site.ready(site.at_step("2"))  # one optional note, nothing required
+    page = text(site.client("staf").get(f"/tugas/{verification.task_id}"))
+    assert 'name="catatan_verifikasi"' in page
+    assert "wajib diisi" not in page
