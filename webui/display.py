@@ -7,7 +7,7 @@ blueprint. Presentation only: the engine still decides, these only choose what t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, request
 from flask_babel import gettext
@@ -59,6 +59,10 @@ REQUEST_FIELDS = {
     "catatan_penerimaan": _l("Catatan penerimaan"),
 }
 HIDDEN_FIELDS = frozenset({"meeting", "surat_resmi"})
+#: Values read as one unit (a NIP, a phone number, an address, a date): on a narrow screen
+#: they move below their label rather than break in the middle.
+UNBROKEN_FIELDS = frozenset({"nip", "email", "telepon", "tanggal", "jam_mulai", "jam_selesai",
+                             "jumlah_peserta", "platform"})
 VALUE_LABELS = {
     ("keputusan", "setuju"): _l("Disetujui & ditandatangani"),
     ("keputusan", "tidak_setuju"): _l("Tidak disetujui"),
@@ -84,11 +88,19 @@ def field_value(key: str, value: Any) -> str:
     return str(label) if label is not None else str(value)
 
 
-def request_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, shown value) of the request data that has a value, known fields first."""
-    rows = [(str(label), field_value(key, data[key]))
+class Shown(NamedTuple):
+    """One request field as the pages list it."""
+
+    label: str
+    value: str
+    unbroken: bool = False
+
+
+def request_fields(data: Mapping[str, Any]) -> list[Shown]:
+    """The request data that has a value, known fields first."""
+    rows = [Shown(str(label), field_value(key, data[key]), key in UNBROKEN_FIELDS)
             for key, label in REQUEST_FIELDS.items() if data.get(key) not in (None, "")]
-    rows += [(key, field_value(key, value)) for key, value in data.items()
+    rows += [Shown(key, field_value(key, value)) for key, value in data.items()
              if key not in REQUEST_FIELDS and key not in HIDDEN_FIELDS
              and isinstance(value, str | int | float | bool) and value not in (None, "")]
     return rows

@@ -1,6 +1,6 @@
 """The same pages for other readers: the "English" switch renders the page in English,
-and on a phone (390×844) the inbox, the FPVC and the verification form fit the screen
-without sideways scrolling.
+and on a phone (390×844) the inbox, the FPVC, the request and the verification form fit
+the screen without sideways scrolling, with numbers and addresses never split in two.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import pages
 from tests.browser.pages import Shots, SignIn
@@ -37,6 +37,13 @@ def assert_fits(page: Page) -> None:
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{page.url}: page {widths[0]}px wide, screen {widths[1]}px"
+
+
+def lines_of(element: Locator) -> int:
+    """On how many lines the browser laid out the element's text."""
+    return int(element.evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"))
 
 
 def test_the_english_switch_renders_the_same_page_in_english(
@@ -83,6 +90,9 @@ def test_inbox_and_task_forms_fit_a_phone_screen(open_as: SignIn, shots: Shots) 
     ani.get_by_role("button", name="Kirim Permintaan").click()
     number = pages.request_number(ani)
     assert_fits(ani)
+    for label in ("NIP", "Email", "Nomor telepon", "Tanggal"):  # never split in the middle
+        value = ani.locator(f"xpath=//dt[normalize-space()='{label}']/following-sibling::dd[1]")
+        assert lines_of(value) == 1, (label, value.inner_text())
     shots.take(ani, "hp-permintaan")
 
     sari = open_as("sari", viewport=PHONE)
