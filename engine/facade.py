@@ -23,6 +23,7 @@ from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
 from engine.outbox import Services, WorkerSettings
 from engine.report_queries import RecordRow
+from engine.signin import SignInPolicy
 from engine.users import ROLE_LANES, Actor
 from engine.views import (
     AttachmentView,
@@ -40,6 +41,7 @@ class EngineSettings:
     processes_dir: Path
     max_passes: int = 50
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    sign_in: SignInPolicy = field(default_factory=SignInPolicy)
 
     @property
     def forms_dir(self) -> Path:

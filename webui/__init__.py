@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import Any
 
 from flask import Flask, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.db import configure_engine, engine_options
 from webui import config
@@ -27,6 +28,9 @@ def _locale() -> str:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:  # the client's address (sign-in throttling, audit log) from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["DATABASE_URL"]))
     db.init_app(app)
     with app.app_context():

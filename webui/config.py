@@ -34,6 +34,9 @@ def defaults(instance: Path) -> dict[str, Any]:
         "JOB_BACKOFF_S": 2.0,
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "alur@localhost",
+        "SIGNIN_MAX_FAILURES": 5,  # failed sign-ins per username / per address ...
+        "SIGNIN_WINDOW_S": 900,  # ... within 15 minutes, then refused (engine.signin)
+        "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed
         "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
         "OFFICE_HOURS": "Mon-Fri 07:30-16:00",
         "HOLIDAYS": "",

@@ -3,6 +3,7 @@ transport, the invite factory and the engine's settings. Called once, by ``creat
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from engine.bookings import SqlLedger
 from engine.db import make_sessionmaker
 from engine.facade import Alur, EngineSettings
 from engine.outbox import Services, WorkerSettings
+from engine.signin import SignInPolicy
 
 
 def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
@@ -35,5 +37,7 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
         processes_dir=Path(config["PROCESSES_DIR"]),
         max_passes=int(config["MAX_PASSES"]),
         worker=worker,
+        sign_in=SignInPolicy(max_failures=int(config["SIGNIN_MAX_FAILURES"]),
+                             window=timedelta(seconds=float(config["SIGNIN_WINDOW_S"]))),
     )
     return Alur(settings, services)

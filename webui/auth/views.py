@@ -1,6 +1,7 @@
-"""The sign-in pages: ``/masuk`` and ``/keluar``, the language switch ``/bahasa/<lang>`` and
-``/``, which sends each person to where their work is. Also what an anonymous visitor of a
-protected page gets: the login page (with a way back) or, for the API, 401 JSON.
+"""The sign-in pages: ``/masuk`` (throttled by ``engine.signin``: 429 after repeated
+failures) and ``/keluar``, the language switch ``/bahasa/<lang>`` and ``/``, which sends
+each person to where their work is. Also what an anonymous visitor of a protected page
+gets: the login page (with a way back) or, for the API, 401 JSON.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
 
-from engine import users
+from engine import signin, users
 from webui import display
 from webui.auth import LoginUser, bp, current_actor, is_api_request, public
-from webui.extensions import db, login_manager
+from webui.errors import message_of
+from webui.extensions import db, engine, login_manager, utcnow
 
 LANGUAGES = ("id", "en")
 display.register(bp)
@@ -81,19 +83,26 @@ def login() -> ResponseReturnValue:
 def login_submit() -> ResponseReturnValue:
     username = request.form.get("username", "")[:64]
     password = request.form.get("password", "")[:1024]
-    user = users.authenticate(db.session, username, password) if username and password else None
-    target = safe_next(request.form.get("next"))
+    back = safe_next(request.form.get("next"), "")
+    try:
+        user = signin.attempt(db.session, username, password, address=request.remote_addr,
+                              now=utcnow(), policy=engine().settings.sign_in) \
+            if username and password else None
+    except signin.TooManyAttempts as err:
+        page = render_template("auth/login.html", username=username, error=message_of(err),
+                               next=back)
+        return page, 429, {"Retry-After": str(err.retry_after_s)}
+    db.session.commit()  # the attempt is on record, whatever its outcome
     if user is None:
         error = gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif.")
-        page = render_template("auth/login.html", username=username, error=error,
-                               next=safe_next(request.form.get("next"), ""))
+        page = render_template("auth/login.html", username=username, error=error, next=back)
         return page, 401
     lang = session.get("lang")
     session.clear()  # a fresh session on sign-in (no fixation)
     if lang:
         session["lang"] = lang
     login_user(LoginUser(users.actor_of(user), user.email))
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/keluar")
