@@ -130,7 +130,9 @@ class Alur:
         now: datetime,
         *,
         remote_addr: str | None = None,
+        password: str | None = None,
     ) -> InstanceView:
+        """Complete a task; ``password`` is the signer's, asked again on a signing form."""
         loaded = tasks.complete(
             session,
             task_id,
@@ -139,6 +141,7 @@ class Alur:
             now,
             max_passes=self.settings.max_passes,
             remote_addr=remote_addr,
+            password=password,
         )
         view = instances.view(session, loaded.row, loaded.workflow, loaded.records)
         return instances.as_read_by(view, actor)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import forms, instances, runtime, store, versions
+from engine import forms, instances, runtime, signature, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -180,7 +180,10 @@ def complete(
     *,
     max_passes: int,
     remote_addr: str | None = None,
+    password: str | None = None,
 ) -> instances.Loaded:
+    """Validate ``data`` against the task's form (and, on a signing form, ``password``),
+    complete the task and save the instance; nothing changes when anything is refused."""
     record = _ready_for(session, task_id, actor)
     if record.claimed_by and record.claimed_by != actor.username:
         raise TaskClaimedByOther(task_id, record.claimed_by)
@@ -193,6 +196,7 @@ def complete(
     if form_name and schema is not None:
         clean = forms.validate(schema, form_name, data, now.astimezone(WIB).date())
         _check_attachments(session, schema, clean, loaded.row.id)
+    signed = signature.check(session, schema or {}, clean, actor, password)
     runtime.complete_user_task(task, clean)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
     record.opened_at = record.opened_at or now
@@ -205,7 +209,7 @@ def complete(
         instance_id=record.instance_id,
         task_id=task_id,
         remote_addr=remote_addr,
-        detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no},
+        detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed},
     )
     try:
         instances.save(session, loaded, now, max_passes=max_passes)

@@ -22,6 +22,7 @@ from engine.users import Actor, actor_of, add_user
 from engine.views import InstanceView
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+SIGNING_PASSWORD = "tanda-tangan-uji"  # the approver signs with it (step 3)
 FPVC = {
     "nama_pemohon": "Ani Lestari",
     "nip": "198701012010012001",
@@ -95,7 +96,16 @@ def seed(sessions: sessionmaker[Session], alur: Alur, clock: Clock) -> People:
     with sessions.begin() as s:
         alur.deploy_dir(s, actor="test", now=clock())
         made = {
-            name: actor_of(add_user(s, name, roles=roles, now=clock(), email=f"{name}@uji.id"))
+            name: actor_of(
+                add_user(
+                    s,
+                    name,
+                    roles=roles,
+                    now=clock(),
+                    email=f"{name}@uji.id",
+                    password=SIGNING_PASSWORD if name == "subkoor" else None,
+                )
+            )
             for name, roles in (
                 ("pemohon", ["pemohon"]),
                 ("staf", ["staf_iidc"]),
@@ -141,6 +151,7 @@ class Journey:
         *,
         wait: float = 30,
         work: float = 60,
+        password: str | None = None,
     ) -> InstanceView:
         task_id = self.task_for(actor, bpmn_id)
         self.clock.advance(wait)
@@ -148,7 +159,7 @@ class Journey:
             self.alur.open_task(s, task_id, actor, self.clock())
         self.clock.advance(work)
         with self.sessions.begin() as s:
-            return self.alur.complete(s, task_id, actor, data, self.clock())
+            return self.alur.complete(s, task_id, actor, data, self.clock(), password=password)
 
     def submit(self, **changes: Any) -> InstanceView:
         return self.act(self.people.pemohon, "Task_IsiFPVC", {**FPVC, **changes})
@@ -160,7 +171,12 @@ class Journey:
         data = (
             {"keputusan": "setuju"} if signed else {"keputusan": "tidak_setuju", "alasan": reason}
         )
-        return self.act(self.people.subkoor, "Task_Persetujuan", data)
+        return self.act(
+            self.people.subkoor,
+            "Task_Persetujuan",
+            data,
+            password=SIGNING_PASSWORD if signed else None,
+        )
 
     def run_worker(self) -> int:
         return self.alur.run_jobs(self.sessions, self.clock)

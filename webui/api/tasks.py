@@ -11,15 +11,10 @@ is checked, never stored.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 
-from engine import users
-from engine.users import Actor
-from webui.api.blueprint import ApiError, bp, db_session
+from webui.api.blueprint import bp, db_session
 from webui.api.payload import (
     checked_id,
     inbox_json,
@@ -63,33 +58,15 @@ def unclaim_task(task_id: str) -> ResponseReturnValue:
     return _task_now(task_id)
 
 
-SIGN_FORM = "persetujuan.schema.json"
-SIGNED = "setuju"
-
-
-def _check_signature(task_id: str, data: dict[str, Any], password: Any, actor: Actor) -> None:
-    """Signing needs the signer's own password; other decisions and forms do not."""
-    if data.get("keputusan") != SIGNED:
-        return
-    task = engine().open_task(db_session(), task_id, actor, utcnow())
-    if task.form_name != SIGN_FORM or not task.can_act:
-        return  # not a signature, or the engine refuses it anyway (403/409)
-    if not isinstance(password, str) or not password:
-        raise ApiError(422, gettext("Isian belum benar."), {
-            "password": gettext("Masukkan kata sandi Anda untuk menandatangani.")})
-    if users.authenticate(db_session(), actor.username, password[:1024]) is None:
-        raise ApiError(422, gettext("Isian belum benar."), {
-            "password": gettext("Kata sandi salah; permintaan belum ditandatangani.")})
-
-
 @bp.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str) -> ResponseReturnValue:
     body = json_object()
     data = optional_object(body, "data") or {}
     actor = current_actor()
     task_id = checked_id(task_id)
-    _check_signature(task_id, data, body.get("password"), actor)
+    password = body.get("password")
     view = engine().complete(db_session(), task_id, actor, data, utcnow(),
-                             remote_addr=request.remote_addr)
+                             remote_addr=request.remote_addr,
+                             password=password if isinstance(password, str) else None)
     db_session().commit()
     return jsonify(instance_json(view))

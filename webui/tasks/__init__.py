@@ -15,7 +15,8 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from engine.errors import InvalidFormData
+from engine import signature
+from engine.errors import InvalidFormData, TaskClaimedByOther
 from engine.views import InstanceView, TaskView
 from webui import formrender, uploads
 from webui.auth import current_actor
@@ -53,7 +54,8 @@ def _offered() -> dict[str, tuple[str, ...]]:
 
 
 def render(task: TaskView, values: dict[str, Any] | None = None,
-           errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+           errors: dict[str, str] | None = None, status: int = 200,
+           alert: str | None = None) -> ResponseReturnValue:
     view = engine().instance(db.session, task.instance.id, current_actor())
     values = task.values if values is None else values
     schema = task.schema or {}
@@ -68,9 +70,9 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
         form_help=formrender.text(schema, "description", lang),
         attachments={name: _attachment(view, values, name) for name in files},
         multipart=bool(files), failure=failures[-1] if failures else None,
-        sign_form=task.form_name == submission.SIGN_FORM,
+        sign_form=submission.is_signing_form(task),
         submit_label=SUBMIT_LABELS.get(task.form_name or "", _l("Selesaikan Tugas")),
-        now=utcnow(),
+        now=utcnow(), alert=alert,
     )
     return page, status
 
@@ -93,15 +95,23 @@ def submit(task_id: str) -> ResponseReturnValue:
     if task.can_act:
         try:
             data = submission.attach_uploads(task, data, request.files, actor, now)
-            submission.check_signature(task, request.form, actor)
         except submission.Rejected as err:
             return render(task, data, err.errors, 422)
     try:
         engine().complete(db.session, task.task_id, actor, data, now,
-                          remote_addr=request.remote_addr)
+                          remote_addr=request.remote_addr,
+                          password=request.form.get("password") or None)
     except InvalidFormData as err:
         db.session.rollback()
         return render(task, data, field_messages(err), 422)
+    except TaskClaimedByOther as err:
+        # A colleague took the task while this form was open: show it as it is now.
+        db.session.rollback()
+        alert = gettext("Isian Anda belum disimpan: tugas ini sudah diambil oleh %(user)s. "
+                        "Minta %(user)s melepasnya bila Anda yang akan mengerjakannya.",
+                        user=err.by)
+        return render(engine().open_task(db.session, task.task_id, actor, now), data,
+                      status=409, alert=alert)
     db.session.commit()
     flash(_done_message(task, data), "success")
     if task.instance.requester == actor.username:
@@ -110,8 +120,8 @@ def submit(task_id: str) -> ResponseReturnValue:
 
 
 def _done_message(task: TaskView, data: dict[str, Any]) -> str:
-    if task.form_name == submission.SIGN_FORM:
-        if data.get("keputusan") == submission.SIGNED:
+    if submission.is_signing_form(task):
+        if signature.required(task.schema or {}, data):
             return gettext("Permintaan %(number)s disetujui dan ditandatangani.",
                            number=task.instance.number)
         return gettext("Permintaan %(number)s tidak disetujui; dikembalikan ke pemohon.",

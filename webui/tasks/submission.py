@@ -1,7 +1,7 @@
 """What a task form submission needs before the engine sees it: the letter upload (stored,
-recorded as an attachment, its id put into the data) and, on the approval form, the
-approver's password asked again to sign. Problems come back as ``Rejected`` with one
-message per field, shown like the engine's own on the re-rendered form (HTTP 422).
+recorded as an attachment, its id put into the data). Problems come back as ``Rejected``
+with one message per field, shown like the engine's own on the re-rendered form (HTTP
+422). The signer's password is checked by the engine (``engine.signature``).
 """
 
 from __future__ import annotations
@@ -10,18 +10,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine import users
 from engine.errors import EngineError
 from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads
 from webui.extensions import db, engine
-
-SIGN_FORM = "persetujuan.schema.json"
-SIGNED = "setuju"
 
 
 class Rejected(Exception):
@@ -72,12 +67,6 @@ def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> 
     return stored.attachment_id
 
 
-def check_signature(task: TaskView, form: MultiDict[str, str], actor: Actor) -> None:
-    """Signing (``keputusan = setuju``) needs the signer's own password, asked again."""
-    if task.form_name != SIGN_FORM or form.get("keputusan") != SIGNED:
-        return
-    password = form.get("password", "")[:1024]
-    if not password:
-        raise Rejected({"password": gettext("Masukkan kata sandi Anda untuk menandatangani.")})
-    if users.authenticate(db.session, actor.username, password) is None:
-        raise Rejected({"password": gettext("Kata sandi salah; permintaan belum ditandatangani.")})
+def is_signing_form(task: TaskView) -> bool:
+    """The form signs a decision (its schema says so): the page asks the password again."""
+    return bool((task.schema or {}).get("x-signature"))

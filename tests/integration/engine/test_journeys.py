@@ -231,3 +231,22 @@ def test_a_hand_made_link_is_mailed_with_an_invite_in_the_requests_own_times(
         )
     event = Calendar.from_ical(mail.ics).walk("VEVENT")[0]
     assert event["DTSTART"].dt.isoformat() == "2099-01-15T02:00:00+00:00"
+
+
+@pytest.mark.parametrize("password", [None, "salah"])
+def test_signing_needs_the_signers_own_password_and_saves_nothing_without_it(
+    journey: Callable[[], Journey], password: str | None
+) -> None:
+    from engine.errors import InvalidFormData
+
+    j = journey()
+    j.start()
+    j.submit()
+    j.verify()
+    with pytest.raises(InvalidFormData) as refused:
+        j.act(j.people.subkoor, "Task_Persetujuan", {"keputusan": "setuju"}, password=password)
+    assert list(refused.value.errors) == ["password"]
+    assert j.view().steps[-1].bpmn_id == "Task_Persetujuan"
+    assert j.view().steps[-1].state == "ready"
+    view = j.decide(False, reason="Tanpa tanda tangan: menolak tidak perlu kata sandi")
+    assert view.steps[-1].bpmn_id == "Task_IsiFPVC"
