@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from engine.errors import TaskClaimedByOther
 from engine.tasks import InboxItem
 from webui.auth import current_actor
 from webui.auth.views import safe_next
@@ -55,16 +56,26 @@ def index() -> ResponseReturnValue:
 @bp.post("/tugas/<task_id>/ambil")
 @login_required
 def claim(task_id: str) -> ResponseReturnValue:
-    engine().claim(db.session, task_id[:64], current_actor(), utcnow())
-    db.session.commit()
-    flash(gettext("Tugas diambil: tugas ini tercatat sedang Anda kerjakan."), "success")
+    try:
+        engine().claim(db.session, task_id[:64], current_actor(), utcnow())
+    except TaskClaimedByOther as err:  # a colleague was quicker: say who, stay on the page
+        db.session.rollback()
+        flash(gettext("Tugas ini sudah diambil oleh %(user)s.", user=err.by), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Tugas diambil: tugas ini tercatat sedang Anda kerjakan."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
 
 @bp.post("/tugas/<task_id>/lepas")
 @login_required
 def release(task_id: str) -> ResponseReturnValue:
-    engine().unclaim(db.session, task_id[:64], current_actor(), utcnow())
-    db.session.commit()
-    flash(gettext("Tugas dilepas: rekan lain dapat mengambilnya."), "success")
+    try:
+        engine().unclaim(db.session, task_id[:64], current_actor(), utcnow())
+    except TaskClaimedByOther as err:
+        db.session.rollback()
+        flash(gettext("Tugas ini sedang dikerjakan oleh %(user)s.", user=err.by), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Tugas dilepas: rekan lain dapat mengambilnya."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))

@@ -78,10 +78,34 @@ def test_a_task_claimed_by_someone_else_cannot_be_taken(site: Site) -> None:
     task = site.ready(view).task_id
     site.post(site.client("staf"), f"/tugas/{task}/ambil")
     other = site.client("staf2")
-    assert site.post(other, f"/tugas/{task}/ambil").status_code == 409
-    page = text(other.get(f"/tugas/{task}"))
-    assert "sedang dikerjakan oleh staf" in page
-    assert site.post(other, f"/tugas/{task}", {}).status_code == 409
+    taken = site.post(other, f"/tugas/{task}/ambil", {"next": f"/tugas/{task}"})
+    assert taken.status_code == 302 and taken.location == f"/tugas/{task}"
+    page = text(other.get(taken.location))
+    assert "Tugas ini sudah diambil oleh staf." in page  # the flash says who was quicker
+    assert "sedang dikerjakan oleh staf" in page and "Verifikasi Selesai" not in page
+    assert "Lepas" not in page and "Ambil" not in page
+    assert site.post(other, f"/tugas/{task}/lepas").status_code == 302
+    assert site.ready(site.view(view.id)).claimed_by == "staf"
+
+
+def test_a_form_sent_after_a_colleague_took_the_task_is_not_saved(site: Site) -> None:
+    from engine import users
+    with site.app.app_context():
+        users.add_user(db.session, "staf2", roles=["staf_iidc"], now=now(),
+                       password="kata-sandi-uji")
+        db.session.commit()
+    view = site.at_step("2")
+    task = site.ready(view).task_id
+    other = site.client("staf2")
+    assert "Verifikasi Selesai" in text(other.get(f"/tugas/{task}"))  # the form is open ...
+    site.post(site.client("staf"), f"/tugas/{task}/ambil")  # ... when staf takes the task
+    sent = site.post(other, f"/tugas/{task}", {"catatan_verifikasi": "Sudah saya cek"})
+    assert sent.status_code == 409
+    page = text(sent)
+    assert "Isian Anda belum disimpan: tugas ini sudah diambil oleh staf." in page
+    assert "sedang dikerjakan oleh staf" in page and "Verifikasi Selesai" not in page
+    after = site.view(view.id)
+    assert site.ready(after).task_id == task and "catatan_verifikasi" not in after.data
 
 
 def test_my_requests_lists_only_mine(site: Site) -> None:
