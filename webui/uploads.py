@@ -17,7 +17,6 @@ from flask import Blueprint, current_app
 from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
 PDF_SIGNATURE = b"%PDF-"
 CHUNK = 64 * 1024
@@ -42,7 +41,11 @@ class StoredFile:
 
 
 def display_name(filename: str | None) -> str:
-    name = secure_filename(filename or "")[:200]
+    """The name the letter is shown and downloaded under: the sender's own file name (its
+    spaces and letters kept, as people recognise it), without any folder part or control
+    characters. It never names a file on disk (``stored_name`` does)."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join("".join(ch for ch in base if ch.isprintable()).split()).lstrip(".")[:200]
     if not name.lower().endswith(".pdf"):
         name = (name or "surat-resmi") + ".pdf"
     return name

@@ -104,14 +104,14 @@ def test_a_letter_alone_is_enough_and_can_be_downloaded(site: Site) -> None:
     view = site.view(instance_id)
     (attachment,) = view.attachments
     assert view.data["surat_resmi"] == attachment.id
-    assert attachment.filename == "Surat_Permohonan.pdf"
+    assert attachment.filename == "Surat Permohonan.pdf"
     assert attachment.stored_name != attachment.filename
     with client.get(f"/permintaan/{instance_id}/berkas/{attachment.id}") as download:
         assert download.status_code == 200
         assert download.data == PDF
         assert download.mimetype == "application/pdf"
         assert "attachment" in download.headers["Content-Disposition"]
-        assert "Surat_Permohonan.pdf" in download.headers["Content-Disposition"]
+        assert "Surat Permohonan.pdf" in download.headers["Content-Disposition"]
 
 
 def test_what_people_type_is_shown_as_text_never_as_markup(site: Site) -> None:

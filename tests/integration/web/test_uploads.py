@@ -70,7 +70,7 @@ def test_a_form_re_rendered_after_an_error_keeps_the_letter(site: Site) -> None:
     assert status == 422
     (attachment,) = site.view(view.id).attachments
     assert f'type="hidden" name="surat_resmi" value="{attachment.id}"' in page
-    assert "Surat_Dinas.pdf" in page
+    assert "Surat Dinas.pdf" in page
     client = site.client("pemohon")
     fixed = {**FPVC_FORM, "surat_resmi": attachment.id}
     assert site.post(client, f"/tugas/{task}", fixed).status_code == 302
@@ -98,3 +98,17 @@ def test_stored_names_are_generated_never_the_users_filename(site: Site) -> None
     assert stored.name == attachment.stored_name
     assert "passwd" not in stored.name
     assert "/" not in attachment.filename
+
+
+def test_a_letter_keeps_the_name_it_was_sent_with(site: Site) -> None:
+    view = site.start()
+    sent = "Dokumen/Surat Permohonan – Dinas Pendidikan (final).pdf"
+    status, _ = upload(site, "pemohon", site.ready(view).task_id, PDF, sent)
+    assert status == 302
+    (attachment,) = site.view(view.id).attachments
+    assert attachment.filename == "Surat Permohonan – Dinas Pendidikan (final).pdf"
+    with site.client("staf").get(f"/permintaan/{view.id}/berkas/{attachment.id}") as response:
+        assert response.status_code == 200 and response.data == PDF
+        disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Surat%20Permohonan%20%E2%80%93%20Dinas" in disposition
