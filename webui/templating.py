@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, session
 from flask_babel import gettext
+from markupsafe import Markup
 
 from engine.views import request_number
 
@@ -20,6 +21,12 @@ def wib(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     if value is None:
         return "–"
     return value.astimezone(WIB).strftime(fmt) + " WIB"
+
+
+def unbroken(value: Any) -> Markup:
+    """``value`` (escaped) kept on one line: a time such as ``28-11-2026 09:15 WIB`` inside
+    a sentence wraps before or after it, never between its date, clock and zone."""
+    return Markup('<span class="nowrap">{}</span>').format(value)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -46,6 +53,7 @@ def duration(seconds: float | None) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(wib, "wib")
     app.add_template_filter(iso, "iso")
+    app.add_template_filter(unbroken, "unbroken")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(request_number, "request_number")
 

@@ -143,3 +143,11 @@ def test_the_required_mark_is_explained_only_on_forms_that_use_it(site: Site) ->
     page = text(site.client("staf").get(f"/tugas/{verification.task_id}"))
     assert 'name="catatan_verifikasi"' in page
     assert "wajib diisi" not in page
+
+
+def test_a_time_in_a_sentence_wraps_around_it_never_inside_it(site: Site) -> None:
+    view = site.at_step("2")
+    page = text(site.client("staf").get(f"/tugas/{site.ready(view).task_id}"))
+    assert re.search(r'batas waktu <span class="nowrap">\d\d-\d\d-\d{4} \d\d:\d\d WIB</span>', page)
+    timeline = re.findall(r'siap <span class="nowrap">([^<]+)</span>', page)
+    assert len(timeline) == 2 and all(re.fullmatch(r"[\d: -]+", t) for t in timeline), timeline
