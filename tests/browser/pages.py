@@ -34,6 +34,33 @@ FPVC: dict[str, str] = {
     "Keterangan": "Peserta dari 12 sekolah; mohon ruang dibuka 15 menit lebih awal.",
 }
 PLATFORM = "Jitsi Meet"
+#: What the form asks when the official letter comes with it (the SOP's "and/or").
+WITH_LETTER: dict[str, str] = {k: FPVC[k] for k in
+                               ("Nama pemohon", "Email", "Tanggal", "Jam mulai", "Jam selesai")}
+LETTER_LABEL = "Surat resmi permintaan layanan"
+
+
+def letter_pdf(title: str) -> bytes:
+    """A small valid PDF (one page reading ``title``) with a correct cross-reference table."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
 
 
 @dataclass(frozen=True)
@@ -54,6 +81,8 @@ PEOPLE = {
         Person("sari", "Sari Wulandari", "staf_iidc", "sandi-sari-2026"),
         Person("joko", "Joko Prasetyo", "subkoor_iidc", "sandi-joko-2026"),
         Person("audi", "Audi Rahmawati", "auditor", "sandi-audi-2026"),
+        Person("dewi", "Dewi Anggraini", "staf_iidc", "sandi-dewi-2026"),
+        Person("adi", "Adi Nugroho", "admin", "sandi-adi-2026"),
     )
 }
 
@@ -97,12 +126,13 @@ def expect_form_values(page: Page, values: Mapping[str, str]) -> None:
         expect(page.get_by_label(label)).to_have_value(value)
 
 
-def start_request(page: Page, values: Mapping[str, str] = FPVC) -> str:
+def start_request(page: Page, values: Mapping[str, str] = FPVC,
+                  platform: str | None = PLATFORM) -> str:
     """From "Permintaan Saya": a new request with ``values``; returns the request number."""
     page.get_by_role("link", name="Permintaan Saya").click()
     page.get_by_role("button", name="Ajukan Permintaan").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Langkah 1")
-    fill_form(page, values, PLATFORM)
+    fill_form(page, values, platform)
     page.get_by_role("button", name="Kirim Permintaan").click()
     return request_number(page)
 
@@ -160,6 +190,14 @@ def wait_for_meeting(page: Page, timeout_s: float = 20.0) -> Locator:
         time.sleep(0.3)
         page.reload()
     return card
+
+
+def assert_fits(page: Page) -> None:
+    """No sideways scrolling: the page is no wider than the screen (stylesheet loaded)."""
+    page.wait_for_load_state("load")
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url}: page {widths[0]}px wide, screen {widths[1]}px"
 
 
 def timeline(page: Page) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, expect
 
 from tests.browser import pages
 from tests.browser.pages import Shots, SignIn
@@ -29,14 +29,6 @@ ENGLISH_LABELS = {
     "Jam selesai": "End time",
     "Jumlah peserta": "Number of participants",
 }
-
-
-def assert_fits(page: Page) -> None:
-    """No sideways scrolling: the page is no wider than the screen (stylesheet loaded)."""
-    page.wait_for_load_state("load")
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url}: page {widths[0]}px wide, screen {widths[1]}px"
 
 
 def lines_of(element: Locator) -> int:
@@ -85,11 +77,11 @@ def test_inbox_and_task_forms_fit_a_phone_screen(open_as: SignIn, shots: Shots) 
     ani.get_by_role("button", name="Ajukan Permintaan").click()
     values = {**pages.FPVC, "Nama kegiatan": "Rapat Evaluasi Layanan Publik Kecamatan"}
     pages.fill_form(ani, values, pages.PLATFORM)
-    assert_fits(ani)
+    pages.assert_fits(ani)
     shots.take(ani, "hp-formulir-fpvc")
     ani.get_by_role("button", name="Kirim Permintaan").click()
     number = pages.request_number(ani)
-    assert_fits(ani)
+    pages.assert_fits(ani)
     for label in ("NIP", "Email", "Nomor telepon", "Tanggal"):  # never split in the middle
         value = ani.locator(f"xpath=//dt[normalize-space()='{label}']/following-sibling::dd[1]")
         assert lines_of(value) == 1, (label, value.inner_text())
@@ -100,9 +92,9 @@ def test_inbox_and_task_forms_fit_a_phone_screen(open_as: SignIn, shots: Shots) 
     expect(row).to_contain_text("Rapat Evaluasi Layanan Publik Kecamatan")
     box = row.get_by_role("link", name="Buka", exact=True).bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
-    assert_fits(sari)
+    pages.assert_fits(sari)
     shots.take(sari, "hp-kotak-tugas")
     pages.open_task(sari, number)
     expect(sari.get_by_role("button", name="Verifikasi Selesai")).to_be_visible()
-    assert_fits(sari)
+    pages.assert_fits(sari)
     shots.take(sari, "hp-formulir-verifikasi")
