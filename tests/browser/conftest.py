@@ -76,9 +76,17 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[Site]:
+def server_env() -> dict[str, str]:
+    """Extra ``ALUR_*`` settings for the module's server; a module overrides this fixture
+    (for example to point Zoom at a fake server)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Browser,
+         server_env: dict[str, str]) -> Iterator[Site]:
     """A real ``alur run`` (SQLite file, in-process worker) for the tests of one module."""
-    with alur_server(tmp_path_factory.mktemp("alur-browser")) as server:
+    with alur_server(tmp_path_factory.mktemp("alur-browser"), server_env) as server:
         yield Site(server)
 
 
