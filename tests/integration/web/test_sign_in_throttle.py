@@ -106,3 +106,15 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(
         seen = db.session.scalars(select(Event.remote_addr).where(Event.kind == "sign_in_failed"))
         assert list(seen) == ["203.0.113.5", "203.0.113.6"]
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_count_holds_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    site = Site(make_app(pg_url, tmp_path))
+    fail(site, "staf", 4)
+    assert sign_in(site, "staf", PASSWORD).status_code == 302  # starts the count again
+    fail(site, "staf", 5, address="10.0.0.9")
+    refused = sign_in(site, "staf", PASSWORD, address="10.0.0.10")
+    assert refused.status_code == 429 and 840 < int(refused.headers["Retry-After"]) <= 900
+    with site.app.app_context():
+        db.engine.dispose()
