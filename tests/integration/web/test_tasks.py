@@ -151,3 +151,12 @@ def test_a_time_in_a_sentence_wraps_around_it_never_inside_it(site: Site) -> Non
     assert re.search(r'batas waktu <span class="nowrap">\d\d-\d\d-\d{4} \d\d:\d\d WIB</span>', page)
     timeline = re.findall(r'siap <span class="nowrap">([^<]+)</span>', page)
     assert len(timeline) == 2 and all(re.fullmatch(r"[\d: -]+", t) for t in timeline), timeline
+
+
+def test_a_waiting_step_offers_a_button_only_to_who_can_use_it(site: Site) -> None:
+    view = site.at_step("2")
+    for username, button in (("pemohon", None), ("staf", "Buka Tugas")):
+        page = text(site.client(username).get(f"/permintaan/{view.id}"))
+        assert "Menunggu:" in page
+        assert not re.search(r'<p class="actions">\s*</p>', page), username
+        assert (button is not None and button in page) or "Buka Tugas" not in page
