@@ -76,13 +76,14 @@ def instances(
     return session.scalars(stmt.order_by(Instance.created_at.desc()).limit(limit)).all()
 
 
-def step_by_task(session: Session, task_id: str) -> StepRecord:
-    """The task's record with its instance (and the instance's workflow) in one query:
-    every caller goes on to read them."""
+def step_by_task(session: Session, task_id: str, *, workflow: bool = False) -> StepRecord:
+    """The task's record with its instance in one query, and the instance's workflow too
+    when the caller will run or read it."""
+    instance = joinedload(StepRecord.instance)
     stmt = (
         select(StepRecord)
         .where(StepRecord.task_id == task_id)
-        .options(joinedload(StepRecord.instance).undefer(Instance.workflow))
+        .options(instance.undefer(Instance.workflow) if workflow else instance)
     )
     row = session.scalar(stmt)
     if row is None:

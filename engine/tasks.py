@@ -56,7 +56,7 @@ def inbox(session: Session, actor: Actor) -> list[InboxItem]:
 
 
 def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
-    record = store.step_by_task(session, task_id)
+    record = store.step_by_task(session, task_id, workflow=True)
     if not instances.may_view(actor, record.instance):
         raise NotFound("Tugas tidak ditemukan.")
     return record
