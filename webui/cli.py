@@ -19,6 +19,7 @@ from engine.db import make_sessionmaker
 from engine.errors import DefinitionError, EngineError
 from webui import create_app
 from webui.extensions import db, engine, utcnow
+from webui.reports.cli import report_group
 
 DEMO_USERS = (
     ("pemohon", "Pemohon Demo", ["pemohon"]),
@@ -216,9 +217,4 @@ def run(host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
-try:  # the reports area adds `alur report`
-    from webui.reports.cli import report_group
-
-    main.add_command(report_group)
-except ImportError:  # pragma: no cover - reports area not installed yet
-    pass
+main.add_command(report_group)
