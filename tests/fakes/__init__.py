@@ -7,6 +7,7 @@ providers. Test-only: nothing in ``engine``, ``connectors`` or ``webui`` imports
 
 from __future__ import annotations
 
+import abc
 import json
 import threading
 import time
@@ -94,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class FakeServer:
+class FakeServer(abc.ABC):
     """Base of the fakes: subclasses implement ``handle``."""
 
     def __init__(self) -> None:
@@ -105,8 +106,9 @@ class FakeServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
+    @abc.abstractmethod
     def handle(self, request: Recorded) -> Reply:
-        raise NotImplementedError
+        """The provider's answer to one request (each fake implements its contract)."""
 
     @property
     def base_url(self) -> str:
