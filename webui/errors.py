@@ -25,6 +25,7 @@ from engine.errors import (
     LoopLimitReached,
     NotFound,
     TaskAlreadyCompleted,
+    TaskClaimedByOther,
 )
 from webui.auth import is_api_request
 
@@ -61,26 +62,28 @@ def _status(err: EngineError) -> int:
 
 
 def _respond(
-    status: int, message: str, fields: dict[str, Any] | None = None, **context: Any
+    status: int, message: str, fields: dict[str, Any] | None = None, **extra: Any
 ) -> ResponseReturnValue:
+    """A page for people; ``{"error", "fields", **extra}`` for the JSON API."""
     if is_api_request():
-        body: dict[str, Any] = {"error": message}
+        body: dict[str, Any] = {"error": message, **extra}
         if fields:
             body["fields"] = fields
         return jsonify(body), status
     template = f"errors/{status}.html" if status in (403, 404, 409, 413) else "errors/error.html"
-    return render_template(template, status=status, message=message, **context), status
+    return render_template(template, status=status, message=message, **extra), status
 
 
 def _engine_error(err: EngineError) -> ResponseReturnValue:
     status = _status(err)
-    if isinstance(err, TaskAlreadyCompleted):
-        message = gettext("Tugas sudah diselesaikan oleh %(by)s.", by=err.by or "?")
-        return _respond(status, message, by=err.by)
     if isinstance(err, InvalidFormData):
         return _respond(status, gettext("Isian belum benar."), field_messages(err))
     if isinstance(err, DefinitionError):
-        return _respond(status, str(err), {"problems": err.problems})
+        message = gettext("%(file)s ditolak; versi aktif tidak berubah.", file=err.filename)
+        return _respond(status, message, {"file": "; ".join(err.problems)},
+                        problems=err.problems)
+    if isinstance(err, TaskAlreadyCompleted | TaskClaimedByOther):
+        return _respond(status, message_of(err), by=err.by)  # who to ask
     return _respond(status, message_of(err))
 
 

@@ -4,8 +4,8 @@ Every route needs a signed-in caller, by session cookie or ``Authorization: Bear
 anyone else gets 401 JSON (never the login page). The app-wide CSRF check is off for this
 blueprint and done here instead, only for unsafe methods on a cookie session: a browser
 session cannot be replayed cross-site, while scripts with a token need no CSRF token.
-Engine errors reach ``webui.errors``; the few answers that need more than
-``{"error", "fields"}`` (the ``by`` of a 409, our own 400s) are shaped here.
+Engine errors become JSON in ``webui.errors``, as for every page; the API's own 400s
+(a broken envelope) are ``ApiError``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
-from engine.errors import DefinitionError, TaskAlreadyCompleted, TaskClaimedByOther
 from webui.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -77,23 +76,3 @@ def _authenticate() -> ResponseReturnValue | None:
 @bp.errorhandler(ApiError)
 def _api_error(err: ApiError) -> ResponseReturnValue:
     return error_response(err.status, err.message, err.fields)
-
-
-@bp.errorhandler(TaskAlreadyCompleted)
-def _already_completed(err: TaskAlreadyCompleted) -> ResponseReturnValue:
-    message = gettext("Tugas sudah diselesaikan oleh %(by)s.", by=err.by or "?")
-    return error_response(409, message, by=err.by)
-
-
-@bp.errorhandler(TaskClaimedByOther)
-def _claimed_by_other(err: TaskClaimedByOther) -> ResponseReturnValue:
-    message = gettext("Tugas sedang dikerjakan oleh %(by)s.", by=err.by)
-    return error_response(409, message, by=err.by)
-
-
-@bp.errorhandler(DefinitionError)
-def _definition_refused(err: DefinitionError) -> ResponseReturnValue:
-    """``fields`` stays ``{name: message}``; the validator's list comes as ``problems``."""
-    message = gettext("%(file)s ditolak; versi aktif tidak berubah.", file=err.filename)
-    return error_response(422, message, {"file": "; ".join(err.problems)},
-                          problems=err.problems)
