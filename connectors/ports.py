@@ -72,14 +72,6 @@ class MemoryLedger:
         with self._lock:
             self._bookings.pop((provider, instance_id), None)
 
-    def overlapping(self, provider: str, host: str, start: datetime, end: datetime) -> int:
-        """How many bookings on ``host`` overlap the slot (for reports and tests)."""
-        with self._lock:
-            return sum(
-                1 for b in self._bookings.values()
-                if b.provider == provider and b.host == host and b.start < end and start < b.end
-            )
-
     def created_on(self, provider: str, host: str, day: date) -> int:
         """How many bookings were made on ``host`` during the UTC ``day``."""
         with self._lock:

@@ -24,7 +24,7 @@ from engine import instances, mailjobs, runtime, store
 from engine.errors import Conflict, ConnectorError
 from engine.models import Job
 from engine.outbox import Clock, Services, WorkerSettings, backoff, done, error_code, later
-from engine.ports import ServiceCall
+from engine.ports import Abandonable, ServiceCall
 
 __all__ = ["Services", "WorkerSettings", "retry_incident", "run_once"]
 
@@ -210,11 +210,11 @@ def _service_failed(
 
 def _abandon(services: Services, call: ServiceCall) -> None:
     """Let the connector release what it held for this call; its failure changes nothing."""
-    abandon = getattr(services.connectors.get(call.operation), "abandon", None)
-    if abandon is None:
+    connector = services.connectors.get(call.operation)
+    if not isinstance(connector, Abandonable):
         return
     try:
-        abandon(call)
+        connector.abandon(call)
     except Exception:  # the BPMN error path goes on regardless
         log.exception("abandoning %s for %s failed", call.operation, call.instance_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Connector(Protocol):
     def __call__(self, call: ServiceCall) -> dict[str, Any]: ...
 
 
+@runtime_checkable
 class Abandonable(Protocol):
     """A connector that holds something between attempts (a host booking, say) and wants
     to let it go when the engine stops trying: the BPMN error path takes over then."""

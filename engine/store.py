@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from engine.errors import NotFound
@@ -108,20 +108,6 @@ def completed_by(bind: Engine | Connection, task_id: str) -> str | None:
             select(StepRecord.state, StepRecord.completed_by).where(StepRecord.task_id == task_id)
         ).first()
     return row.completed_by if row is not None and row.state == "completed" else None
-
-
-def open_steps(session: Session, instance_id: str) -> Sequence[StepRecord]:
-    stmt = select(StepRecord).where(
-        StepRecord.instance_id == instance_id, StepRecord.state == "ready"
-    )
-    return session.scalars(stmt).all()
-
-
-def count_steps(session: Session, instance_id: str, bpmn_id: str) -> int:
-    stmt = select(func.count()).where(
-        StepRecord.instance_id == instance_id, StepRecord.bpmn_id == bpmn_id
-    )
-    return int(session.scalar(stmt) or 0)
 
 
 def ready_steps_for(
@@ -230,10 +216,6 @@ def next_job(session: Session, now: datetime, lease_expired_before: datetime) ->
 
 def jobs_of(session: Session, instance_id: str) -> Sequence[Job]:
     return session.scalars(select(Job).where(Job.instance_id == instance_id).order_by(Job.id)).all()
-
-
-def failed_jobs(session: Session) -> Sequence[Job]:
-    return session.scalars(select(Job).where(Job.status == "failed").order_by(Job.id.desc())).all()
 
 
 def incidents(session: Session) -> Sequence[Instance]:
