@@ -1,7 +1,7 @@
 """How the HTML pages name things: labels for statuses, roles and request fields, process
 texts (step names, SOP rows) through the translation catalog, and the few yes/no questions
-templates ask about the signed-in user. ``register`` installs them on the app from the auth
-blueprint. Presentation only: the engine still decides, these only choose what to show.
+templates ask about the signed-in user. ``webui.templating`` installs them with the shared
+filters. Presentation only: the engine still decides, these only choose what to show.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from flask import Blueprint, request
+from flask import Flask, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -151,15 +151,15 @@ def here() -> str:
     return request.full_path.rstrip("?") if request.query_string else request.path
 
 
-def register(bp: Blueprint) -> None:
-    bp.add_app_template_filter(tr, "tr")
-    bp.add_app_template_filter(lambda value, key: field_value(key, value), "field_value")
-    bp.add_app_template_filter(lambda s: STATUS.get(s, s), "status_label")
-    bp.add_app_template_filter(lambda s: STEP_STATE.get(s, s), "step_state")
-    bp.add_app_template_filter(lambda s: MAIL_STATUS.get(s, s), "mail_status")
-    bp.add_app_template_filter(lambda s: ROLES.get(s, s), "role_label")
+def register(app: Flask) -> None:
+    app.add_template_filter(tr, "tr")
+    app.add_template_filter(lambda value, key: field_value(key, value), "field_value")
+    app.add_template_filter(lambda s: STATUS.get(s, s), "status_label")
+    app.add_template_filter(lambda s: STEP_STATE.get(s, s), "step_state")
+    app.add_template_filter(lambda s: MAIL_STATUS.get(s, s), "mail_status")
+    app.add_template_filter(lambda s: ROLES.get(s, s), "role_label")
 
-    @bp.app_context_processor
+    @app.context_processor
     def _helpers() -> dict[str, Any]:
         return {"request_fields": request_fields, "may_withdraw": may_withdraw,
                 "is_staff": is_staff, "here": here, "ROLE_LABELS": ROLES,

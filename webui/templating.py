@@ -12,6 +12,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from engine.views import request_number
+from webui import display
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -51,6 +52,7 @@ def duration(seconds: float | None) -> str:
 
 
 def register(app: Flask) -> None:
+    display.register(app)  # the page vocabulary: labels, process texts, area helpers
     app.add_template_filter(wib, "wib")
     app.add_template_filter(iso, "iso")
     app.add_template_filter(unbroken, "unbroken")

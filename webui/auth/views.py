@@ -30,7 +30,6 @@ from webui.errors import message_of
 from webui.extensions import db, engine, login_manager, utcnow
 
 LANGUAGES = ("id", "en")
-display.register(bp)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
