@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import migrate, store, users  # noqa: E402
 from engine.models import Instance, StepRecord  # noqa: E402
-from engine.workclock import OfficeHours  # noqa: E402
+from engine.reporting.workclock import OfficeHours  # noqa: E402
 from webui import create_app  # noqa: E402
 from webui.extensions import db, engine  # noqa: E402
 

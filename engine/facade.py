@@ -15,14 +15,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import breaches, definitions, diagram, instances, jobs, reports, store, tasks
+from engine import breaches, definitions, diagram, instances, jobs, reporting, store, tasks
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, store_version
 from engine.diagram import Diagram, InstanceDiagram
 from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
 from engine.outbox import Services, WorkerSettings
-from engine.report_queries import RecordRow
+from engine.reporting.queries import RecordRow
+from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
 from engine.users import ROLE_LANES, Actor
 from engine.views import (
@@ -33,7 +34,6 @@ from engine.views import (
     TaskView,
     VersionView,
 )
-from engine.workclock import OfficeHours
 
 
 @dataclass(frozen=True)
@@ -231,11 +231,11 @@ class Alur:
         instansi: str | None = None,
         version: int | None = None,
         office_hours: OfficeHours | None = None,
-    ) -> reports.DurationReport:
+    ) -> reporting.DurationReport:
         """Step durations against their SOP targets (read-only; auditors and admins); on
         the working-hours clock when ``office_hours`` are given (slower)."""
-        return reports.durations(
-            session, reports.ReportFilter(date_from, date_to, instansi, version), office_hours
+        return reporting.durations(
+            session, reporting.ReportFilter(date_from, date_to, instansi, version), office_hours
         )
 
     def duration_records(
@@ -248,15 +248,16 @@ class Alur:
         version: int | None = None,
     ) -> Iterator[RecordRow]:
         """The step records behind the report, one per step per pass, streamed (CSV)."""
-        return reports.records(session, reports.ReportFilter(date_from, date_to, instansi, version))
+        scope = reporting.ReportFilter(date_from, date_to, instansi, version)
+        return reporting.records(session, scope)
 
     def process_diagram(self, session: Session, *, version: int | None = None) -> Diagram:
         """The diagram (from the BPMN file's DI) of a version, default the active one."""
-        return reports.diagram(session, reports.ReportFilter(version=version))
+        return reporting.diagram(session, reporting.ReportFilter(version=version))
 
-    def report_options(self, session: Session) -> reports.ReportOptions:
+    def report_options(self, session: Session) -> reporting.ReportOptions:
         """The instansi and version numbers the report's filters offer."""
-        return reports.options(session)
+        return reporting.options(session)
 
     def instance_diagram(self, session: Session, instance_id: str, actor: Actor) -> InstanceDiagram:
         """One request on its version's diagram: steps done, current, the path taken."""

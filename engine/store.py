@@ -1,5 +1,5 @@
 """Queries over the engine's tables. Every ``select(`` of the application lives in the
-engine (here, ``users``, ``reports``); views and CLI call these functions instead.
+engine (here, ``users``, ``engine.reporting``); views and CLI call these functions instead.
 """
 
 from __future__ import annotations

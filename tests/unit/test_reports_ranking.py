@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from engine.ranking import percentile, window_size, without
+from engine.reporting.ranking import percentile, window_size, without
 
 
 def test_percentiles_interpolate_between_the_closest_ranks() -> None:

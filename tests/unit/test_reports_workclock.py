@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from engine.workclock import OfficeHours, OfficeHoursError, monday_of
+from engine.reporting.workclock import OfficeHours, OfficeHoursError, monday_of
 
 HOURS = OfficeHours.parse("Mon-Fri 07:30-16:00", "2026-03-04")  # a Wednesday off
 

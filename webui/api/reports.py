@@ -1,6 +1,6 @@
 """``/api/v1/reports/durations``: step durations against the SOP's targets, for auditors
 and the process owner. ``?from=&to=`` are WIB dates (``YYYY-MM-DD``, inclusive),
-``instansi`` and ``version`` narrow it; the numbers and their shape are ``engine.reports``'.
+``instansi`` and ``version`` narrow it; the numbers and their shape are ``engine.reporting``'.
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from engine.errors import NotFound
-from engine.report_model import DurationReport
-from engine.workclock import OfficeHours
+from engine.reporting.model import DurationReport
+from engine.reporting.workclock import OfficeHours
 from webui.auth import current_actor, roles_required
 from webui.extensions import db, engine
 from webui.reports import charts, csvexport, marks, params

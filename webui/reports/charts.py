@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import format_decimal, gettext
 
-from engine.report_model import StepStats, WeekStats
+from engine.reporting.model import StepStats, WeekStats
 
 HIST_W, HIST_H, HIST_L, HIST_B, HIST_T = 560.0, 150.0, 8.0, 34.0, 18.0
 TREND_W, TREND_H, TREND_L, TREND_R, TREND_T, TREND_B = 720.0, 240.0, 44.0, 16.0, 12.0, 40.0

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from engine.errors import EngineError
-from engine.report_model import DurationReport
+from engine.reporting.model import DurationReport
 from webui.extensions import db, engine
 from webui.reports import office_hours
 from webui.reports.csvexport import summary_lines

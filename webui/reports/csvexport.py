@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.report_model import Distribution, DurationReport
-from engine.report_queries import RecordRow
+from engine.reporting.model import Distribution, DurationReport
+from engine.reporting.queries import RecordRow
 from engine.views import request_number
 from webui.templating import WIB
 

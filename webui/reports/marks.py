@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext
 
 from engine.diagram import Box, Diagram, InstanceDiagram, Node, wrap
-from engine.report_model import DurationReport, StepStats
+from engine.reporting.model import DurationReport, StepStats
 from webui.display import tr
 from webui.reports.charts import grade
 from webui.templating import duration

@@ -3,7 +3,7 @@
 The report must answer over 100,000 instances within a second on SQLite, which cannot
 sort half a million rows that fast: its aggregates stream from covering indexes, its
 percentiles walk an index ordered by duration, and it never reads an instance row (each
-carries its serialized workflow). See ``engine/report_queries.py``.
+carries its serialized workflow). See ``engine/reporting/queries.py``.
 
 Revision ID: 0002_report_indexes
 Revises: 0001
@@ -19,7 +19,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# Must stay the expression of engine.report_queries.Dialect.duration_key.
+# Must stay the expression of engine.reporting.queries.Dialect.duration_key.
 DURATION = {
     "sqlite": "(julianday(completed_at) - julianday(ready_at))",
     "postgresql": "(EXTRACT(epoch FROM completed_at - ready_at))",

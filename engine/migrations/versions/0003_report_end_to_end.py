@@ -17,7 +17,7 @@ down_revision = "0002_report_indexes"
 branch_labels = None
 depends_on = None
 
-# Must stay the expression of engine.report_scope.Dialect.end_to_end_key.
+# Must stay the expression of engine.reporting.scope.Dialect.end_to_end_key.
 END_TO_END = {
     "sqlite": "(julianday(completed_at) - julianday(created_at))",
     "postgresql": "(EXTRACT(epoch FROM completed_at - created_at))",

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import report_scope
 from engine.facade import Alur
+from engine.reporting import scope as report_scope
 from tests.integration.reports.seed import (
     EXPECTED,
     EXPECTED_E2E,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.workclock import OfficeHours
+from engine.reporting.workclock import OfficeHours
 from tests.integration.reports.seed import S1
 from tests.integration.reports.test_report_numbers import by_step, check_known
 

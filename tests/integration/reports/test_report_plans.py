@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from engine import report_queries as q
-from engine.report_requests import request_stats
-from engine.report_scope import Scope, select_records
+from engine.reporting import queries as q
+from engine.reporting.per_request import request_stats
+from engine.reporting.scope import Scope, select_records
 
 
 def plans(sessions, run: Any) -> list[str]:

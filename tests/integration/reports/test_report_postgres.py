@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import report_scope
 from engine.db import make_engine, make_sessionmaker
+from engine.reporting import scope as report_scope
 from tests.integration.reports.seed import seed_known
 from tests.integration.reports.test_report_numbers import check_known, report
 from tests.support.journey import seed

@@ -1,7 +1,7 @@
 """The SQL behind the durations report, portable to SQLite and PostgreSQL.
 
 Speed comes from the indexes of migration ``0002_report_indexes`` and from never testing
-every row's instance (see ``engine.report_scope``): per-step sums stream from a covering
+every row's instance (see ``engine.reporting.scope``): per-step sums stream from a covering
 index in (step, pass) order; percentiles walk an index ordered by duration
 (``ORDER BY duration LIMIT w OFFSET k``) instead of sorting; per-request sums stream from a
 covering index in instance order; instance rows come from a covering index, never from
@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from engine import ranking
 from engine.models import Event, Instance, ProcessVersion, StepRecord
-from engine.report_scope import Dialect, Scope, Selection
+from engine.reporting import ranking
+from engine.reporting.scope import Dialect, Scope, Selection
 
 S, Inst = StepRecord, Instance
 # A step is within target when it completed by its due time (ready + target): a plain
@@ -35,20 +35,28 @@ Sums = tuple[int, float, int, int, float, float, int]
 
 
 def versions(session: Session, process_id: str) -> Sequence[Any]:
-    stmt = (select(ProcessVersion.id, ProcessVersion.version, ProcessVersion.meta)
-            .where(ProcessVersion.process_id == process_id)
-            .order_by(ProcessVersion.version.desc()))
+    stmt = (
+        select(ProcessVersion.id, ProcessVersion.version, ProcessVersion.meta)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())
+    )
     return session.execute(stmt).all()
 
 
 def version_xml(session: Session, version_id: int) -> str:
-    return str(session.scalar(select(ProcessVersion.bpmn_xml)
-                              .where(ProcessVersion.id == version_id)))
+    return str(
+        session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == version_id))
+    )
 
 
 def instansi_values(session: Session, limit: int = 500) -> list[str]:
-    stmt = (select(Inst.instansi).where(Inst.instansi.is_not(None)).distinct()
-            .order_by(Inst.instansi).limit(limit))
+    stmt = (
+        select(Inst.instansi)
+        .where(Inst.instansi.is_not(None))
+        .distinct()
+        .order_by(Inst.instansi)
+        .limit(limit)
+    )
     return [str(v) for v in session.scalars(stmt)]
 
 
@@ -62,9 +70,17 @@ def _sums(session: Session, condition: ColumnElement[bool] | None) -> dict[tuple
     sql = Dialect(session)
     unopened = case((S.opened_at.is_(None), sql.seconds(S.ready_at, S.completed_at)))
     stmt = (
-        select(S.bpmn_id, S.pass_no, func.count(), func.sum(unopened), func.sum(WITHIN),
-               func.count(S.due_at), func.sum(sql.seconds(S.ready_at, S.opened_at)),
-               func.sum(sql.seconds(S.opened_at, S.completed_at)), func.count(S.opened_at))
+        select(
+            S.bpmn_id,
+            S.pass_no,
+            func.count(),
+            func.sum(unopened),
+            func.sum(WITHIN),
+            func.count(S.due_at),
+            func.sum(sql.seconds(S.ready_at, S.opened_at)),
+            func.sum(sql.seconds(S.opened_at, S.completed_at)),
+            func.count(S.opened_at),
+        )
         .where(S.state == "completed")
         .group_by(S.bpmn_id, S.pass_no)
     )
@@ -73,8 +89,15 @@ def _sums(session: Session, condition: ColumnElement[bool] | None) -> dict[tuple
     out: dict[tuple[str, int], Sums] = {}
     for b, p, n, rest, w, t, waiting, working, o in session.execute(stmt):
         waiting, working = float(waiting or 0), float(working or 0)
-        out[(b, int(p))] = (int(n), float(rest or 0) + waiting + working, int(w or 0), int(t),
-                            waiting, working, int(o))
+        out[(b, int(p))] = (
+            int(n),
+            float(rest or 0) + waiting + working,
+            int(w or 0),
+            int(t),
+            waiting,
+            working,
+            int(o),
+        )
     return out
 
 
@@ -93,10 +116,15 @@ def removed_records(session: Session, sel: Selection) -> Removed:
     if sel.mode == "keep":
         return Removed({}, {})
     sql = Dialect(session)
-    stmt = (select(S.bpmn_id, S.pass_no, sql.seconds(S.ready_at, S.completed_at), WITHIN,
-                   S.due_at.is_not(None), sql.seconds(S.ready_at, S.opened_at),
-                   sql.seconds(S.opened_at, S.completed_at))
-            .where(S.state == "completed", S.instance_id.in_(sel.ids)))
+    stmt = select(
+        S.bpmn_id,
+        S.pass_no,
+        sql.seconds(S.ready_at, S.completed_at),
+        WITHIN,
+        S.due_at.is_not(None),
+        sql.seconds(S.ready_at, S.opened_at),
+        sql.seconds(S.opened_at, S.completed_at),
+    ).where(S.state == "completed", S.instance_id.in_(sel.ids))
     sums: dict[tuple[str, int], list[Any]] = {}
     durations: dict[str, list[float]] = {}
     for bpmn_id, pass_no, dur, within, targeted, waiting, working in session.execute(stmt):
@@ -130,20 +158,33 @@ def step_sums(session: Session, sel: Selection, removed: Removed) -> dict[tuple[
     return out
 
 
-def _walk(session: Session, sel: Selection, bpmn_id: str, offset: int, limit: int,
-          descending: bool) -> list[float]:
+def _walk(
+    session: Session, sel: Selection, bpmn_id: str, offset: int, limit: int, descending: bool
+) -> list[float]:
     sql = Dialect(session)
     key = sql.duration_key()
-    stmt = (select(sql.seconds(S.ready_at, S.completed_at))
-            .where(S.state == "completed", S.bpmn_id == bpmn_id)
-            .order_by(key.desc() if descending else key).offset(offset).limit(limit))
+    stmt = (
+        select(sql.seconds(S.ready_at, S.completed_at))
+        .where(S.state == "completed", S.bpmn_id == bpmn_id)
+        .order_by(key.desc() if descending else key)
+        .offset(offset)
+        .limit(limit)
+    )
     if sel.mode == "keep":
         stmt = stmt.where(S.instance_id.in_(sel.ids))
     return [float(v) for v in session.scalars(stmt)]
 
 
-def _subtracted(session: Session, sel: Selection, bpmn_id: str, count: int, rank: int,
-                limit: int, removed: Sequence[float], descending: bool) -> list[float]:
+def _subtracted(
+    session: Session,
+    sel: Selection,
+    bpmn_id: str,
+    count: int,
+    rank: int,
+    limit: int,
+    removed: Sequence[float],
+    descending: bool,
+) -> list[float]:
     """Ranks ``rank``.. (in walk order) of the selected durations: a window of all
     durations minus the removed ones. The window is first sized for removed values spread
     like the rest, then, if that was too short, to the size that is always enough."""
@@ -160,8 +201,15 @@ def _subtracted(session: Session, sel: Selection, bpmn_id: str, count: int, rank
         size = safe
 
 
-def ranked_durations(session: Session, sel: Selection, bpmn_id: str, count: int,
-                     position: int, removed: Sequence[float], limit: int = 2) -> list[float]:
+def ranked_durations(
+    session: Session,
+    sel: Selection,
+    bpmn_id: str,
+    count: int,
+    position: int,
+    removed: Sequence[float],
+    limit: int = 2,
+) -> list[float]:
     """Selected durations of ``bpmn_id`` at ascending positions ``position``.. among
     ``count``, walking the duration index from whichever end is nearer."""
     last = min(position + limit, count) - 1
@@ -175,16 +223,28 @@ def ranked_durations(session: Session, sel: Selection, bpmn_id: str, count: int,
     return values[::-1] if descending else values
 
 
-def count_at_most(session: Session, sel: Selection, bpmn_id: str, count: int,
-                  seconds: float, removed: Sequence[float], *, from_top: bool) -> int:
+def count_at_most(
+    session: Session,
+    sel: Selection,
+    bpmn_id: str,
+    count: int,
+    seconds: float,
+    removed: Sequence[float],
+    *,
+    from_top: bool,
+) -> int:
     """How many of the ``count`` selected durations of ``bpmn_id`` are at most ``seconds``:
     a counted range of the duration index, from the nearer end (``from_top``)."""
     sql = Dialect(session)
     bound = sql.key_of(seconds + EPSILON_S)
     key = sql.duration_key()
-    stmt = (select(func.count()).select_from(S)
-            .where(S.state == "completed", S.bpmn_id == bpmn_id,
-                   key > bound if from_top else key <= bound))
+    stmt = (
+        select(func.count())
+        .select_from(S)
+        .where(
+            S.state == "completed", S.bpmn_id == bpmn_id, key > bound if from_top else key <= bound
+        )
+    )
     if sel.mode == "keep":
         stmt = stmt.where(S.instance_id.in_(sel.ids))
     found = int(session.scalar(stmt) or 0)
@@ -195,16 +255,19 @@ def count_at_most(session: Session, sel: Selection, bpmn_id: str, count: int,
 
 
 def open_counts(session: Session, sel: Selection) -> dict[str, int]:
-    stmt = (select(S.bpmn_id, func.count()).where(S.state == "ready", sel.kept())
-            .group_by(S.bpmn_id))
+    stmt = select(S.bpmn_id, func.count()).where(S.state == "ready", sel.kept()).group_by(S.bpmn_id)
     return {b: int(n) for b, n in session.execute(stmt)}
 
 
 def breach_counts(session: Session, scope: Scope) -> dict[str, int]:
     """``target_breached`` events per step (cancelled requests too: it happened)."""
-    stmt = (select(S.bpmn_id, func.count()).select_from(Event)
-            .join(S, S.task_id == Event.task_id)
-            .where(Event.kind == "target_breached").group_by(S.bpmn_id))
+    stmt = (
+        select(S.bpmn_id, func.count())
+        .select_from(Event)
+        .join(S, S.task_id == Event.task_id)
+        .where(Event.kind == "target_breached")
+        .group_by(S.bpmn_id)
+    )
     if scope.narrowed:
         stmt = stmt.where(Event.instance_id.in_(select(Inst.id).where(*scope.where())))
     return {b: int(n) for b, n in session.execute(stmt)}
@@ -213,14 +276,20 @@ def breach_counts(session: Session, scope: Scope) -> dict[str, int]:
 def instance_counts(session: Session, scope: Scope) -> dict[str, int]:
     """Requests in scope per status, how many went round the loop, and their passes."""
     passes = func.coalesce(Inst.pass_count, 1)
-    columns = {status: func.sum(case((Inst.status == status, 1), else_=0))
-               for status in ("completed", "running", "cancelled", "incident")}
-    stmt = select(func.count(), func.sum(case((passes > 1, 1), else_=0)), func.sum(passes),
-                  *columns.values()).where(*scope.where())
+    columns = {
+        status: func.sum(case((Inst.status == status, 1), else_=0))
+        for status in ("completed", "running", "cancelled", "incident")
+    }
+    stmt = select(
+        func.count(), func.sum(case((passes > 1, 1), else_=0)), func.sum(passes), *columns.values()
+    ).where(*scope.where())
     total, looped, passes_sum, *per_status = session.execute(stmt).one()
-    return {"total": int(total or 0), "looped": int(looped or 0),
-            "passes": int(passes_sum or 0),
-            **{k: int(v or 0) for k, v in zip(columns, per_status, strict=True)}}
+    return {
+        "total": int(total or 0),
+        "looped": int(looped or 0),
+        "passes": int(passes_sum or 0),
+        **{k: int(v or 0) for k, v in zip(columns, per_status, strict=True)},
+    }
 
 
 @dataclass(frozen=True)
@@ -245,16 +314,54 @@ class RecordRow:
 def record_rows(session: Session, scope: Scope, *, batch: int = 2000) -> Iterator[RecordRow]:
     """Step records of the instances in scope (all states), oldest request first, streamed."""
     stmt = (
-        select(S.instance_id, Inst.instansi, ProcessVersion.version, Inst.status, S.bpmn_id,
-               S.name, S.lane, S.pass_no, S.state, S.ready_at, S.opened_at, S.completed_at,
-               S.target_s)
+        select(
+            S.instance_id,
+            Inst.instansi,
+            ProcessVersion.version,
+            Inst.status,
+            S.bpmn_id,
+            S.name,
+            S.lane,
+            S.pass_no,
+            S.state,
+            S.ready_at,
+            S.opened_at,
+            S.completed_at,
+            S.target_s,
+        )
         .join(Inst, Inst.id == S.instance_id)
         .join(ProcessVersion, ProcessVersion.id == Inst.process_version_id)
         .where(*scope.where())
         .order_by(Inst.created_at, Inst.id, S.ready_at, S.id)
         .execution_options(yield_per=batch)
     )
-    for (instance_id, instansi, version, status, bpmn_id, name, lane, pass_no, state, ready,
-         opened, completed, target) in session.execute(stmt):
-        yield RecordRow(instance_id, instansi, version, status, bpmn_id, name, lane, pass_no,
-                        state, ready, opened, completed, target)
+    for (
+        instance_id,
+        instansi,
+        version,
+        status,
+        bpmn_id,
+        name,
+        lane,
+        pass_no,
+        state,
+        ready,
+        opened,
+        completed,
+        target,
+    ) in session.execute(stmt):
+        yield RecordRow(
+            instance_id,
+            instansi,
+            version,
+            status,
+            bpmn_id,
+            name,
+            lane,
+            pass_no,
+            state,
+            ready,
+            opened,
+            completed,
+            target,
+        )

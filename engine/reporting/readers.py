@@ -1,5 +1,5 @@
 """How the report reads per-step numbers: ``SqlReader`` on the calendar clock (sums in SQL,
-ranks by walking the duration index); ``engine.report_office.OfficeReader`` offers the same
+ranks by walking the duration index); ``engine.reporting.office.OfficeReader`` offers the same
 three methods on the working-hours clock. Imports no web layer.
 """
 
@@ -12,10 +12,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from engine import report_queries as q
-from engine.ranking import percentile
-from engine.report_model import Bin, Distribution, PassStats, secs
-from engine.report_scope import Selection
+from engine.reporting import queries as q
+from engine.reporting.model import Bin, Distribution, PassStats, secs
+from engine.reporting.ranking import percentile
+from engine.reporting.scope import Selection
 
 MEDIAN, P90 = Fraction(1, 2), Fraction(9, 10)
 # Histogram bounds as multiples of the step's target (or, without one, of its median).
@@ -27,8 +27,7 @@ class Reader(Protocol):
 
     def distribution(self, bpmn_id: str, passes: Sequence[PassStats]) -> Distribution: ...
 
-    def histogram(self, bpmn_id: str, d: Distribution,
-                  target_s: int | None) -> tuple[Bin, ...]: ...
+    def histogram(self, bpmn_id: str, d: Distribution, target_s: int | None) -> tuple[Bin, ...]: ...
 
 
 def bounds_for(d: Distribution, target_s: int | None) -> list[float]:
@@ -40,13 +39,21 @@ def bounds_for(d: Distribution, target_s: int | None) -> list[float]:
 def passes_of(sums: dict[tuple[str, int], q.Sums]) -> dict[str, list[PassStats]]:
     out: dict[str, list[PassStats]] = {}
     for (bpmn_id, pass_no), (n, total, within, targeted, waiting, working, opened) in sorted(
-            sums.items()):
-        out.setdefault(bpmn_id, []).append(PassStats(
-            pass_no=pass_no, count=n, sum_s=total, within=within, targeted=targeted,
-            waiting_sum_s=waiting, working_sum_s=working, opened=opened,
-        ))
+        sums.items()
+    ):
+        out.setdefault(bpmn_id, []).append(
+            PassStats(
+                pass_no=pass_no,
+                count=n,
+                sum_s=total,
+                within=within,
+                targeted=targeted,
+                waiting_sum_s=waiting,
+                working_sum_s=working,
+                opened=opened,
+            )
+        )
     return out
-
 
 
 @dataclass(frozen=True)
@@ -68,8 +75,9 @@ class SqlReader:
         return passes_of(self.sums)
 
     def ranked(self, bpmn_id: str, n: int, position: int, limit: int = 2) -> list[float]:
-        return q.ranked_durations(self.session, self.sel, bpmn_id, n, position,
-                                  self.removed.get(bpmn_id, []), limit)
+        return q.ranked_durations(
+            self.session, self.sel, bpmn_id, n, position, self.removed.get(bpmn_id, []), limit
+        )
 
     def percentile(self, bpmn_id: str, n: int, p: Fraction) -> float | None:
         h = (n - 1) * p
@@ -82,8 +90,12 @@ class SqlReader:
         if not bounds:
             return ()
         removed = self.removed.get(bpmn_id, [])
-        upto = [q.count_at_most(self.session, self.sel, bpmn_id, d.count, b, removed,
-                                from_top=b > (d.median_s or 0)) for b in bounds]
+        upto = [
+            q.count_at_most(
+                self.session, self.sel, bpmn_id, d.count, b, removed, from_top=b > (d.median_s or 0)
+            )
+            for b in bounds
+        ]
         counts = [b - a for a, b in zip([0, *upto], [*upto, d.count], strict=True)]
         return tuple(Bin(u, c) for u, c in zip([*bounds, None], counts, strict=True))
 
@@ -92,7 +104,10 @@ class SqlReader:
         if not n:
             return Distribution(0, None, None, None, None)
         longest = self.ranked(bpmn_id, n, n - 1, limit=1)
-        return Distribution(n, secs(sum(p.sum_s for p in passes) / n),
-                            secs(self.percentile(bpmn_id, n, MEDIAN)),
-                            secs(self.percentile(bpmn_id, n, P90)),
-                            secs(longest[0]) if longest else None)
+        return Distribution(
+            n,
+            secs(sum(p.sum_s for p in passes) / n),
+            secs(self.percentile(bpmn_id, n, MEDIAN)),
+            secs(self.percentile(bpmn_id, n, P90)),
+            secs(longest[0]) if longest else None,
+        )

@@ -75,8 +75,11 @@ class Scope:
         if self.instansi is not None:
             clauses.append(Instance.instansi.is_(None) | (Instance.instansi != self.instansi))
         if self.version_ids is not None:
-            clauses.append(Instance.process_version_id.not_in(self.version_ids)
-                           if self.version_ids else ~false())
+            clauses.append(
+                Instance.process_version_id.not_in(self.version_ids)
+                if self.version_ids
+                else ~false()
+            )
         return or_(*clauses)
 
 
@@ -102,8 +105,9 @@ def select_records(session: Session, scope: Scope) -> Selection:
     ).one()
     if (dropped or 0) <= SUBTRACT_UP_TO * (total or 0):
         return Selection("all", select(Instance.id).where(left_out))
-    return Selection("keep", select(Instance.id).where(*scope.where(),
-                                                       Instance.status != "cancelled"))
+    return Selection(
+        "keep", select(Instance.id).where(*scope.where(), Instance.status != "cancelled")
+    )
 
 
 class Dialect:

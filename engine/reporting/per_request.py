@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from engine import report_queries as q
 from engine.models import Instance, StepRecord
-from engine.ranking import percentile
-from engine.report_model import Distribution, InstanceCounts, WeekStats, pct, secs
-from engine.report_scope import Dialect, Scope, Selection
+from engine.reporting import queries as q
+from engine.reporting.model import Distribution, InstanceCounts, WeekStats, pct, secs
+from engine.reporting.ranking import percentile
+from engine.reporting.scope import Dialect, Scope, Selection
 
 S, Inst = StepRecord, Instance
 EPSILON_S = 0.0005  # the SOP time is compared with the target at millisecond resolution
@@ -46,13 +46,17 @@ class RequestStats:
 def _picked(values: Any) -> Select[Any]:
     """Rows (value, rank, count, sum) of ``values`` (one column ``v``) at the ranks the
     median, the 90th percentile and the maximum need."""
-    ranked = select(values.c.v, func.row_number().over(order_by=values.c.v).label("rn"),
-                    func.count().over().label("cnt"), func.sum(values.c.v).over().label("tot")
-                    ).subquery()
+    ranked = select(
+        values.c.v,
+        func.row_number().over(order_by=values.c.v).label("rn"),
+        func.count().over().label("cnt"),
+        func.sum(values.c.v).over().label("tot"),
+    ).subquery()
     last = ranked.c.cnt - 1
     ranks = [r for num, den in PICKS for r in ((last * num) // den, (last * num) // den + 1)]
-    return (select(ranked.c.v, ranked.c.rn, ranked.c.cnt, ranked.c.tot)
-            .where((ranked.c.rn - 1).in_([*ranks, last])))
+    return select(ranked.c.v, ranked.c.rn, ranked.c.cnt, ranked.c.tot).where(
+        (ranked.c.rn - 1).in_([*ranks, last])
+    )
 
 
 def _distribution(rows: list[Any]) -> Distribution:
@@ -67,8 +71,9 @@ def _distribution(rows: list[Any]) -> Distribution:
         lo = int(h)
         return percentile([at[lo], at.get(lo + 1, at[lo])], h - lo)
 
-    return Distribution(n, secs(total / n), secs(pick(*PICKS[0])), secs(pick(*PICKS[1])),
-                        secs(at[n - 1]))
+    return Distribution(
+        n, secs(total / n), secs(pick(*PICKS[0])), secs(pick(*PICKS[1])), secs(at[n - 1])
+    )
 
 
 def _sop_per_request(session: Session, scope: Scope, sel: Selection) -> Any:
@@ -77,16 +82,23 @@ def _sop_per_request(session: Session, scope: Scope, sel: Selection) -> Any:
     sql = Dialect(session)
     completed: ColumnElement[bool]
     if sel.mode == "keep":
-        completed = S.instance_id.in_(select(Inst.id).where(*scope.where(),
-                                                            Inst.status == "completed"))
+        completed = S.instance_id.in_(
+            select(Inst.id).where(*scope.where(), Inst.status == "completed")
+        )
     else:  # few requests are not completed or out of scope: test the groups, not the rows
         completed = S.instance_id.not_in(
-            select(Inst.id).where(scope.left_out() | (Inst.status != "completed")))
-    stmt = (select(sql.week_of(func.min(S.ready_at)).label("week"),
-                   func.sum(sql.seconds(S.ready_at, S.completed_at)).label("v"),
-                   func.count().label("n"), func.sum(q.WITHIN).label("w"))
-            .where(S.state == "completed", S.due_at.is_not(None))
-            .group_by(S.instance_id))
+            select(Inst.id).where(scope.left_out() | (Inst.status != "completed"))
+        )
+    stmt = (
+        select(
+            sql.week_of(func.min(S.ready_at)).label("week"),
+            func.sum(sql.seconds(S.ready_at, S.completed_at)).label("v"),
+            func.count().label("n"),
+            func.sum(q.WITHIN).label("w"),
+        )
+        .where(S.state == "completed", S.due_at.is_not(None))
+        .group_by(S.instance_id)
+    )
     stmt = stmt.where(completed) if sel.mode == "keep" else stmt.having(completed)
     return stmt.cte("sop")
 
@@ -95,15 +107,21 @@ def _sop(session: Session, scope: Scope, sel: Selection, limit: float) -> tuple[
     """Weekly rows and picked SOP times from one statement (the per-request sums are read
     once: a CTE used twice is materialized)."""
     per = _sop_per_request(session, scope, sel)
-    weekly = (select(literal("w").label("kind"), per.c.week, func.count(),
-                     func.sum(case((per.c.v < limit, 1), else_=0)), func.sum(per.c.n),
-                     func.sum(per.c.w))
-              .group_by(per.c.week))
+    weekly = select(
+        literal("w").label("kind"),
+        per.c.week,
+        func.count(),
+        func.sum(case((per.c.v < limit, 1), else_=0)),
+        func.sum(per.c.n),
+        func.sum(per.c.w),
+    ).group_by(per.c.week)
     picks = _picked(select(per.c.v).subquery())
     stmt = union_all(weekly, select(literal("r"), literal(None), *picks.subquery().c))
     rows = session.connection().execute(stmt).all()
-    return ([r[1:] for r in rows if r[0] == "w"],
-            [(r[2], r[3], r[4], r[5]) for r in rows if r[0] == "r"])
+    return (
+        [r[1:] for r in rows if r[0] == "w"],
+        [(r[2], r[3], r[4], r[5]) for r in rows if r[0] == "r"],
+    )
 
 
 def _end_to_end_walk(session: Session, count: int) -> Distribution:
@@ -116,8 +134,13 @@ def _end_to_end_walk(session: Session, count: int) -> Distribution:
 
     def at(position: int) -> list[float]:
         top = position > count // 2
-        stmt = (select(seconds).where(completed).order_by(key.desc() if top else key)
-                .offset(count - 2 - position if top else position).limit(2))
+        stmt = (
+            select(seconds)
+            .where(completed)
+            .order_by(key.desc() if top else key)
+            .offset(count - 2 - position if top else position)
+            .limit(2)
+        )
         if top and position == count - 1:
             stmt = stmt.offset(0).limit(1)
         values = [float(v) for v in session.scalars(stmt)]
@@ -128,8 +151,13 @@ def _end_to_end_walk(session: Session, count: int) -> Distribution:
         return percentile(at(int(h)), h - int(h))
 
     total = float(session.scalar(select(func.sum(seconds)).where(completed)) or 0)
-    return Distribution(count, secs(total / count), secs(pick(*PICKS[0])),
-                        secs(pick(*PICKS[1])), secs(at(count - 1)[-1]))
+    return Distribution(
+        count,
+        secs(total / count),
+        secs(pick(*PICKS[0])),
+        secs(pick(*PICKS[1])),
+        secs(at(count - 1)[-1]),
+    )
 
 
 def _end_to_end(session: Session, scope: Scope, completed: int) -> Distribution:
@@ -142,23 +170,35 @@ def _end_to_end(session: Session, scope: Scope, completed: int) -> Distribution:
     return _distribution(list(session.connection().execute(_picked(values))))
 
 
-def request_stats(session: Session, scope: Scope, sel: Selection,
-                  target_s: int | None) -> RequestStats:
+def request_stats(
+    session: Session, scope: Scope, sel: Selection, target_s: int | None
+) -> RequestStats:
     counts = q.instance_counts(session, scope)
     limit = (target_s + EPSILON_S) if target_s is not None else -1.0
     weekly, picks = _sop(session, scope, sel, limit)
     sop = _distribution(picks)
     within = sum(int(r[2] or 0) for r in weekly)
     weeks = tuple(
-        WeekStats(date.fromisoformat(str(week)), int(n), pct(int(ok or 0), int(n))
-                  if target_s is not None else None, int(steps or 0),
-                  pct(int(steps_ok or 0), int(steps or 0)))
-        for week, n, ok, steps, steps_ok in sorted(weekly, key=lambda r: str(r[0])))
+        WeekStats(
+            date.fromisoformat(str(week)),
+            int(n),
+            pct(int(ok or 0), int(n)) if target_s is not None else None,
+            int(steps or 0),
+            pct(int(steps_ok or 0), int(steps or 0)),
+        )
+        for week, n, ok, steps, steps_ok in sorted(weekly, key=lambda r: str(r[0]))
+    )
     requests = counts["total"]
     return RequestStats(
-        counts=InstanceCounts(requests, counts["completed"], counts["running"],
-                              counts["cancelled"], counts["incident"]),
-        sop=sop, sop_within_pct=pct(within, sop.count) if target_s is not None else None,
+        counts=InstanceCounts(
+            requests,
+            counts["completed"],
+            counts["running"],
+            counts["cancelled"],
+            counts["incident"],
+        ),
+        sop=sop,
+        sop_within_pct=pct(within, sop.count) if target_s is not None else None,
         end_to_end=_end_to_end(session, scope, counts["completed"]),
         loop_rate=round(counts["looped"] / requests, 4) if requests else None,
         mean_passes=round(counts["passes"] / requests, 3) if requests else None,

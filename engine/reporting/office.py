@@ -1,7 +1,7 @@
 """The durations report on the working-hours clock: every interval counts only the office
-hours it overlaps (``engine.workclock``), so the numbers are computed in Python over the
+hours it overlaps (``engine.reporting.workclock``), so the numbers are computed in Python over the
 selected records' times, fetched as Unix seconds (no datetimes built). Same rules and
-shapes as the calendar report (``engine.reports``); slower, because nothing can be
+shapes as the calendar report (``engine.reporting``); slower, because nothing can be
 summed or ranked in SQL when each interval needs its own calendar arithmetic.
 Imports no web layer.
 """
@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import report_queries as q
 from engine.models import Instance, StepRecord
-from engine.report_model import Bin, Distribution, InstanceCounts, PassStats, WeekStats, pct
-from engine.report_readers import bounds_for
-from engine.report_requests import EPSILON_S, RequestStats
-from engine.report_scope import Dialect, Scope, Selection
-from engine.workclock import OfficeHours, monday_of
+from engine.reporting import queries as q
+from engine.reporting.model import Bin, Distribution, InstanceCounts, PassStats, WeekStats, pct
+from engine.reporting.per_request import EPSILON_S, RequestStats
+from engine.reporting.readers import bounds_for
+from engine.reporting.scope import Dialect, Scope, Selection
+from engine.reporting.workclock import OfficeHours, monday_of
 
 S, Inst = StepRecord, Instance
 
@@ -38,8 +38,16 @@ class _Pass:
     opened: int = 0
 
     def stats(self, pass_no: int) -> PassStats:
-        return PassStats(pass_no, len(self.durations), sum(self.durations), self.within,
-                         self.targeted, self.waiting, self.working, self.opened)
+        return PassStats(
+            pass_no,
+            len(self.durations),
+            sum(self.durations),
+            self.within,
+            self.targeted,
+            self.waiting,
+            self.working,
+            self.opened,
+        )
 
 
 @dataclass
@@ -62,27 +70,37 @@ class OfficeNumbers:
         return tuple(Bin(u, c) for u, c in zip([*bounds, None], counts, strict=True))
 
     def week_stats(self, targeted: bool) -> tuple[WeekStats, ...]:
-        return tuple(WeekStats(w, r[0], pct(r[1], r[0]) if targeted else None, r[2],
-                               pct(r[3], r[2])) for w, r in sorted(self.weeks.items()))
+        return tuple(
+            WeekStats(w, r[0], pct(r[1], r[0]) if targeted else None, r[2], pct(r[3], r[2]))
+            for w, r in sorted(self.weeks.items())
+        )
 
 
 def _records(session: Session, sel: Selection) -> Any:
     sql = Dialect(session)
-    stmt = (select(S.bpmn_id, S.pass_no, S.instance_id, S.target_s, sql.epoch(S.ready_at),
-                   sql.epoch(S.opened_at), sql.epoch(S.completed_at))
-            .where(S.state == "completed", sel.kept()))
+    stmt = select(
+        S.bpmn_id,
+        S.pass_no,
+        S.instance_id,
+        S.target_s,
+        sql.epoch(S.ready_at),
+        sql.epoch(S.opened_at),
+        sql.epoch(S.completed_at),
+    ).where(S.state == "completed", sel.kept())
     return session.connection().execute(stmt)
 
 
 def _completed(session: Session, scope: Scope) -> dict[str, tuple[float, float]]:
     sql = Dialect(session)
-    stmt = (select(Inst.id, sql.epoch(Inst.created_at), sql.epoch(Inst.completed_at))
-            .where(*scope.where(), Inst.status == "completed"))
+    stmt = select(Inst.id, sql.epoch(Inst.created_at), sql.epoch(Inst.completed_at)).where(
+        *scope.where(), Inst.status == "completed"
+    )
     return {i: (c, d) for i, c, d in session.connection().execute(stmt)}
 
 
-def office_numbers(session: Session, scope: Scope, sel: Selection, hours: OfficeHours,
-                   target_s: int | None) -> OfficeNumbers:
+def office_numbers(
+    session: Session, scope: Scope, sel: Selection, hours: OfficeHours, target_s: int | None
+) -> OfficeNumbers:
     out = OfficeNumbers()
     per_request: dict[str, list[float]] = {}  # SOP seconds, steps, within, first ready
     for bpmn_id, pass_no, inst_id, target, ready, opened, done in _records(session, sel):
@@ -120,7 +138,6 @@ def office_numbers(session: Session, scope: Scope, sel: Selection, hours: Office
     return out
 
 
-
 @dataclass(frozen=True)
 class OfficeReader:
     """The per-step numbers of ``OfficeNumbers`` behind the report's ``Reader`` methods."""
@@ -138,18 +155,25 @@ class OfficeReader:
         return self.numbers.histogram(bpmn_id, bounds) if bounds else ()
 
 
-def office_requests(session: Session, scope: Scope, numbers: OfficeNumbers,
-                    target_s: int | None) -> RequestStats:
+def office_requests(
+    session: Session, scope: Scope, numbers: OfficeNumbers, target_s: int | None
+) -> RequestStats:
     counts = q.instance_counts(session, scope)
     requests = counts["total"]
     limit = (target_s + EPSILON_S) if target_s is not None else -1.0
     sop = Distribution.of_sorted(numbers.sop)
     return RequestStats(
-        counts=InstanceCounts(requests, counts["completed"], counts["running"],
-                              counts["cancelled"], counts["incident"]),
+        counts=InstanceCounts(
+            requests,
+            counts["completed"],
+            counts["running"],
+            counts["cancelled"],
+            counts["incident"],
+        ),
         sop=sop,
         sop_within_pct=pct(bisect_left(numbers.sop, limit), sop.count)
-        if target_s is not None else None,
+        if target_s is not None
+        else None,
         end_to_end=Distribution.of_sorted(numbers.e2e),
         loop_rate=round(counts["looped"] / requests, 4) if requests else None,
         mean_passes=round(counts["passes"] / requests, 3) if requests else None,

@@ -3,7 +3,7 @@ loop, the SOP time and the end-to-end time of each request, the loop rate, the b
 
 ``durations(session, ReportFilter(...))`` returns a frozen ``DurationReport`` whose
 ``as_dict()`` is the JSON API's shape. Numbers come from SQL over ``step_records``
-(``engine.report_queries``), never from serialized workflows. Rules:
+(``engine.reporting.queries``), never from serialized workflows. Rules:
 - a step's duration is ready → completed; waiting is ready → opened, working is
   opened → completed (service tasks are never opened, so they have neither);
 - only completed records count; records of cancelled requests are left out of every
@@ -26,20 +26,27 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import report_queries as q
 from engine import store
 from engine.diagram import Diagram, parse
-from engine.report_model import DurationReport, StepStats
-from engine.report_office import OfficeReader, office_numbers, office_requests
-from engine.report_readers import Reader, SqlReader
-from engine.report_requests import request_stats
-from engine.report_scope import Scope, Selection, select_records
-from engine.workclock import OfficeHours
+from engine.reporting import queries as q
+from engine.reporting.model import DurationReport, StepStats
+from engine.reporting.office import OfficeReader, office_numbers, office_requests
+from engine.reporting.per_request import request_stats
+from engine.reporting.readers import Reader, SqlReader
+from engine.reporting.scope import Scope, Selection, select_records
+from engine.reporting.workclock import OfficeHours
 
 WIB = ZoneInfo("Asia/Jakarta")
 
-__all__ = ["DurationReport", "ReportFilter", "ReportOptions", "diagram", "durations", "options",
-           "records"]
+__all__ = [
+    "DurationReport",
+    "ReportFilter",
+    "ReportOptions",
+    "diagram",
+    "durations",
+    "options",
+    "records",
+]
 
 
 @dataclass(frozen=True)
@@ -103,8 +110,9 @@ def _step_order(meta: dict[str, dict[str, Any]]) -> list[str]:
     return [b for _, b in sorted(enumerate(meta), key=key)]
 
 
-def _steps(session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[str, Any]],
-           reader: Reader) -> tuple[StepStats, ...]:
+def _steps(
+    session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[str, Any]], reader: Reader
+) -> tuple[StepStats, ...]:
     passes = reader.passes()
     open_now, breaches = q.open_counts(session, sel), q.breach_counts(session, scope)
     for bpmn_id in passes:
@@ -113,18 +121,27 @@ def _steps(session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[
     for bpmn_id in _step_order(meta):
         m, mine = meta[bpmn_id], passes.get(bpmn_id, [])
         dist = reader.distribution(bpmn_id, mine)
-        steps.append(StepStats(
-            bpmn_id=bpmn_id, name=m.get("name") or bpmn_id, step=m.get("step"),
-            lane=m.get("lane"), kind=m.get("kind", "user"), target_s=m.get("target_s"),
-            durations=dist, passes=tuple(mine), open=open_now.get(bpmn_id, 0),
-            breaches=breaches.get(bpmn_id, 0),
-            histogram=reader.histogram(bpmn_id, dist, m.get("target_s")),
-        ))
+        steps.append(
+            StepStats(
+                bpmn_id=bpmn_id,
+                name=m.get("name") or bpmn_id,
+                step=m.get("step"),
+                lane=m.get("lane"),
+                kind=m.get("kind", "user"),
+                target_s=m.get("target_s"),
+                durations=dist,
+                passes=tuple(mine),
+                open=open_now.get(bpmn_id, 0),
+                breaches=breaches.get(bpmn_id, 0),
+                histogram=reader.histogram(bpmn_id, dist, m.get("target_s")),
+            )
+        )
     return tuple(steps)
 
 
-def durations(session: Session, filt: ReportFilter | None = None,
-              hours: OfficeHours | None = None) -> DurationReport:
+def durations(
+    session: Session, filt: ReportFilter | None = None, hours: OfficeHours | None = None
+) -> DurationReport:
     """The whole report for ``filt`` (default: every request of the active process), on the
     calendar clock, or on the working-hours clock when ``hours`` are given."""
     filt = filt or ReportFilter()
@@ -143,12 +160,19 @@ def durations(session: Session, filt: ReportFilter | None = None,
     return DurationReport(
         process_id=resolved.process_id,
         process_name=resolved.shown.meta.get("name", resolved.process_id),
-        version=resolved.shown.version, target_s=target_s,
-        clock="calendar" if hours is None else "office_hours", filter=filt,
-        instances=requests.counts, steps=steps, sop=requests.sop,
-        sop_within_pct=requests.sop_within_pct, end_to_end=requests.end_to_end,
-        loop_rate=requests.loop_rate, mean_passes=requests.mean_passes,
-        breaches=sum(s.breaches for s in steps), weeks=requests.weeks,
+        version=resolved.shown.version,
+        target_s=target_s,
+        clock="calendar" if hours is None else "office_hours",
+        filter=filt,
+        instances=requests.counts,
+        steps=steps,
+        sop=requests.sop,
+        sop_within_pct=requests.sop_within_pct,
+        end_to_end=requests.end_to_end,
+        loop_rate=requests.loop_rate,
+        mean_passes=requests.mean_passes,
+        breaches=sum(s.breaches for s in steps),
+        weeks=requests.weeks,
     )
 
 
@@ -162,8 +186,9 @@ class ReportOptions:
 
 def options(session: Session) -> ReportOptions:
     process_id = store.active_version(session).process_id
-    return ReportOptions(tuple(q.instansi_values(session)),
-                         tuple(r.version for r in q.versions(session, process_id)))
+    return ReportOptions(
+        tuple(q.instansi_values(session)), tuple(r.version for r in q.versions(session, process_id))
+    )
 
 
 def records(session: Session, filt: ReportFilter | None = None) -> Iterator[q.RecordRow]:

@@ -46,7 +46,7 @@ def without(window: Sequence[float], removed: Sequence[float]) -> list[float]:
     equal_removed = bisect_right(removed, first) - below
     equal_in_window = bisect_right(window, first)
     leftover = max(0, equal_removed - equal_in_window)
-    drop = Counter(removed[below + equal_removed:])
+    drop = Counter(removed[below + equal_removed :])
     drop[first] = equal_removed - leftover
     kept = []
     for value in window:
@@ -54,4 +54,4 @@ def without(window: Sequence[float], removed: Sequence[float]) -> list[float]:
             drop[value] -= 1
         else:
             kept.append(value)
-    return kept[below + leftover:]
+    return kept[below + leftover :]

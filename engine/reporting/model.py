@@ -1,7 +1,7 @@
 """The durations report as frozen dataclasses, and its JSON shape (``as_dict``).
 
 Seconds are floats rounded to the millisecond, shares are percentages with one decimal,
-``loop_rate`` is a fraction (0–1). Built by ``engine.reports``; imports no web layer.
+``loop_rate`` is a fraction (0–1). Built by ``engine.reporting``; imports no web layer.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from engine.ranking import percentile
+from engine.reporting.ranking import percentile
 
 if TYPE_CHECKING:
-    from engine.reports import ReportFilter
+    from engine.reporting import ReportFilter
 
 
 def secs(value: float | None) -> float | None:
@@ -39,13 +39,22 @@ class Distribution:
         """Count, mean, median, p90 and max of sorted ``values``."""
         if not values:
             return cls(0, None, None, None, None)
-        return cls(len(values), secs(sum(values) / len(values)),
-                   secs(percentile(values, Fraction(1, 2))),
-                   secs(percentile(values, Fraction(9, 10))), secs(values[-1]))
+        return cls(
+            len(values),
+            secs(sum(values) / len(values)),
+            secs(percentile(values, Fraction(1, 2))),
+            secs(percentile(values, Fraction(9, 10))),
+            secs(values[-1]),
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "mean_s": self.mean_s, "median_s": self.median_s,
-                "p90_s": self.p90_s, "max_s": self.max_s}
+        return {
+            "count": self.count,
+            "mean_s": self.mean_s,
+            "median_s": self.median_s,
+            "p90_s": self.p90_s,
+            "max_s": self.max_s,
+        }
 
 
 @dataclass(frozen=True)
@@ -90,9 +99,14 @@ class PassStats:
         return secs(self.working_sum_s / self.opened) if self.opened else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"pass": self.pass_no, "count": self.count, "mean_s": self.mean_s,
-                "within_target_pct": self.within_target_pct,
-                "waiting_mean_s": self.waiting_mean_s, "working_mean_s": self.working_mean_s}
+        return {
+            "pass": self.pass_no,
+            "count": self.count,
+            "mean_s": self.mean_s,
+            "within_target_pct": self.within_target_pct,
+            "waiting_mean_s": self.waiting_mean_s,
+            "working_mean_s": self.working_mean_s,
+        }
 
 
 @dataclass(frozen=True)
@@ -138,12 +152,23 @@ class StepStats:
     def as_dict(self) -> dict[str, Any]:
         d = self.durations
         return {
-            "bpmn_id": self.bpmn_id, "name": self.name, "step": self.step, "lane": self.lane,
-            "kind": self.kind, "target_s": self.target_s, "count": d.count,
-            "median_s": d.median_s, "p90_s": d.p90_s, "max_s": d.max_s, "mean_s": d.mean_s,
-            "within_target_pct": self.within_target_pct, "within_target": self.within,
-            "waiting_mean_s": self.waiting_mean_s, "working_mean_s": self.working_mean_s,
-            "open": self.open, "breaches": self.breaches,
+            "bpmn_id": self.bpmn_id,
+            "name": self.name,
+            "step": self.step,
+            "lane": self.lane,
+            "kind": self.kind,
+            "target_s": self.target_s,
+            "count": d.count,
+            "median_s": d.median_s,
+            "p90_s": d.p90_s,
+            "max_s": d.max_s,
+            "mean_s": d.mean_s,
+            "within_target_pct": self.within_target_pct,
+            "within_target": self.within,
+            "waiting_mean_s": self.waiting_mean_s,
+            "working_mean_s": self.working_mean_s,
+            "open": self.open,
+            "breaches": self.breaches,
             "passes": [p.as_dict() for p in self.passes],
             "histogram": [b.as_dict() for b in self.histogram],
         }
@@ -161,9 +186,13 @@ class WeekStats:
     steps_within_pct: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"week": self.week.isoformat(), "requests": self.requests,
-                "sop_within_pct": self.sop_within_pct, "steps": self.steps,
-                "steps_within_pct": self.steps_within_pct}
+        return {
+            "week": self.week.isoformat(),
+            "requests": self.requests,
+            "sop_within_pct": self.sop_within_pct,
+            "steps": self.steps,
+            "steps_within_pct": self.steps_within_pct,
+        }
 
 
 @dataclass(frozen=True)
@@ -176,8 +205,13 @@ class InstanceCounts:
 
     @classmethod
     def of(cls, counts: dict[str, int]) -> InstanceCounts:
-        return cls(sum(counts.values()), counts.get("completed", 0), counts.get("running", 0),
-                   counts.get("cancelled", 0), counts.get("incident", 0))
+        return cls(
+            sum(counts.values()),
+            counts.get("completed", 0),
+            counts.get("running", 0),
+            counts.get("cancelled", 0),
+            counts.get("incident", 0),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -206,22 +240,33 @@ class DurationReport:
 
     def total_dict(self) -> dict[str, Any]:
         """The SOP row: the targeted steps summed per request, against the SOP's target."""
-        return {"name": "Waktu SOP (langkah bertarget)", "target_s": self.target_s,
-                **self.sop.as_dict(), "within_target_pct": self.sop_within_pct}
+        return {
+            "name": "Waktu SOP (langkah bertarget)",
+            "target_s": self.target_s,
+            **self.sop.as_dict(),
+            "within_target_pct": self.sop_within_pct,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         f = self.filter
         return {
-            "process_id": self.process_id, "process_name": self.process_name,
-            "version": self.version, "target_s": self.target_s, "clock": self.clock,
-            "filters": {"from": f.date_from.isoformat() if f.date_from else None,
-                        "to": f.date_to.isoformat() if f.date_to else None,
-                        "instansi": f.instansi, "version": f.version},
+            "process_id": self.process_id,
+            "process_name": self.process_name,
+            "version": self.version,
+            "target_s": self.target_s,
+            "clock": self.clock,
+            "filters": {
+                "from": f.date_from.isoformat() if f.date_from else None,
+                "to": f.date_to.isoformat() if f.date_to else None,
+                "instansi": f.instansi,
+                "version": f.version,
+            },
             "instances": self.instances.as_dict(),
             "steps": [s.as_dict() for s in self.steps],
             "total": self.total_dict(),
             "end_to_end": self.end_to_end.as_dict(),
-            "loop_rate": self.loop_rate, "mean_passes": self.mean_passes,
+            "loop_rate": self.loop_rate,
+            "mean_passes": self.mean_passes,
             "breaches": self.breaches,
             "weeks": [w.as_dict() for w in self.weeks],
         }

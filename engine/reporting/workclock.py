@@ -24,8 +24,10 @@ DAY_NAMES = {
     **{d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
     **{d: i for i, d in enumerate(("sen", "sel", "rab", "kam", "jum", "sab", "min"))},
 }
-_SPEC = re.compile(r"^\s*(\w{3})\w*\s*-\s*(\w{3})\w*\s+"  # days, e.g. "Mon-Fri"
-                   r"(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*$")  # "07:30-16:00"
+_SPEC = re.compile(
+    r"^\s*(\w{3})\w*\s*-\s*(\w{3})\w*\s+"  # days, e.g. "Mon-Fri"
+    r"(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})\s*$"
+)  # "07:30-16:00"
 
 
 class OfficeHoursError(EngineError):
@@ -43,13 +45,20 @@ class OfficeHours:
     @classmethod
     def parse(cls, spec: str, holidays: str = "") -> OfficeHours:
         match = _SPEC.match(spec or "")
-        if not match or match.group(1).lower() not in DAY_NAMES \
-                or match.group(2).lower() not in DAY_NAMES:
+        if (
+            not match
+            or match.group(1).lower() not in DAY_NAMES
+            or match.group(2).lower() not in DAY_NAMES
+        ):
             raise OfficeHoursError(
-                f"jam kerja tidak terbaca: {spec!r} (contoh: Mon-Fri 07:30-16:00)")
+                f"jam kerja tidak terbaca: {spec!r} (contoh: Mon-Fri 07:30-16:00)"
+            )
         first, last = DAY_NAMES[match.group(1).lower()], DAY_NAMES[match.group(2).lower()]
-        days = frozenset(range(first, last + 1)) if first <= last else \
-            frozenset([*range(first, 7), *range(0, last + 1)])
+        days = (
+            frozenset(range(first, last + 1))
+            if first <= last
+            else frozenset([*range(first, 7), *range(0, last + 1)])
+        )
         try:
             opens = time(int(match.group(3)), int(match.group(4)))
             closes = time(int(match.group(5)), int(match.group(6)))
@@ -62,8 +71,9 @@ class OfficeHours:
 
     @property
     def day_seconds(self) -> int:
-        return (self.closes.hour - self.opens.hour) * 3600 + \
-            (self.closes.minute - self.opens.minute) * 60
+        return (self.closes.hour - self.opens.hour) * 3600 + (
+            self.closes.minute - self.opens.minute
+        ) * 60
 
     def _window(self, day: int) -> tuple[float, float] | None:
         """Opening and closing (Unix seconds) of WIB day number ``day``, if a working day."""
@@ -98,8 +108,10 @@ def _window(hours: OfficeHours, day: int) -> tuple[float, float] | None:
     if when.weekday() not in hours.weekdays or when in hours.holidays:
         return None
     base = day * DAY_S - WIB_OFFSET_S
-    return (base + hours.opens.hour * 3600 + hours.opens.minute * 60,
-            base + hours.closes.hour * 3600 + hours.closes.minute * 60)
+    return (
+        base + hours.opens.hour * 3600 + hours.opens.minute * 60,
+        base + hours.closes.hour * 3600 + hours.closes.minute * 60,
+    )
 
 
 def monday_of(ts: float) -> date:
