@@ -207,7 +207,10 @@ class Event(Base):
     """Append-only audit log: who did what, when, from where."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_kind", "kind", "instance_id", "task_id"),)
+    __table_args__ = (
+        Index("ix_events_kind", "kind", "instance_id", "task_id"),
+        Index("ix_events_kind_at", "kind", "at"),  # the sign-in throttle's window
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
