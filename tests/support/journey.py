@@ -6,7 +6,6 @@ own transaction, with an explicit clock so durations are known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -199,9 +198,3 @@ class Journey:
         self.decide(True)
         self.run_worker()
         return self.receive()
-
-
-def journey_factory(
-    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
-) -> Callable[[], Journey]:
-    return lambda: Journey(sessions, alur, clock, people)
