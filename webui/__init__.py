@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.db import configure_engine, engine_options
 from webui import config
 from webui.extensions import babel, csrf, db, login_manager
-from webui.wiring import build_alur
+from webui.wiring import build_alur, build_letters, build_office_hours
 
 BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api")
 
@@ -36,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
         app.extensions["alur"] = build_alur(app.config, db.engine)
+    app.extensions["alur.letters"] = build_letters(app.config)
+    app.extensions["alur.office_hours"] = build_office_hours(app.config)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

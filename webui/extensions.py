@@ -1,5 +1,6 @@
-"""Flask extensions, created unbound and wired in ``create_app``; and the accessor views use
-to reach the engine facade (the one place that reads ``current_app``)."""
+"""Flask extensions, created unbound and wired in ``create_app``; and the accessors views
+use to reach what ``create_app`` built (the engine facade, the letter store, the office
+hours): the one place that reads ``current_app``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from flask_wtf import CSRFProtect
 
 from engine.facade import Alur
 from engine.models import Base
+from engine.reporting.workclock import OfficeHours
+from webui.uploads import LetterStore
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
@@ -23,6 +26,16 @@ babel = Babel()
 
 def engine() -> Alur:
     return cast(Alur, current_app.extensions["alur"])
+
+
+def letters() -> LetterStore:
+    """Where official letters are stored (``UPLOAD_DIR``, ``MAX_UPLOAD_BYTES``)."""
+    return cast(LetterStore, current_app.extensions["alur.letters"])
+
+
+def office_hours() -> OfficeHours:
+    """The report's working-hours clock (``OFFICE_HOURS``, ``HOLIDAYS``)."""
+    return cast(OfficeHours, current_app.extensions["alur.office_hours"])
 
 
 def utcnow() -> datetime:

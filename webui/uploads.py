@@ -3,7 +3,7 @@
 ``StoredFile`` the view records with ``engine().add_attachment``. Reading a stored file back
 goes through ``LetterStore.path_of`` so a stored name can never point outside the directory.
 The store is built once from the configuration when a blueprint using it is registered
-(``install``) and reached by views through ``letters()``, as the engine is by ``engine()``.
+(by ``webui.wiring``) and reached by views through ``webui.extensions.letters()``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, current_app
-from flask.blueprints import BlueprintSetupState
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
@@ -69,25 +67,6 @@ class LetterStore:
             return None
         path = self.directory / stored_name
         return path if path.is_file() else None
-
-
-EXTENSION_KEY = "alur.letters"
-
-
-def install(bp: Blueprint) -> None:
-    """Build the app's ``LetterStore`` from its configuration when ``bp`` is registered."""
-
-    def setup(state: BlueprintSetupState) -> None:
-        config = state.app.config
-        state.app.extensions.setdefault(EXTENSION_KEY, LetterStore(
-            Path(config["UPLOAD_DIR"]), int(config["MAX_UPLOAD_BYTES"])))
-
-    bp.record_once(setup)
-
-
-def letters() -> LetterStore:
-    store: LetterStore = current_app.extensions[EXTENSION_KEY]
-    return store
 
 
 def save_pdf(upload: FileStorage, directory: Path, max_bytes: int) -> StoredFile:

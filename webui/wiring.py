@@ -15,7 +15,9 @@ from engine.bookings import SqlLedger
 from engine.db import make_sessionmaker
 from engine.facade import Alur, EngineSettings
 from engine.outbox import Services, WorkerSettings
+from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
+from webui.uploads import LetterStore
 
 
 def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
@@ -41,3 +43,12 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
                              window=timedelta(seconds=float(config["SIGNIN_WINDOW_S"]))),
     )
     return Alur(settings, services)
+
+
+def build_letters(config: dict[str, Any]) -> LetterStore:
+    return LetterStore(Path(config["UPLOAD_DIR"]), int(config["MAX_UPLOAD_BYTES"]))
+
+
+def build_office_hours(config: dict[str, Any]) -> OfficeHours:
+    """A mistake in ``OFFICE_HOURS``/``HOLIDAYS`` stops the start-up with its message."""
+    return OfficeHours.parse(str(config["OFFICE_HOURS"]), str(config["HOLIDAYS"] or ""))

@@ -11,47 +11,26 @@ Also provides the template global ``report_instance_diagram(instance_id)`` that
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import cast
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     render_template,
     request,
     stream_with_context,
 )
-from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from engine.errors import NotFound
 from engine.reporting.model import DurationReport
-from engine.reporting.workclock import OfficeHours
 from webui.auth import current_actor, roles_required
-from webui.extensions import db, engine
+from webui.extensions import db, engine, office_hours
 from webui.reports import charts, csvexport, marks, params
 
 bp = Blueprint("reports", __name__, url_prefix="/laporan")
 bp.add_app_template_global(charts.short_duration, "short_duration")
 ROLES = ("auditor", "admin")
-OFFICE_HOURS_KEY = "alur.office_hours"
-DEFAULT_OFFICE_HOURS = "Mon-Fri 07:30-16:00"
-
-
-@bp.record_once
-def _configure(state: BlueprintSetupState) -> None:
-    """Office hours for the working-hours clock, read once while the app is built
-    (``ALUR_OFFICE_HOURS``, ``ALUR_HOLIDAYS``); a mistake stops the start-up."""
-    config = state.app.config
-    state.app.extensions[OFFICE_HOURS_KEY] = OfficeHours.parse(
-        str(config.get("OFFICE_HOURS") or DEFAULT_OFFICE_HOURS), str(config.get("HOLIDAYS") or ""))
-
-
-def office_hours() -> OfficeHours:
-    return cast(OfficeHours, current_app.extensions[OFFICE_HOURS_KEY])
-
-
 def _report(args: params.ReportArgs) -> DurationReport:
     return engine().durations(db.session, **args.engine_kwargs(),
                               office_hours=office_hours() if args.office else None)

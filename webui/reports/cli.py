@@ -12,8 +12,7 @@ from flask_babel import force_locale
 
 from engine.errors import EngineError
 from engine.reporting.model import DurationReport
-from webui.extensions import db, engine
-from webui.reports import office_hours
+from webui.extensions import db, engine, office_hours
 from webui.reports.csvexport import summary_lines
 from webui.templating import duration
 

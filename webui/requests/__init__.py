@@ -21,14 +21,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from webui import uploads
 from webui.auth import current_actor, roles_required
 from webui.display import STATUS
-from webui.extensions import db, engine, utcnow
+from webui.extensions import db, engine, letters, utcnow
 from webui.requests import invite
 
 bp = Blueprint("requests", __name__)
-uploads.install(bp)
 
 
 @bp.get("/permintaan")
@@ -80,7 +78,7 @@ def withdraw(instance_id: str) -> ResponseReturnValue:
 @login_required
 def letter(instance_id: str, attachment_id: str) -> ResponseReturnValue:
     found = engine().attachment(db.session, attachment_id[:64], current_actor())
-    path = uploads.letters().path_of(found.stored_name)
+    path = letters().path_of(found.stored_name)
     if found.instance_id != instance_id or path is None:
         abort(404)
     response = send_file(path, mimetype=found.content_type, as_attachment=True,

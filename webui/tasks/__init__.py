@@ -18,14 +18,13 @@ from flask_login import login_required
 from engine import signature
 from engine.errors import InvalidFormData, TaskClaimedByOther
 from engine.views import InstanceView, TaskView
-from webui import formrender, uploads
+from webui import formrender
 from webui.auth import current_actor
 from webui.errors import field_messages
 from webui.extensions import db, engine, utcnow
 from webui.tasks import submission
 
 bp = Blueprint("tasks", __name__)
-uploads.install(bp)
 
 CONFERENCE = "conference.create_meeting"
 SUBMIT_LABELS = {

@@ -16,7 +16,7 @@ from engine.errors import EngineError
 from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads
-from webui.extensions import db, engine
+from webui.extensions import db, engine, letters
 
 
 class Rejected(Exception):
@@ -52,8 +52,8 @@ def attach_uploads(task: TaskView, data: dict[str, Any], files: MultiDict[str, F
 
 
 def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> str:
-    letters = uploads.letters()
-    stored = letters.save(upload)
+    store = letters()
+    stored = store.save(upload)
     try:
         engine().add_attachment(
             db.session, task.instance.id, actor, attachment_id=stored.attachment_id,
@@ -62,7 +62,7 @@ def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> 
         db.session.commit()
     except EngineError:
         db.session.rollback()
-        letters.discard(stored)
+        store.discard(stored)
         raise
     return stored.attachment_id
 
