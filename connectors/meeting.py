@@ -21,6 +21,7 @@ class MeetingRequest:
     """A request for one meeting; the optional fields are None for letter-only requests."""
 
     instance_id: str
+    number: str  # the request number people quote on the phone (``VC-1A2B3C4D``)
     slot: Slot
     email: str
     nama_pemohon: str
@@ -44,6 +45,7 @@ class MeetingRequest:
         platform = _text(params.get("platform"))
         return cls(
             instance_id=call.instance_id,
+            number=call.number or call.instance_id[:8].upper(),
             slot=slot,
             email=str(_text(params["email"])),
             nama_pemohon=str(_text(params["nama_pemohon"])),
@@ -52,11 +54,6 @@ class MeetingRequest:
             jumlah_peserta=peserta,
             platform=platform.lower() if platform else None,
         )
-
-    @property
-    def number(self) -> str:
-        """The request number people quote on the phone: ``VC-`` + 8 characters."""
-        return "VC-" + self.instance_id.replace("-", "")[:8].upper()
 
     @property
     def title(self) -> str:

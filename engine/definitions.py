@@ -19,7 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import runtime
+from engine import form_rules, mailtexts, pack, runtime
 from engine.errors import DefinitionError
 from engine.forms import load_schema
 
@@ -111,13 +111,30 @@ def _check_conditions(process: Any) -> list[str]:
     return problems
 
 
-def _check_lanes(process: Any, known_lanes: set[str], initiator: str) -> list[str]:
+def lane_roles(process: Any) -> dict[str, str]:
+    """``{lane name: role}`` from each lane's ``role`` property."""
+    roles = {}
+    for lane in process.xpath(".//bpmn:lane", namespaces=NS):
+        role = _properties(lane).get("role")
+        if role:
+            roles[(lane.get("name") or "").strip()] = role.strip()
+    return roles
+
+
+def _check_lanes(process: Any, known_roles: set[str], initiator: str) -> list[str]:
     problems = []
     for lane in process.xpath(".//bpmn:lane", namespaces=NS):
         name = (lane.get("name") or "").strip()
-        if name != initiator and name not in known_lanes:
+        role = (_properties(lane).get("role") or "").strip()
+        if not role and name != initiator:
             problems.append(
-                f"lajur '{lane.get('id')}' ('{name}') tidak dipetakan ke peran mana pun"
+                f"lajur '{lane.get('id')}' ('{name}') tidak dipetakan ke peran mana pun: "
+                f"beri properti role (peran yang dikenal: {', '.join(sorted(known_roles))})"
+            )
+        elif role and (not pack.ROLE_SLUG.fullmatch(role) or role in pack.SYSTEM_ROLES):
+            problems.append(
+                f"lajur '{lane.get('id')}' ('{name}'): role '{role}' tidak sah (huruf kecil, "
+                f"angka dan _, bukan {' atau '.join(pack.SYSTEM_ROLES)})"
             )
     return problems
 
@@ -160,7 +177,26 @@ def _load_forms(process: Any, forms_dir: Path, filename: str) -> tuple[dict[str,
                 forms[name] = load_schema(forms_dir / name)
             except DefinitionError as err:
                 problems.append(f"elemen '{node.get('id')}': formulir {'; '.join(err.problems)}")
+                continue
+            problems += [f"{name}: {p}" for p in form_rules.vocabulary_problems(forms[name])]
+    problems += pack.meaning_problems(forms)
     return forms, problems
+
+
+def _load_mail(process: Any, forms_dir: Path) -> tuple[dict[str, Any], list[str]]:
+    """The mail texts the process names (``mail`` property), looked up beside the BPMN
+    file or among its forms."""
+    name = _properties(process).get("mail")
+    if not name:
+        return {}, []
+    for folder in (forms_dir.parent, forms_dir):
+        if (folder / name).is_file():
+            try:
+                texts = mailtexts.load(folder / name)
+            except DefinitionError as err:
+                return {}, err.problems
+            return {name: texts}, []
+    return {}, [f"proses: berkas teks surat '{name}' tidak ditemukan"]
 
 
 def _executable_process(root: Any, filename: str) -> Any:
@@ -234,7 +270,7 @@ def compile_definition(
     filename: str,
     *,
     forms_dir: Path,
-    known_lanes: Iterable[str],
+    known_roles: Iterable[str],
     operators: Iterable[str],
 ) -> CompiledDefinition:
     """Validate everything a deploy needs, collecting all problems before refusing."""
@@ -243,8 +279,10 @@ def compile_definition(
     process_props = _properties(process)
     initiator = process_props.get("initiator_lane", DEFAULT_INITIATOR_LANE)
     forms, problems = _load_forms(process, forms_dir, filename)
+    mail, mail_problems = _load_mail(process, forms_dir)
+    problems += mail_problems
     problems += _check_flows(process)
-    problems += _check_lanes(process, set(known_lanes), initiator)
+    problems += _check_lanes(process, set(known_roles), initiator)
     problems += _check_operators(process, set(operators))
     problems += _check_targets(process)
     problems += _check_conditions(process)
@@ -259,9 +297,15 @@ def compile_definition(
         "name": process.get("name") or process_id,
         "target_s": parse_duration(target) if target else None,
         "initiator_lane": initiator,
+        "operator_lane": process_props.get("operator_lane"),
+        "number_prefix": process_props.get("number_prefix") or pack.DEFAULT_PREFIX,
+        "mail": process_props.get("mail"),
         "lanes": [lane.get("name") for lane in process.xpath(".//bpmn:lane", namespaces=NS)],
+        "lane_roles": lane_roles(process),
+        "fields": pack.meanings(forms),
         "steps": _describe_steps(spec),
     }
+    forms = {**forms, **mail}
     return CompiledDefinition(
         process_id=process_id,
         name=meta["name"],

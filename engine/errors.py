@@ -28,10 +28,13 @@ class EngineError(Exception):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One message about one form field, kept as template + params so it can be translated."""
+    """One message about one form field, kept as template + params so it can be translated:
+    through the catalog (the template is the msgid), or, for a message a process pack
+    wrote, by the pack's own ``translations`` (language -> template)."""
 
     template: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    translations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return self.template % dict(self.params) if self.params else self.template

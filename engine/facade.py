@@ -15,7 +15,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import breaches, definitions, diagram, instances, jobs, reporting, store, tasks
+from engine import (
+    breaches,
+    definitions,
+    diagram,
+    instances,
+    jobs,
+    reporting,
+    roles,
+    store,
+    tasks,
+)
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, store_version
 from engine.diagram import Diagram, InstanceDiagram
@@ -25,7 +35,7 @@ from engine.outbox import Services, WorkerSettings
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
-from engine.users import ROLE_LANES, Actor
+from engine.users import Actor
 from engine.views import (
     AttachmentView,
     InstanceSummary,
@@ -54,19 +64,25 @@ class Alur:
         self.services = services
 
     # -- definitions -------------------------------------------------------------------
-    def compile(self, data: bytes, filename: str) -> CompiledDefinition:
+    def compile(
+        self, data: bytes, filename: str, *, known_roles: Iterable[str] = ()
+    ) -> CompiledDefinition:
+        """Validate a BPMN file; ``known_roles`` only name the roles in a lane's problem."""
         return definitions.compile_definition(
             data,
             filename,
             forms_dir=self.settings.forms_dir,
-            known_lanes=ROLE_LANES.values(),
+            known_roles=known_roles,
             operators=self.services.connectors.keys(),
         )
 
     def deploy(
         self, session: Session, data: bytes, filename: str, *, actor: str | None, now: datetime
     ) -> DeployResult:
-        return store_version(session, self.compile(data, filename), actor=actor, now=now)
+        compiled = self.compile(data, filename, known_roles=roles.book(session).known)
+        result = store_version(session, compiled, actor=actor, now=now)
+        roles.forget()
+        return result
 
     def deploy_dir(
         self,
@@ -99,7 +115,7 @@ class Alur:
     def instances(
         self, session: Session, actor: Actor, *, status: str | None = None, mine: bool = False
     ) -> list[InstanceSummary]:
-        everyone = actor.has(*instances.STAFF_ROLES) and not mine
+        everyone = roles.book(session).sees_everything(actor.roles) and not mine
         rows = store.instances(
             session, requester_id=None if everyone else actor.user_id, status=status
         )
@@ -204,14 +220,14 @@ class Alur:
     def retry_incident(
         self, session: Session, instance_id: str, actor: Actor, now: datetime
     ) -> int:
-        if not actor.has("admin", "staf_iidc"):
+        if not actor.has("admin", *roles.book(session).operators):
             raise Forbidden("Hanya admin atau staf yang dapat mencoba ulang.")
         return jobs.retry_incident(session, instance_id, actor.username, now)
 
     # -- admin -------------------------------------------------------------------------
     def incidents(self, session: Session, actor: Actor) -> list[InstanceSummary]:
         """Instances stopped by a failure nobody caught (the admin's "Insiden" page)."""
-        if not actor.has("admin", "staf_iidc"):
+        if not actor.has("admin", *roles.book(session).operators):
             raise Forbidden("Hanya admin atau staf yang dapat melihat insiden.")
         return [InstanceSummary.of(r) for r in store.incidents(session)]
 
@@ -219,7 +235,7 @@ class Alur:
         """The newest notification mails, delivered or waiting in the local outbox."""
         if not actor.has("admin"):
             raise Forbidden("Hanya admin yang dapat membaca kotak surat keluar.")
-        return [MailView.of(r) for r in store.mail_messages(session, limit=limit)]
+        return [MailView.of(r, n) for r, n in store.mail_messages(session, limit=limit)]
 
     # -- reports -----------------------------------------------------------------------
     def durations(
@@ -276,6 +292,7 @@ class MailView:
 
     id: int
     instance_id: str | None
+    number: str | None
     to: str
     subject: str
     body: str
@@ -286,10 +303,11 @@ class MailView:
     last_error: str | None
 
     @classmethod
-    def of(cls, row: MailMessageRow) -> MailView:
+    def of(cls, row: MailMessageRow, number: str | None = None) -> MailView:
         return cls(
             row.id,
             row.instance_id,
+            number,
             row.to,
             row.subject,
             row.body,

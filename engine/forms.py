@@ -2,11 +2,12 @@
 
 A user task's form is a JSON Schema (draft 2020-12) file in ``processes/forms/``.
 ``load_schema`` checks the file against the metaschema; ``normalize`` gives submitted data
-the shape the process relies on (every property present, blanks as ``None``);
-``validate`` checks it with the schema, with real ``email``/``date``/``uri`` format checks,
-and with the form's rules from ``engine.form_rules``, and raises ``InvalidFormData`` with one
-Indonesian message per field. Messages are gettext msgids marked with ``N_`` so the web layer
-can translate them. Pure Python: imports no web or HTTP library and no SpiffWorkflow.
+the shape the process relies on (every property present, blanks as ``None``); ``validate``
+checks it with the schema, with real ``email``/``date``/``uri``/``web-address`` format
+checks, and with the rules the schema declares (``engine.form_rules``), and raises
+``InvalidFormData`` with one Indonesian message per field. Messages are gettext msgids
+marked with ``N_`` so the web layer can translate them. Pure Python: imports no web or HTTP
+library and no SpiffWorkflow.
 """
 
 from __future__ import annotations
@@ -80,11 +81,22 @@ def _is_date(value: object) -> bool:
         return False
 
 
+def _is_web_address(value: object) -> bool:
+    """A complete ``http(s)://`` address with a host: what a browser can open."""
+    if not isinstance(value, str):
+        return True
+    if not _is_uri(value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def _format_checker() -> FormatChecker:
     checker = FormatChecker()  # a copy of the default checkers; ours override them here only
     checker.checks("email")(_is_email)
     checker.checks("uri")(_is_uri)
     checker.checks("date")(_is_date)
+    checker.checks("web-address")(_is_web_address)
     return checker
 
 
@@ -173,22 +185,19 @@ def _types(schema: Mapping[str, Any]) -> list[str]:
 
 
 def validate(
-    schema: Mapping[str, Any], filename: str, data: Mapping[str, Any] | None, today: date
+    schema: Mapping[str, Any], data: Mapping[str, Any] | None, today: date
 ) -> dict[str, Any]:
-    """Normalise ``data`` and check it; return it, or raise ``InvalidFormData``.
-
-    ``filename`` (a schema filename such as ``fpvc.schema.json``) picks the form's rules;
-    ``today`` is the caller's date in WIB (Asia/Jakarta).
+    """Normalise ``data`` and check it with the schema and the rules it declares (see
+    ``engine.form_rules``); return it, or raise ``InvalidFormData``. ``today`` is the
+    caller's date in WIB (Asia/Jakarta).
     """
     # form_rules imports N_ from this module, so it is imported here, not at the top.
-    from engine.form_rules import RULES
+    from engine import form_rules
 
     values = normalize(schema, data)
     errors = _schema_errors(schema, values)
-    rule = RULES.get(Path(filename).name)
-    if rule is not None:
-        for key, error in rule(values, today).items():
-            errors.setdefault(key, error)  # the schema's message about a field comes first
+    for key, error in form_rules.check(schema, values, today).items():
+        errors.setdefault(key, error)  # the schema's message about a field comes first
     if errors:
         raise InvalidFormData(_in_field_order(schema, errors))
     return values
@@ -241,6 +250,7 @@ _FORMAT_MESSAGES = {
     "email": N_("Alamat email tidak valid."),
     "date": N_("Tanggal tidak valid; gunakan format TTTT-BB-HH."),
     "uri": N_("Alamat tautan (URL) tidak valid."),
+    "web-address": N_("Tautan harus alamat lengkap yang diawali http:// atau https://."),
 }
 _LIMIT_MESSAGES = {
     "minimum": N_("Paling kecil %(limit)s."),

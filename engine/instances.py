@@ -16,13 +16,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.meetings import HOST_ROLES, complete_meeting, without_host_link
+from engine.meetings import complete_meeting, host_roles, without_host_link
 from engine.models import Instance, StepRecord
+from engine.pack import SYSTEM_ROLES, returned_reason
 from engine.users import Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
 
-STAFF_ROLES = ("staf_iidc", "subkoor_iidc", "auditor", "admin")
-DENORMALISED = {"kegiatan": "nama_kegiatan", "tanggal": "tanggal", "instansi": "instansi"}
+#: The list columns of an instance, filled from the fields the pack says they mean.
+DENORMALISED = {"kegiatan": "title", "tanggal": "date", "instansi": "unit"}
 
 
 @dataclass
@@ -33,7 +34,10 @@ class Loaded:
 
 
 def may_view(actor: Actor, inst: Instance) -> bool:
-    return inst.requester_id == actor.user_id or actor.has(*STAFF_ROLES)
+    """The requester, auditors and admins, and whoever works a lane of its process."""
+    if inst.requester_id == actor.user_id or actor.has(*SYSTEM_ROLES):
+        return True
+    return actor.has(*versions.pack(inst.version).worker_roles)
 
 
 def get_visible(session: Session, instance_id: str, actor: Actor) -> Instance:
@@ -66,8 +70,9 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
         records = steps.sync(session, row, workflow, now, max_passes=max_passes)
         open_records = [r for r in records if r.state == "ready"]
         data = current_data(workflow)
-        for column, key in DENORMALISED.items():
-            value = data.get(key)
+        the_pack = versions.pack(row.version)
+        for column, meaning in DENORMALISED.items():
+            value = the_pack.value(data, meaning)
             setattr(row, column, str(value)[:255] if value not in (None, "") else None)
         row.current_step = open_records[0].name if open_records else None
         if workflow.is_completed() and row.status == "running":
@@ -88,9 +93,14 @@ def start(
     session: Session, actor: Actor, now: datetime, *, process_id: str | None, max_passes: int
 ) -> Loaded:
     version = store.active_version(session, process_id)
+    the_pack = versions.pack(version)
+    if the_pack.initiator_role and not actor.has(the_pack.initiator_role, "admin"):
+        raise Forbidden("Anda tidak berhak mengajukan permintaan pada proses ini.")
     workflow = versions.new_workflow(version)
+    instance_id = uuid.uuid4().hex
     row = Instance(
-        id=uuid.uuid4().hex,
+        id=instance_id,
+        number=f"{the_pack.number_prefix}-{instance_id[:8].upper()}",
         version=version,
         process_version_id=version.id,
         requester_id=actor.user_id,
@@ -123,7 +133,8 @@ def cancel(
     row = loaded.row
     if not may_view(actor, row):
         raise NotFound("Permintaan tidak ditemukan.")
-    if row.requester_id != actor.user_id and not actor.has("staf_iidc", "admin"):
+    operators = versions.pack(row.version).operator_roles
+    if row.requester_id != actor.user_id and not actor.has("admin", *operators):
         raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
     if row.status not in ("running", "incident"):
         raise Conflict("Permintaan ini sudah tidak berjalan.")
@@ -149,10 +160,12 @@ def view(
     """The instance as its pages show it; ``workflow`` and ``records`` when the caller
     just saved them (saves loading them again)."""
     data = current_data(workflow if workflow is not None else workflow_of(row))
-    meeting = complete_meeting(data.get("meeting"), data)
+    the_pack = versions.pack(row.version)
+    meeting = complete_meeting(data.get("meeting"), data, the_pack)
     if records is None:
         records = store.steps_of(session, row.id)
-    reason = data.get("alasan") if data.get("keputusan") == "tidak_setuju" else None
+    back = any(r.state == "ready" and r.requester_only for r in records)
+    reason = returned_reason(the_pack, data) if back else None
     return InstanceView(
         summary=InstanceSummary.of(row),
         data=data,
@@ -160,13 +173,21 @@ def view(
         steps=tuple(StepView.of(r) for r in records),
         attachments=tuple(AttachmentView.of(a) for a in store.attachments_of(session, row.id)),
         target_s=versions.info(row.version).meta.get("target_s"),
-        last_reason=reason if isinstance(reason, str) else None,
+        last_reason=reason,
+        host_roles=host_roles(the_pack),
+        step_forms=the_pack.step_forms(),
+        contact_email=_text(the_pack.value(data, "contact_email")),
     )
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def as_read_by(view: InstanceView, actor: Actor) -> InstanceView:
-    """``view`` as ``actor`` may read it: the meeting's host link only for ``HOST_ROLES``."""
-    if actor.has(*HOST_ROLES):
+    """``view`` as ``actor`` may read it: the meeting's host link only for the roles
+    ``engine.meetings.host_roles`` names."""
+    if actor.has(*view.host_roles):
         return view
     meeting = without_host_link(view.meeting) if view.meeting else None
     return replace(view, data=without_host_link(view.data), meeting=meeting)

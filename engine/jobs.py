@@ -73,7 +73,8 @@ def _prepare_call(session: Session, job: Job) -> tuple[ServiceCall | None, Conne
         done(job, job.locked_at or loaded.row.created_at, error="task no longer ready")
         return None, None
     call = ServiceCall(
-        runtime.service_operation(task), {}, loaded.row.id, str(task.id), attempt=job.attempts
+        runtime.service_operation(task), {}, loaded.row.id, str(task.id), attempt=job.attempts,
+        number=loaded.row.number,
     )
     try:
         return replace(call, params=runtime.service_params(task)), None

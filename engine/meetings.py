@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.pack import Pack
+
 WIB = ZoneInfo("Asia/Jakarta")
 
 
@@ -22,21 +24,23 @@ def _at(day: Any, clock: Any) -> str | None:
         return None
 
 
-def complete_meeting(meeting: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``meeting`` with ``start``/``end`` filled from the request when missing; None when
-    there is no meeting (yet)."""
+def complete_meeting(meeting: Any, data: Mapping[str, Any], pack: Pack) -> dict[str, Any] | None:
+    """``meeting`` with ``start``/``end`` filled from the request's fields that mean the
+    date, start and end time when missing; None when there is no meeting (yet)."""
     if not isinstance(meeting, Mapping) or not meeting.get("join_url"):
         return None
     filled = dict(meeting)
-    filled["start"] = filled.get("start") or _at(data.get("tanggal"), data.get("jam_mulai"))
-    filled["end"] = filled.get("end") or _at(data.get("tanggal"), data.get("jam_selesai"))
+    day = pack.value(data, "date")
+    filled["start"] = filled.get("start") or _at(day, pack.value(data, "start_time"))
+    filled["end"] = filled.get("end") or _at(day, pack.value(data, "end_time"))
     return filled
 
 
-#: Who may read the link that starts the meeting as its host (Zoom's ``start_url`` carries
-#: a host token): the staff who run the meeting and the process owner. The requester, the
-#: approver and auditors read the join link and the passcode only.
-HOST_ROLES = ("staf_iidc", "admin")
+def host_roles(pack: Pack) -> frozenset[str]:
+    """Who may read the link that starts the meeting as its host (Zoom's ``start_url``
+    carries a host token): the operator lane, who runs the meeting, and the process owner.
+    The requester, other lanes and auditors read the join link and the passcode only."""
+    return pack.operator_roles | {"admin"}
 
 
 def without_host_link(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -110,6 +110,8 @@ class Instance(Base):
     __tablename__ = "instances"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The request number people quote, fixed at start (its prefix is the pack's).
+    number: Mapped[str] = mapped_column(String(40))
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -148,7 +150,7 @@ class StepRecord(Base):
 
     __tablename__ = "step_records"
     __table_args__ = (
-        Index("ix_step_ready_lane", "state", "lane"),
+        Index("ix_step_ready_role", "state", "role"),
         Index("ix_step_report", "bpmn_id", "completed_at"),
         # covering indexes of the reports (migration 0002)
         Index(
@@ -183,6 +185,8 @@ class StepRecord(Base):
     bpmn_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(255))
     lane: Mapped[str | None] = mapped_column(String(255))
+    # The role that works the lane (the pack's lane ``role``), as it was when the step opened.
+    role: Mapped[str | None] = mapped_column(String(32))
     step: Mapped[str | None] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))  # user | service
     # In the initiator lane: only the instance's requester may act, whatever their roles.

@@ -15,17 +15,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import store
+from engine import mailtexts, store, versions
 from engine.meetings import complete_meeting
 from engine.models import Instance, MailMessageRow, StepRecord
-from engine.users import ROLE_LANES, users_with_role
-from engine.views import request_number
+from engine.pack import Pack, returned_reason
+from engine.users import users_with_role
 
 WIB = ZoneInfo("Asia/Jakarta")
-# The task data a notification reads, copied into the job when the task becomes ready so
-# the worker never has to load the workflow to write mail.
-DATA_KEYS = ("keputusan", "alasan", "meeting", "tanggal", "jam_mulai", "jam_selesai")
-LANE_ROLES = {lane: role for role, lane in ROLE_LANES.items()}
 
 
 class InviteFactory(Protocol):
@@ -42,16 +38,22 @@ class InviteFactory(Protocol):
     ) -> bytes: ...
 
 
-def payload(event: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"event": event, "data": {k: data[k] for k in DATA_KEYS if k in data}}
+def payload(event: str, data: Mapping[str, Any], the_pack: Pack) -> dict[str, Any]:
+    """What a notification reads of the task's data, copied into the job when the task
+    becomes ready (the worker never loads the workflow to write mail): the fields the
+    process declares a meaning for, its decisions with their reasons, and the meeting."""
+    keys = {"meeting", *(the_pack.meta.get("fields") or {}).values()}
+    for decision in the_pack.decisions():
+        keys.update(k for k in (decision.field, decision.reason) if k)
+    return {"event": event, "data": {k: data[k] for k in keys if k in data}}
 
 
 def _recipients(session: Session, record: StepRecord) -> list[str]:
     if record.requester_only:
         email = record.instance.requester.email
         return [email] if email else []
-    role = LANE_ROLES.get(record.lane or "")
-    return [u.email for u in users_with_role(session, role) if u.email] if role else []
+    return [u.email for u in users_with_role(session, record.role) if u.email] \
+        if record.role else []
 
 
 def _wib(dt: datetime | None) -> str:
@@ -67,50 +69,39 @@ def _meeting_text(meeting: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _breach(record: StepRecord, number: str, kegiatan: str, link: str) -> tuple[str, str, bool]:
-    minutes = (record.target_s or 0) // 60
-    subject = f"[{number}] Melewati target waktu: {record.name}"
-    body = (
-        f"Tugas '{record.name}' untuk permintaan {number} ({kegiatan}) belum selesai dan "
-        f"sudah melewati target SOP {minutes} menit (batas {_wib(record.due_at)}).\n\n"
-        f"Buka: {link}\n"
-    )
-    return subject, body, False
+def _kind(record: StepRecord, data: Mapping[str, Any], the_pack: Pack, event: str) -> str:
+    if event == "breach":
+        return "breach"
+    if record.requester_only and returned_reason(the_pack, data) is not None:
+        return "returned"
+    return "task_ready"
 
 
 def compose(
     record: StepRecord, data: Mapping[str, Any], base_url: str, event: str = "task_ready"
 ) -> tuple[str, str, bool]:
-    """Subject, body, and whether the message carries the meeting invite."""
+    """Subject, body, and whether the message carries the meeting invite, from the
+    process's mail texts (``engine.mailtexts``)."""
     inst: Instance = record.instance
-    number = request_number(inst.id)
-    kegiatan = inst.kegiatan or "-"
-    link = f"{base_url.rstrip('/')}/tugas/{record.task_id}"
-    if event == "breach":
-        return _breach(record, number, kegiatan, link)
-    meeting = complete_meeting(data.get("meeting"), data)
-    if record.requester_only and meeting:
-        subject = f"[{number}] Link video conference siap: {kegiatan}"
-        body = (
-            f"Permintaan {number} ({kegiatan}) telah diproses.\n\n{_meeting_text(meeting)}\n\n"
-            f"Mohon konfirmasi penerimaan di {link}\n"
-        )
-        return subject, body, True
-    if record.requester_only and data.get("keputusan") == "tidak_setuju":
-        reason = data.get("alasan") or "-"
-        subject = f"[{number}] Permintaan tidak disetujui: mohon perbaiki"
-        body = (
-            f"Permintaan {number} ({kegiatan}) tidak ditandatangani.\n\nAlasan: {reason}\n\n"
-            f"Perbaiki dan kirim ulang di {link}\n"
-        )
-        return subject, body, False
-    subject = f"[{number}] Tugas baru: {record.name}"
-    due = f"\nBatas waktu: {_wib(record.due_at)}" if record.due_at else ""
-    body = (
-        f"Tugas '{record.name}' untuk permintaan {number} ({kegiatan}, "
-        f"{inst.instansi or '-'}) menunggu Anda.{due}\n\nBuka: {link}\n"
-    )
-    return subject, body, False
+    the_pack = versions.pack(inst.version)
+    kind = _kind(record, data, the_pack, event)
+    entry = mailtexts.entry_for(the_pack.mail_texts(), kind, record.bpmn_id)
+    meeting = complete_meeting(data.get("meeting"), data, the_pack)
+    values = {
+        "number": inst.number,
+        "step": record.name,
+        "link": f"{base_url.rstrip('/')}/tugas/{record.task_id}",
+        "due": f"\nBatas waktu: {_wib(record.due_at)}" if record.due_at else "",
+        "title": inst.kegiatan,
+        "unit": inst.instansi,
+        "reason": returned_reason(the_pack, data),
+        "meeting": _meeting_text(meeting) if meeting else None,
+        "target_minutes": (record.target_s or 0) // 60,
+        "deadline": _wib(record.due_at),
+    }
+    subject = mailtexts.render(entry["subject"], values, data).replace("\n", " ")
+    body = mailtexts.render(entry["body"], values, data)
+    return subject, body, bool(entry.get("invite")) and meeting is not None
 
 
 def write_mail(
@@ -135,11 +126,10 @@ def write_mail(
     if with_invite and invite is not None:
         inst = record.instance
         ics = invite(
-            complete_meeting(data["meeting"], data) or {},
+            complete_meeting(data["meeting"], data, versions.pack(inst.version)) or {},
             uid=f"{record.instance_id}@alur",
-            summary=inst.kegiatan or request_number(inst.id),
-            description=f"{request_number(inst.id)}: {inst.kegiatan or '-'} "
-            f"({inst.instansi or '-'})",
+            summary=inst.kegiatan or inst.number,
+            description=f"{inst.number}: {inst.kegiatan or '-'} ({inst.instansi or '-'})",
             organizer=mail_from,
             attendees=to,
             now=now,

@@ -18,7 +18,8 @@ class ServiceCall:
 
     ``params`` are the operator's parameters, already evaluated against task data.
     ``instance_id`` and ``task_id`` make calls idempotent (a retry after a crash must
-    find or reuse what the first attempt created). ``attempt`` counts from 1.
+    find or reuse what the first attempt created). ``attempt`` counts from 1. ``number`` is
+    the request number people quote (agendas, welcome texts).
     """
 
     operation: str
@@ -26,6 +27,7 @@ class ServiceCall:
     instance_id: str
     task_id: str
     attempt: int = 1
+    number: str = ""
 
 
 class Connector(Protocol):

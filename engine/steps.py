@@ -49,6 +49,7 @@ def _new_record(
         bpmn_id=bpmn_id,
         name=step.get("name") or task.task_spec.bpmn_name or bpmn_id,
         lane=task.task_spec.lane,
+        role=versions.pack(inst.version).role_of(task.task_spec.lane),
         step=step.get("step"),
         kind="user" if task.task_spec.manual else "service",
         requester_only=task.task_spec.lane == meta.get("initiator_lane"),
@@ -102,7 +103,9 @@ def sync(
         if record.kind == "service":
             kind, payload = "service_task", {"operation": runtime.service_operation(task)}
         else:
-            kind, payload = "notify", notifications.payload("task_ready", task.data)
+            kind, payload = "notify", notifications.payload(
+                "task_ready", task.data, versions.pack(inst.version)
+            )
         store.add_job(
             session,
             kind=kind,

@@ -111,12 +111,12 @@ def completed_by(bind: Engine | Connection, task_id: str) -> str | None:
 
 
 def ready_steps_for(
-    session: Session, *, lanes: Iterable[str], user_id: int, limit: int = 500
+    session: Session, *, roles: Iterable[str], user_id: int, limit: int = 500
 ) -> Sequence[StepRecord]:
-    """Ready user tasks the user may act on, oldest first: tasks of their lanes, and
+    """Ready user tasks the user may act on, oldest first: tasks of their roles' lanes, and
     initiator-lane tasks of their own requests only."""
     own = select(Instance.id).where(Instance.requester_id == user_id)
-    lane_tasks = StepRecord.requester_only.is_(False) & StepRecord.lane.in_(list(lanes))
+    lane_tasks = StepRecord.requester_only.is_(False) & StepRecord.role.in_(list(roles))
     own_tasks = StepRecord.requester_only.is_(True) & StepRecord.instance_id.in_(own)
     stmt = (
         select(StepRecord)
@@ -239,6 +239,14 @@ def attachments_of(session: Session, instance_id: str) -> Sequence[Attachment]:
     return session.scalars(stmt).all()
 
 
-def mail_messages(session: Session, limit: int = 200) -> Sequence[MailMessageRow]:
-    stmt = select(MailMessageRow).order_by(MailMessageRow.id.desc()).limit(limit)
-    return session.scalars(stmt).all()
+def mail_messages(
+    session: Session, limit: int = 200
+) -> Sequence[tuple[MailMessageRow, str | None]]:
+    """The newest mails, each with the number of its request (when it has one)."""
+    stmt = (
+        select(MailMessageRow, Instance.number)
+        .outerjoin(Instance, Instance.id == MailMessageRow.instance_id)
+        .order_by(MailMessageRow.id.desc())
+        .limit(limit)
+    )
+    return [(row, number) for row, number in session.execute(stmt)]

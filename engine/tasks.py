@@ -25,7 +25,7 @@ from engine.errors import (
     TaskAlreadyCompleted,
     TaskClaimedByOther,
 )
-from engine.meetings import HOST_ROLES, without_host_link
+from engine.meetings import host_roles, without_host_link
 from engine.models import StepRecord
 from engine.users import Actor
 from engine.views import InstanceSummary, StepView, TaskView
@@ -47,11 +47,11 @@ def may_act(actor: Actor, record: StepRecord) -> bool:
         return False
     if record.requester_only:
         return record.instance.requester_id == actor.user_id
-    return record.lane in actor.lanes()
+    return record.role is not None and actor.has(record.role)
 
 
 def inbox(session: Session, actor: Actor) -> list[InboxItem]:
-    rows = store.ready_steps_for(session, lanes=actor.lanes(), user_id=actor.user_id)
+    rows = store.ready_steps_for(session, roles=actor.roles, user_id=actor.user_id)
     return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows]
 
 
@@ -89,7 +89,7 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
     if record.state == "ready":
         task = runtime.find_task(instances.workflow_of(inst), record.task_id)
         data = dict(task.data) if task is not None else {}
-    if not actor.has(*HOST_ROLES):
+    if not actor.has(*host_roles(version.pack)):
         data = without_host_link(data)
     values = {}
     if schema and schema.get("x-prefill", True):
@@ -194,7 +194,7 @@ def complete(
     form_name, schema = versions.info(loaded.row.version).form_of(record.bpmn_id)
     clean = dict(data)
     if form_name and schema is not None:
-        clean = forms.validate(schema, form_name, data, now.astimezone(WIB).date())
+        clean = forms.validate(schema, data, now.astimezone(WIB).date())
         _check_attachments(session, schema, clean, loaded.row.id)
     signed = signature.check(session, schema or {}, clean, actor, password)
     runtime.complete_user_task(task, clean)

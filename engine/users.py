@@ -1,8 +1,9 @@
 """Users, roles, passwords and API tokens.
 
-Roles have fixed slugs; three of them are BPMN lanes (a lane's ``name`` in the diagram is
-matched to ``ROLE_LANES``). Passwords are hashed with the standard library's scrypt, tokens
-are stored only as SHA-256. Imports no web layer: Flask-Login wraps ``Actor`` in the UI.
+Roles are slugs: ``auditor`` and ``admin`` are the system's own, the others are declared by
+the process packs' lanes (``engine.roles``). Passwords are hashed with the standard
+library's scrypt, tokens are stored only as SHA-256. Imports no web layer: Flask-Login wraps
+``Actor`` in the UI.
 """
 
 from __future__ import annotations
@@ -22,13 +23,8 @@ from sqlalchemy.orm import Session
 from engine.errors import EngineError, NotFound
 from engine.forms import N_
 from engine.models import ApiToken, User, UserRole
+from engine.roles import book
 
-ROLES = ("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin")
-ROLE_LANES = {
-    "pemohon": "Pemohon",
-    "staf_iidc": "Staf Seksi IIDC",
-    "subkoor_iidc": "Sub Koordinator Infrastruktur Internet dan Data Center",
-}
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -44,9 +40,6 @@ class Actor:
     username: str
     display_name: str
     roles: frozenset[str]
-
-    def lanes(self) -> frozenset[str]:
-        return frozenset(ROLE_LANES[r] for r in self.roles if r in ROLE_LANES)
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -76,14 +69,14 @@ def check_password(user: User, password: str) -> bool:
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
-def _check_roles(roles: Iterable[str]) -> list[str]:
-    roles = sorted(set(roles))
-    unknown = [r for r in roles if r not in ROLES]
+def _check_roles(session: Session, roles: Iterable[str]) -> list[str]:
+    roles, known = sorted(set(roles)), list(book(session).known)
+    unknown = [r for r in roles if r not in known]
     if unknown:
         raise InvalidUser(
             N_("Peran tidak dikenal: %(unknown)s (pilihan: %(roles)s)"),
             unknown=", ".join(unknown),
-            roles=", ".join(ROLES),
+            roles=", ".join(known),
         )
     return roles
 
@@ -110,7 +103,7 @@ def add_user(
         password_hash=hash_password(password) if password else None,
         active=True,
         created_at=now,
-        roles=[UserRole(role=r) for r in _check_roles(roles)],
+        roles=[UserRole(role=r) for r in _check_roles(session, roles)],
     )
     session.add(user)
     session.flush()
@@ -118,7 +111,7 @@ def add_user(
 
 
 def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
-    wanted = _check_roles(roles)
+    wanted = _check_roles(session, roles)
     user.roles = [r for r in user.roles if r.role in wanted]
     have = {r.role for r in user.roles}
     user.roles.extend(UserRole(role=r) for r in wanted if r not in have)

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine import runtime
 from engine.models import ProcessVersion
+from engine.pack import Pack
 
 _CACHE: dict[str, VersionInfo] = {}
 _LOCK = threading.Lock()
@@ -33,6 +34,10 @@ class VersionInfo:
         name = self.step(bpmn_id).get("form")
         return name, (self.forms.get(name) if name else None)
 
+    @property
+    def pack(self) -> Pack:
+        return Pack(self.meta, self.forms)
+
 
 def key_of(version: ProcessVersion) -> str:
     return f"{version.id}:{version.sha256}"
@@ -45,6 +50,11 @@ def info(version: ProcessVersion) -> VersionInfo:
         with _LOCK:
             found = _CACHE.setdefault(key, VersionInfo(key, version.meta, version.forms))
     return found
+
+
+def pack(version: ProcessVersion) -> Pack:
+    """What the version's pack declares (roles, meanings, decisions, mail texts)."""
+    return info(version).pack
 
 
 def new_workflow(version: ProcessVersion) -> Any:

@@ -21,6 +21,7 @@ class StepView:
     lane: str | None
     step: str | None
     kind: str
+    requester_only: bool
     pass_no: int
     state: str
     ready_at: datetime
@@ -51,6 +52,7 @@ class StepView:
             lane=row.lane,
             step=row.step,
             kind=row.kind,
+            requester_only=row.requester_only,
             pass_no=row.pass_no,
             state=row.state,
             ready_at=row.ready_at,
@@ -117,7 +119,7 @@ class InstanceSummary:
     def of(cls, row: Instance) -> InstanceSummary:
         return cls(
             id=row.id,
-            number=request_number(row.id),
+            number=row.number,
             process_id=row.version.process_id,
             process_name=row.version.name,
             version=row.version.version,
@@ -143,7 +145,11 @@ class InstanceView:
     steps: tuple[StepView, ...]
     attachments: tuple[AttachmentView, ...]
     target_s: int | None
-    last_reason: str | None
+    last_reason: str | None  # why a decision sent the request back, while it is back
+    host_roles: frozenset[str] = frozenset()
+    contact_email: str | None = None  # the field the pack says is the requester's address
+    #: The pack's form of each user step, in the flow's order: labels and choices to show.
+    step_forms: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -228,7 +234,3 @@ class VersionView:
             row.active,
         )
 
-
-def request_number(instance_id: str) -> str:
-    """The human-facing request number (the UI, mail subjects, provider agendas)."""
-    return "VC-" + instance_id[:8].upper()

@@ -17,17 +17,10 @@ from sqlalchemy.orm import Session
 from engine import migrate, users
 from engine.db import make_sessionmaker
 from engine.errors import DefinitionError, EngineError
+from engine.roles import book as role_book
 from webui import create_app
 from webui.extensions import db, engine, utcnow
 from webui.reports.cli import report_group
-
-DEMO_USERS = (
-    ("pemohon", "Pemohon Demo", ["pemohon"]),
-    ("staf", "Staf Seksi IIDC Demo", ["staf_iidc"]),
-    ("subkoor", "Sub Koordinator IIDC Demo", ["subkoor_iidc"]),
-    ("auditor", "Auditor Demo", ["auditor"]),
-    ("admin", "Admin Demo", ["admin"]),
-)
 
 
 @contextmanager
@@ -106,8 +99,8 @@ def users_group() -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(users.ROLES),
-    help="Repeat for several roles.",
+    help="Repeat for several roles: auditor, admin, or a role a deployed process's lane "
+    "declares.",
 )
 @click.option("--email")
 @click.option("--display-name")
@@ -167,12 +160,17 @@ def worker(once: bool) -> None:
 
 
 def seed_demo_users(app: Flask) -> list[tuple[str, str, str]]:
-    """On an empty database, one demo user per role; returns (name, password, roles)."""
+    """On an empty database, one demo user per role (the deployed packs' lane roles,
+    auditor, admin), named after the role; returns (name, password, roles)."""
     created = []
     with transaction() as session:
         if users.list_users(session):
             return []
-        for name, display, roles in DEMO_USERS:
+        book = role_book(session)
+        for role in book.known:
+            name, roles = role.replace("_", "-"), [role]
+            label = str(book.labels.get(role) or role.title())
+            display = f"{label} (demo)"
             password = secrets.token_urlsafe(9)
             users.add_user(
                 session,

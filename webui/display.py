@@ -6,16 +6,22 @@ filters. Presentation only: the engine still decides, these only choose what to 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from flask import Flask, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from engine import roles
 from engine.views import InstanceSummary, TaskView
+from webui import formrender
+from webui.extensions import db
 
+WIB = ZoneInfo("Asia/Jakarta")
 STATUS = {
     "running": _l("Berjalan"),
     "completed": _l("Selesai"),
@@ -29,48 +35,10 @@ MAIL_STATUS = {
     "failed": _l("gagal"),
 }
 STEP_STATE = {"ready": _l("Menunggu"), "completed": _l("Selesai"), "cancelled": _l("Dibatalkan")}
-ROLES = {
-    "pemohon": _l("Pemohon"),
-    "staf_iidc": _l("Staf Seksi IIDC"),
-    "subkoor_iidc": _l("Sub Koordinator IIDC"),
+SYSTEM_ROLE_LABELS = {
     "auditor": _l("Auditor"),
     "admin": _l("Admin (pemilik proses)"),
 }
-#: The request's data as the detail and task pages list it, in the FPVC's order.
-REQUEST_FIELDS = {
-    "nama_pemohon": _l("Nama pemohon"),
-    "nip": _l("NIP"),
-    "jabatan": _l("Jabatan"),
-    "instansi": _l("Instansi (OPD)"),
-    "email": _l("Email"),
-    "telepon": _l("Nomor telepon"),
-    "nama_kegiatan": _l("Nama kegiatan"),
-    "tanggal": _l("Tanggal"),
-    "jam_mulai": _l("Jam mulai"),
-    "jam_selesai": _l("Jam selesai"),
-    "jumlah_peserta": _l("Jumlah peserta"),
-    "platform": _l("Platform"),
-    "keterangan": _l("Keterangan"),
-    "catatan_verifikasi": _l("Catatan verifikasi"),
-    "keputusan": _l("Keputusan"),
-    "alasan": _l("Alasan"),
-    "catatan_link": _l("Catatan pembuatan link"),
-    "diterima": _l("Detail jadwal diterima"),
-    "catatan_penerimaan": _l("Catatan penerimaan"),
-}
-HIDDEN_FIELDS = frozenset({"meeting", "surat_resmi"})
-#: Values read as one unit (a NIP, a phone number, an address, a date): on a narrow screen
-#: they move below their label rather than break in the middle.
-UNBROKEN_FIELDS = frozenset({"nip", "email", "telepon", "tanggal", "jam_mulai", "jam_selesai",
-                             "jumlah_peserta", "platform"})
-VALUE_LABELS = {
-    ("keputusan", "setuju"): _l("Disetujui & ditandatangani"),
-    ("keputusan", "tidak_setuju"): _l("Tidak disetujui"),
-    ("platform", "jitsi"): "Jitsi Meet",
-    ("platform", "zoom"): "Zoom",
-    ("platform", "bigbluebutton"): "BigBlueButton",
-}
-STAFF = ("staf_iidc", "subkoor_iidc", "auditor", "admin")
 
 
 def tr(text: str | None) -> str:
@@ -79,13 +47,21 @@ def tr(text: str | None) -> str:
     return gettext(text.strip()) if text else ""
 
 
-def field_value(key: str, value: Any) -> str:
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "id"
+
+
+def field_value(prop: Mapping[str, Any], value: Any) -> str:
+    """A value as people read it: a choice's title, yes/no, a dash for nothing."""
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
         return gettext("Ya") if value else gettext("Tidak")
-    label = VALUE_LABELS.get((key, str(value)))
-    return str(label) if label is not None else str(value)
+    for option, title in formrender.enum_options(prop, _lang()):
+        if option == str(value):
+            return title
+    return str(value)
 
 
 class Shown(NamedTuple):
@@ -96,14 +72,35 @@ class Shown(NamedTuple):
     unbroken: bool = False
 
 
-def request_fields(data: Mapping[str, Any]) -> list[Shown]:
-    """The request data that has a value, known fields first."""
-    rows = [Shown(str(label), field_value(key, data[key]), key in UNBROKEN_FIELDS)
-            for key, label in REQUEST_FIELDS.items() if data.get(key) not in (None, "")]
-    rows += [Shown(key, field_value(key, value)) for key, value in data.items()
-             if key not in REQUEST_FIELDS and key not in HIDDEN_FIELDS
-             and isinstance(value, str | int | float | bool) and value not in (None, "")]
-    return rows
+def _shown_fields(forms: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The fields the pack's forms ask for, in the flow's order; groups (a meeting) and
+    files (a letter) have pages of their own."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for schema in forms:
+        for key, prop in schema.get("properties", {}).items():
+            if formrender.widget_of(prop) not in ("group", "file"):
+                found.setdefault(key, prop)
+    return found
+
+
+def _unbroken(prop: Mapping[str, Any]) -> bool:
+    """Values read as one unit (a NIP, a phone number, an address, a date, a number): on a
+    narrow screen they move below their label rather than break in the middle."""
+    return bool(prop.get("pattern") or prop.get("enum") or prop.get("format")
+                or {"integer", "number"} & set(formrender.types_of(prop)))
+
+
+def request_fields(data: Mapping[str, Any], forms: Iterable[Mapping[str, Any]]) -> list[Shown]:
+    """The request data that has a value, labelled by the pack's forms."""
+    lang = _lang()
+    return [Shown(formrender.text(prop, "title", lang) or key, field_value(prop, data[key]),
+                  _unbroken(prop))
+            for key, prop in _shown_fields(forms).items() if data.get(key) not in (None, "")]
+
+
+def form_text(schema: Mapping[str, Any] | None, key: str) -> str:
+    """A text of a pack's form (``x-open-label``…) in the user's language."""
+    return formrender.text(schema or {}, key, _lang()) or ""
 
 
 def may_withdraw(summary: InstanceSummary) -> bool:
@@ -111,11 +108,23 @@ def may_withdraw(summary: InstanceSummary) -> bool:
     if summary.status not in ("running", "incident") or not current_user.is_authenticated:
         return False
     return bool(summary.requester == current_user.username
-                or current_user.has("staf_iidc", "admin"))
+                or current_user.has("admin", *_book().operators))
+
+
+def _book() -> roles.RoleBook:
+    return roles.book(db.session)
 
 
 def is_staff() -> bool:
-    return bool(current_user.is_authenticated and current_user.has(*STAFF))
+    """Whether the user reads every request: auditors, admins, and the lanes' workers."""
+    return bool(current_user.is_authenticated
+                and _book().sees_everything(frozenset(current_user.roles)))
+
+
+def role_label(role: str) -> str:
+    if role in SYSTEM_ROLE_LABELS:
+        return str(SYSTEM_ROLE_LABELS[role])
+    return tr(_book().labels.get(role)) or role
 
 
 def area_of_path(path: str) -> str:
@@ -151,18 +160,34 @@ def here() -> str:
     return request.full_path.rstrip("?") if request.query_string else request.path
 
 
+#: How the conference connectors' platforms are called (connectors, not a process).
+PROVIDERS = {"jitsi": "Jitsi Meet", "zoom": "Zoom", "bigbluebutton": "BigBlueButton"}
+
+
+def meeting_when(meeting: Mapping[str, Any]) -> str:
+    """"2026-12-02, 09:00–11:00 WIB" from the meeting's start and end."""
+    try:
+        start = datetime.fromisoformat(str(meeting.get("start"))).astimezone(WIB)
+        end = datetime.fromisoformat(str(meeting.get("end"))).astimezone(WIB)
+    except ValueError:
+        return "–"
+    return f"{start:%Y-%m-%d}, {start:%H:%M}–{end:%H:%M} WIB"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(tr, "tr")
-    app.add_template_filter(lambda value, key: field_value(key, value), "field_value")
+    app.add_template_filter(lambda value, prop: field_value(prop or {}, value), "field_value")
     app.add_template_filter(lambda s: STATUS.get(s, s), "status_label")
     app.add_template_filter(lambda s: STEP_STATE.get(s, s), "step_state")
     app.add_template_filter(lambda s: MAIL_STATUS.get(s, s), "mail_status")
-    app.add_template_filter(lambda s: ROLES.get(s, s), "role_label")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(lambda p: PROVIDERS.get(p, p), "provider_label")
+    app.add_template_filter(meeting_when, "meeting_when")
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
         return {"request_fields": request_fields, "may_withdraw": may_withdraw,
-                "is_staff": is_staff, "here": here, "ROLE_LABELS": ROLES,
+                "is_staff": is_staff, "here": here, "form_text": form_text,
                 "area_of_path": area_of_path, "request_area": request_area,
                 "task_area": task_area,
                 "STATUS_LABELS": STATUS}

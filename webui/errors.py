@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -41,7 +41,15 @@ STATUS_FOR = (
 
 
 def translate(error: FieldError) -> str:
-    """A field message in the user's language: the Indonesian template is the msgid."""
+    """A field message in the user's language: the pack's own translation of a message it
+    wrote, else the catalog's (the Indonesian template is the msgid)."""
+    locale = get_locale()
+    own = error.translations.get(locale.language) if locale is not None else None
+    if own:
+        try:
+            return own % dict(error.params)
+        except (KeyError, TypeError, ValueError):
+            return str(error)
     return gettext(error.template, **dict(error.params))
 
 

@@ -126,7 +126,9 @@ def widget_of(prop: Mapping[str, Any]) -> str:
         return "number"
     if prop.get("pattern") == _TIME_PATTERN:
         return "time"
-    return {"date": "date", "email": "email", "uri": "url"}.get(prop.get("format", ""), "text")
+    return {"date": "date", "email": "email", "uri": "url", "web-address": "url"}.get(
+        prop.get("format", ""), "text"
+    )
 
 
 def attributes(prop: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from flask import Flask, session
 from flask_babel import gettext
 from markupsafe import Markup
 
-from engine.views import request_number
 from webui import display
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -57,7 +56,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(iso, "iso")
     app.add_template_filter(unbroken, "unbroken")
     app.add_template_filter(duration, "duration")
-    app.add_template_filter(request_number, "request_number")
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -296,6 +296,7 @@ def instance_counts(session: Session, scope: Scope) -> dict[str, int]:
 class RecordRow:
     """One step record for the CSV export."""
 
+    number: str
     instance_id: str
     instansi: str | None
     version: int
@@ -315,6 +316,7 @@ def record_rows(session: Session, scope: Scope, *, batch: int = 2000) -> Iterato
     """Step records of the instances in scope (all states), oldest request first, streamed."""
     stmt = (
         select(
+            Inst.number,
             S.instance_id,
             Inst.instansi,
             ProcessVersion.version,
@@ -336,6 +338,7 @@ def record_rows(session: Session, scope: Scope, *, batch: int = 2000) -> Iterato
         .execution_options(yield_per=batch)
     )
     for (
+        number,
         instance_id,
         instansi,
         version,
@@ -351,6 +354,7 @@ def record_rows(session: Session, scope: Scope, *, batch: int = 2000) -> Iterato
         target,
     ) in session.execute(stmt):
         yield RecordRow(
+            number,
             instance_id,
             instansi,
             version,

@@ -11,7 +11,6 @@ import pytest
 
 from engine.definitions import CompiledDefinition, compile_definition, parse_duration
 from engine.errors import DefinitionError
-from engine.users import ROLE_LANES
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = (PROCESSES / "permintaan_layanan_video_conference.bpmn").read_bytes()
@@ -23,7 +22,7 @@ def compile_(data: bytes, forms_dir: Path = PROCESSES / "forms") -> CompiledDefi
         data,
         NAME,
         forms_dir=forms_dir,
-        known_lanes=ROLE_LANES.values(),
+        known_roles=("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin"),
         operators={"conference.create_meeting"},
     )
 
@@ -55,6 +54,7 @@ def test_the_sop_file_compiles_with_its_steps_described() -> None:
         "persetujuan.schema.json",
         "link_manual.schema.json",
         "penerimaan.schema.json",
+        "permintaan_layanan_video_conference.mail.json",
     }
 
 
@@ -70,8 +70,8 @@ def test_unknown_element_is_refused_by_the_xsd() -> None:
 
 
 def test_a_lane_with_no_role() -> None:
-    data = BPMN.replace(b'name="Staf Seksi IIDC"', b'name="Staf Gudang"', 1)
-    assert "lajur 'Lane_StafIIDC' ('Staf Gudang') tidak dipetakan" in refused(data)
+    data = BPMN.replace(b'<spiffworkflow:property name="role" value="staf_iidc" />', b"", 1)
+    assert "lajur 'Lane_StafIIDC' ('Staf Seksi IIDC') tidak dipetakan" in refused(data)
 
 
 def test_a_missing_form_schema() -> None:

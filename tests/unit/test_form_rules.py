@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.errors import DefinitionError, FieldError, InvalidFormData
-from engine.form_rules import RULES, check_fpvc, check_link_manual, check_persetujuan
+from engine import form_rules
 from engine.forms import N_, load_schema, normalize, validate
 
 FORMS = Path(__file__).resolve().parents[2] / "processes" / "forms"
@@ -47,7 +47,7 @@ def schema(name: str) -> dict[str, Any]:
 
 def errors_of(name: str, data: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(InvalidFormData) as caught:
-        validate(schema(name), name, data, TODAY)
+        validate(schema(name), data, TODAY)
     return {field: str(error) for field, error in caught.value.errors.items()}
 
 
@@ -55,51 +55,84 @@ def fpvc(**changes: Any) -> dict[str, Any]:
     return {**FORM_ONLY, **changes}
 
 
-# --- the rules on their own --------------------------------------------------------------
+# --- the rules the schemas declare, on their own ------------------------------------------
 
 
-def test_fpvc_rule_wants_the_end_after_the_start() -> None:
-    data = normalize(schema("fpvc.schema.json"), fpvc(jam_mulai="10:00", jam_selesai="10:00"))
-    errors = check_fpvc(data, TODAY)
+def rules(name: str, data: dict[str, Any]) -> dict[str, FieldError]:
+    form = schema(name)
+    return form_rules.check(form, normalize(form, data), TODAY)
+
+
+def test_x_after_wants_the_end_after_the_start() -> None:
+    errors = rules("fpvc.schema.json", fpvc(jam_mulai="10:00", jam_selesai="10:00"))
     assert errors == {
         "jam_selesai": FieldError(
-            "Jam selesai harus setelah jam mulai (%(start)s).", {"start": "10:00"}
+            "Jam selesai harus setelah jam mulai (%(value)s).",
+            {"other": "jam mulai", "value": "10:00"},
         )
     }
     assert str(errors["jam_selesai"]) == "Jam selesai harus setelah jam mulai (10:00)."
-    assert check_fpvc(fpvc(jam_mulai="10:00", jam_selesai="10:01"), TODAY) == {}
+    assert errors["jam_selesai"].translations == {
+        "en": "The end time must be after the start time (%(value)s)."
+    }
+    assert rules("fpvc.schema.json", fpvc(jam_mulai="10:00", jam_selesai="10:01")) == {}
 
 
-def test_fpvc_rule_skips_times_the_schema_already_rejects() -> None:
-    assert check_fpvc(fpvc(jam_mulai="25:00", jam_selesai="09:00"), TODAY) == {}
+def test_x_after_skips_times_the_schema_already_rejects() -> None:
+    assert rules("fpvc.schema.json", fpvc(jam_mulai="25:00", jam_selesai="09:00")) == {}
 
 
-def test_fpvc_rule_rejects_a_date_before_today_only() -> None:
-    errors = check_fpvc(fpvc(tanggal="2025-03-09"), TODAY)
+def test_x_not_before_today_rejects_a_date_before_today_only() -> None:
+    errors = rules("fpvc.schema.json", fpvc(tanggal="2025-03-09"))
     assert list(errors) == ["tanggal"]
     assert str(errors["tanggal"]) == "Tanggal tidak boleh sebelum hari ini (2025-03-10)."
-    assert check_fpvc(fpvc(tanggal="2025-03-10"), TODAY) == {}
-    assert check_fpvc(fpvc(tanggal="2026-01-01"), TODAY) == {}
-    assert check_fpvc(fpvc(tanggal="bukan tanggal"), TODAY) == {}
+    assert rules("fpvc.schema.json", fpvc(tanggal="2025-03-10")) == {}
+    assert rules("fpvc.schema.json", fpvc(tanggal="2026-01-01")) == {}
+    assert rules("fpvc.schema.json", fpvc(tanggal="bukan tanggal")) == {}
 
 
-def test_fpvc_rule_needs_the_form_fields_when_no_letter_is_attached() -> None:
+def test_x_required_without_needs_the_form_fields_when_no_letter_is_attached() -> None:
     bare = {**LETTER_ONLY, "surat_resmi": None}
-    errors = check_fpvc(bare, TODAY)
+    errors = rules("fpvc.schema.json", bare)
     assert list(errors) == ["instansi", "telepon", "nama_kegiatan", "jumlah_peserta"]
     assert {str(e) for e in errors.values()} == {"Wajib diisi bila surat resmi tidak dilampirkan."}
-    assert check_fpvc({**bare, "surat_resmi": "   "}, TODAY).keys() == errors.keys()
-    assert check_fpvc(LETTER_ONLY, TODAY) == {}
+    assert rules("fpvc.schema.json", {**bare, "surat_resmi": "   "}).keys() == errors.keys()
+    assert rules("fpvc.schema.json", LETTER_ONLY) == {}
 
 
-def test_persetujuan_rule_needs_a_reason_only_when_declined() -> None:
-    expected = {"alasan": FieldError("Alasan wajib diisi bila permintaan tidak disetujui.")}
-    assert check_persetujuan({"keputusan": "tidak_setuju", "alasan": None}, TODAY) == expected
-    assert check_persetujuan({"keputusan": "tidak_setuju", "alasan": "  "}, TODAY) == expected
-    assert (
-        check_persetujuan({"keputusan": "tidak_setuju", "alasan": "Tanggal bentrok"}, TODAY) == {}
-    )
-    assert check_persetujuan({"keputusan": "setuju", "alasan": None}, TODAY) == {}
+def test_x_required_if_needs_a_reason_only_when_declined() -> None:
+    expected = {"alasan": FieldError("Alasan wajib diisi bila permintaan tidak disetujui.",
+                                     {"other": "keputusan", "value": "Tidak disetujui"})}
+    assert rules("persetujuan.schema.json", {"keputusan": "tidak_setuju"}) == expected
+    assert rules("persetujuan.schema.json", {"keputusan": "tidak_setuju", "alasan": "  "}) \
+        == expected
+    assert rules("persetujuan.schema.json",
+                 {"keputusan": "tidak_setuju", "alasan": "Tanggal bentrok"}) == {}
+    assert rules("persetujuan.schema.json", {"keputusan": "setuju"}) == {}
+
+
+def test_a_renamed_field_keeps_its_rule_because_the_rule_lives_with_it() -> None:
+    form = schema("persetujuan.schema.json")
+    props = form["properties"]
+    props["catatan_tolak"] = props.pop("alasan")
+    errors = form_rules.check(form, normalize(form, {"keputusan": "tidak_setuju"}), TODAY)
+    assert list(errors) == ["catatan_tolak"]
+
+
+def test_without_own_words_a_rule_speaks_generically() -> None:
+    form = schema("persetujuan.schema.json")
+    del form["properties"]["alasan"]["x-messages"]
+    errors = form_rules.check(form, normalize(form, {"keputusan": "tidak_setuju"}), TODAY)
+    assert str(errors["alasan"]) == "Wajib diisi bila keputusan: Tidak disetujui."
+
+
+def test_rule_keywords_that_name_missing_fields_are_problems_at_deploy() -> None:
+    form = schema("fpvc.schema.json")
+    form["properties"]["jam_selesai"]["x-after"] = "jam_awal"
+    form["properties"]["alasan"] = {"type": "string", "x-required-if": {"field": "x"}}
+    problems = form_rules.vocabulary_problems(form)
+    assert any("jam_selesai: x-after" in p and "jam_awal" in p for p in problems)
+    assert any(p.startswith("alasan: x-required-if") for p in problems)
 
 
 @pytest.mark.parametrize(
@@ -113,26 +146,18 @@ def test_persetujuan_rule_needs_a_reason_only_when_declined() -> None:
         ("http://[::1", False),
     ],
 )
-def test_link_manual_rule_wants_a_complete_http_address(url: str, ok: bool) -> None:
-    errors = check_link_manual({"meeting": {"join_url": url, "host_url": None}}, TODAY)
-    messages = {field: str(error) for field, error in errors.items()}
+def test_web_address_format_wants_a_complete_http_address(url: str, ok: bool) -> None:
+    data = {"meeting": {"join_url": url}}
     expected = "Tautan harus alamat lengkap yang diawali http:// atau https://."
-    assert messages == ({} if ok else {"meeting.join_url": expected})
+    if ok:
+        validate(schema("link_manual.schema.json"), data, TODAY)
+    else:
+        assert errors_of("link_manual.schema.json", data) == {"meeting.join_url": expected}
 
 
-def test_link_manual_rule_checks_the_host_link_too_and_ignores_a_missing_meeting() -> None:
+def test_web_address_format_checks_the_host_link_too() -> None:
     data = {"meeting": {"join_url": "https://meet.jit.si/x", "host_url": "ftp://h"}}
-    assert list(check_link_manual(data, TODAY)) == ["meeting.host_url"]
-    assert check_link_manual({"meeting": None}, TODAY) == {}
-
-
-def test_rules_are_registered_by_schema_filename_for_existing_forms() -> None:
-    assert {
-        "fpvc.schema.json": check_fpvc,
-        "persetujuan.schema.json": check_persetujuan,
-        "link_manual.schema.json": check_link_manual,
-    } == RULES
-    assert all((FORMS / name).is_file() for name in RULES)
+    assert list(errors_of("link_manual.schema.json", data)) == ["meeting.host_url"]
 
 
 # --- loading and normalising -------------------------------------------------------------
@@ -217,20 +242,20 @@ def test_normalize_reaches_into_nested_objects() -> None:
 
 
 def test_fpvc_letter_only_variant_is_accepted() -> None:
-    values = validate(schema("fpvc.schema.json"), "fpvc.schema.json", LETTER_ONLY, TODAY)
+    values = validate(schema("fpvc.schema.json"), LETTER_ONLY, TODAY)
     assert values["surat_resmi"] == "att-7f3a"
     assert values["instansi"] is None and values["jumlah_peserta"] is None
 
 
 def test_fpvc_form_only_variant_is_accepted_with_typed_values_kept() -> None:
-    values = validate(schema("fpvc.schema.json"), "fpvc.schema.json", FORM_ONLY, TODAY)
+    values = validate(schema("fpvc.schema.json"), FORM_ONLY, TODAY)
     assert values == {**FORM_ONLY, "surat_resmi": None}
     assert values["jumlah_peserta"] == 40 and isinstance(values["jumlah_peserta"], int)
 
 
 def test_fpvc_form_values_from_an_html_form_are_typed() -> None:
     posted = {**FORM_ONLY, "jumlah_peserta": "40", "platform": "", "surat_resmi": ""}
-    values = validate(schema("fpvc.schema.json"), "fpvc.schema.json", posted, TODAY)
+    values = validate(schema("fpvc.schema.json"), posted, TODAY)
     assert values["jumlah_peserta"] == 40
     assert values["platform"] is None and values["surat_resmi"] is None
 
@@ -288,7 +313,7 @@ def test_fpvc_field_errors_are_indonesian(field: str, value: Any, message: str) 
 
 def test_messages_are_templates_with_params_for_gettext() -> None:
     with pytest.raises(InvalidFormData) as caught:
-        validate(schema("fpvc.schema.json"), "fpvc.schema.json", fpvc(jumlah_peserta=1), TODAY)
+        validate(schema("fpvc.schema.json"), fpvc(jumlah_peserta=1), TODAY)
     error = caught.value.errors["jumlah_peserta"]
     assert error.template == "Paling kecil %(limit)s."
     assert error.params == {"limit": 2}
@@ -300,7 +325,7 @@ def test_messages_are_templates_with_params_for_gettext() -> None:
     ["081234567890", "0812-3456-7890", "+6281234567890", "+62 812 3456 7890", "021 5551234"],
 )
 def test_indonesian_phone_numbers_are_accepted(phone: str) -> None:
-    values = validate(schema("fpvc.schema.json"), "fpvc.schema.json", fpvc(telepon=phone), TODAY)
+    values = validate(schema("fpvc.schema.json"), fpvc(telepon=phone), TODAY)
     assert values["telepon"] == phone
 
 
@@ -312,7 +337,7 @@ def test_other_phone_numbers_are_rejected(phone: str) -> None:
 
 def test_verifikasi_accepts_empty_notes_and_limits_their_length() -> None:
     name = "verifikasi.schema.json"
-    assert validate(schema(name), name, {}, TODAY) == {"catatan_verifikasi": None}
+    assert validate(schema(name), {}, TODAY) == {"catatan_verifikasi": None}
     assert errors_of(name, {"catatan_verifikasi": "x" * 2001}) == {
         "catatan_verifikasi": "Paling banyak 2000 karakter."
     }
@@ -327,7 +352,7 @@ def test_persetujuan_needs_a_decision_and_a_reason_when_declined() -> None:
     assert errors_of(name, {"keputusan": "tidak_setuju"}) == {
         "alasan": "Alasan wajib diisi bila permintaan tidak disetujui."
     }
-    values = validate(schema(name), name, {"keputusan": "setuju"}, TODAY)
+    values = validate(schema(name), {"keputusan": "setuju"}, TODAY)
     assert values == {"keputusan": "setuju", "alasan": None}
 
 
@@ -340,15 +365,15 @@ def test_link_manual_errors_use_dotted_paths() -> None:
     }
     bad = {"meeting": {"join_url": "https://meet.jit.si/a b", "host_url": "bukan tautan"}}
     assert errors_of(name, bad) == {
-        "meeting.join_url": "Alamat tautan (URL) tidak valid.",
-        "meeting.host_url": "Alamat tautan (URL) tidak valid.",
+        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
+        "meeting.host_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
     }
     assert errors_of(name, {"meeting": {"join_url": "https:///rapat"}}) == {
         "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://."
     }
     assert errors_of(name, {"meeting": {"join_url": "ftp://x.id/r", "provider": "teams"}}) == {
         "meeting.provider": "Pilih salah satu pilihan yang tersedia.",
-        "meeting.join_url": "Format tidak sesuai, contoh: https://meet.jit.si/rapat-koordinasi.",
+        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
     }
 
 
@@ -361,7 +386,7 @@ def test_link_manual_accepts_a_complete_meeting() -> None:
         "meeting_id": "812 3456 789",
         "host_url": "https://zoom.us/s/8123456789",
     }
-    values = validate(schema(name), name, {"meeting": meeting, "catatan_link": ""}, TODAY)
+    values = validate(schema(name), {"meeting": meeting, "catatan_link": ""}, TODAY)
     assert values == {"meeting": meeting, "catatan_link": None}
 
 
@@ -372,17 +397,11 @@ def test_penerimaan_must_be_ticked() -> None:
     assert errors_of(name, {"diterima": "barangkali"}) == {
         "diterima": "Harus berupa ya atau tidak."
     }
-    assert validate(schema(name), name, {"diterima": "on"}, TODAY)["diterima"] is True
-    assert validate(schema(name), name, {"diterima": True}, TODAY) == {
+    assert validate(schema(name), {"diterima": "on"}, TODAY)["diterima"] is True
+    assert validate(schema(name), {"diterima": True}, TODAY) == {
         "diterima": True,
         "catatan_penerimaan": None,
     }
-
-
-def test_rules_are_found_from_a_path_as_well_as_a_filename() -> None:
-    with pytest.raises(InvalidFormData):
-        path = str(FORMS / "persetujuan.schema.json")
-        validate(schema("persetujuan.schema.json"), path, {"keputusan": "tidak_setuju"}, TODAY)
 
 
 def test_unknown_nested_keys_and_other_kinds_get_messages_too() -> None:
@@ -397,7 +416,7 @@ def test_unknown_nested_keys_and_other_kinds_get_messages_too() -> None:
         "additionalProperties": False,
     }
     with pytest.raises(InvalidFormData) as caught:
-        validate(inline, "lain.schema.json", {"opsi": {"x": 1}, "kode": "ab", "versi": 1}, TODAY)
+        validate(inline, {"opsi": {"x": 1}, "kode": "ab", "versi": 1}, TODAY)
     assert {k: str(v) for k, v in caught.value.errors.items()} == {
         "opsi.x": "Isian ini tidak dikenal.",
         "kode": "Paling sedikit 3 karakter.",

@@ -95,6 +95,9 @@ def test_the_process_carries_the_sops_target_initiator_and_name(tree: Any) -> No
     assert properties(process) == {
         "target": "PT7M",
         "initiator_lane": "Pemohon",
+        "operator_lane": "Staf Seksi IIDC",
+        "number_prefix": "VC",
+        "mail": "permintaan_layanan_video_conference.mail.json",
         "sop": "Prosedur Operasi Standar Permintaan Layanan Video Conference",
     }
     documentation = one(process, "./bpmn:documentation").text

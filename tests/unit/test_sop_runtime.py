@@ -11,7 +11,6 @@ import pytest
 
 from engine import runtime
 from engine.definitions import compile_definition
-from engine.users import ROLE_LANES
 from tests.support.journey import FPVC
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
@@ -33,7 +32,7 @@ def compiled() -> Any:
         path.read_bytes(),
         path.name,
         forms_dir=PROCESSES / "forms",
-        known_lanes=ROLE_LANES.values(),
+        known_roles=("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin"),
         operators={"conference.create_meeting"},
     )
 

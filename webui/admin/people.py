@@ -13,6 +13,7 @@ from flask_babel import gettext
 
 from engine import users
 from engine.models import User
+from engine.roles import book as role_book
 from engine.users import InvalidUser
 from webui.admin import bp
 from webui.auth import current_actor, roles_required
@@ -21,13 +22,17 @@ from webui.extensions import db, utcnow
 
 
 def _roles() -> list[str]:
-    return [r for r in request.form.getlist("roles") if r in users.ROLES]
+    return [r for r in request.form.getlist("roles") if r in _known()]
+
+
+def _known() -> tuple[str, ...]:
+    return role_book(db.session).known
 
 
 def _list(form: dict[str, object] | None = None, error: str | None = None,
           status: int = 200) -> ResponseReturnValue:
     page = render_template("admin/users.html", people=users.user_views(db.session),
-                           roles=users.ROLES, form=form or {}, error=error)
+                           roles=_known(), form=form or {}, error=error)
     return page, status
 
 
@@ -63,7 +68,7 @@ def create_person() -> ResponseReturnValue:
 @roles_required("admin")
 def person(username: str) -> ResponseReturnValue:
     user = users.UserView.of(users.get_user(db.session, username[:64]))
-    return render_template("admin/user.html", person=user, roles=users.ROLES)
+    return render_template("admin/user.html", person=user, roles=_known())
 
 
 def _change(username: str, apply: Callable[[User], None],

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, request
 from flask_login import UserMixin, current_user, login_required
 
 from engine import users
+from engine.roles import book as role_book
 from engine.users import Actor
 from webui.extensions import db, login_manager, utcnow
 
@@ -64,6 +65,24 @@ def _load_from_token(req: Any) -> LoginUser | None:
 
 def current_actor() -> Actor:
     return cast(LoginUser, current_user).actor
+
+
+def sees_everything() -> bool:
+    """Auditors, admins and whoever works a lane of a deployed process read every request."""
+    return role_book(db.session).sees_everything(current_actor().roles)
+
+
+def everything_readers_only(view: F) -> F:
+    """Signed in and reading every request (``sees_everything``); otherwise 403."""
+
+    @wraps(view)
+    @login_required  # type: ignore[misc]
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not sees_everything():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -24,6 +24,7 @@ from flask_babel import gettext
 from flask_login import login_required, login_user, logout_user
 
 from engine import signin, users
+from engine.roles import book as role_book
 from webui import display
 from webui.auth import LoginUser, bp, current_actor, is_api_request, public
 from webui.errors import message_of
@@ -127,7 +128,7 @@ def language(lang: str) -> ResponseReturnValue:
 @login_required
 def home() -> ResponseReturnValue:
     actor = current_actor()
-    if actor.has("staf_iidc", "subkoor_iidc"):
+    if actor.has(*role_book(db.session).workers):
         return redirect(url_for("inbox.index"))
     if actor.has("auditor"):
         return redirect(url_for("requests.everything"))

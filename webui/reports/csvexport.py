@@ -16,7 +16,6 @@ from typing import Any
 
 from engine.reporting.model import Distribution, DurationReport
 from engine.reporting.queries import RecordRow
-from engine.views import request_number
 from webui.templating import WIB
 
 RECORD_COLUMNS = (
@@ -50,7 +49,7 @@ def record_row(r: RecordRow) -> list[Any]:
     duration = _seconds(r.ready_at, done)
     within = None if duration is None or r.target_s is None else duration <= r.target_s
     return [
-        request_number(r.instance_id), r.instance_id, r.instansi, r.version, r.status,
+        r.number, r.instance_id, r.instansi, r.version, r.status,
         r.bpmn_id, r.name, r.lane, r.pass_no, r.state, _iso(r.ready_at), _iso(r.opened_at),
         _iso(r.completed_at), duration, _seconds(r.ready_at, r.opened_at),
         _seconds(r.opened_at, done), r.target_s,

@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
-from webui.auth import current_actor, roles_required
+from webui.auth import current_actor, everything_readers_only
 from webui.display import STATUS
 from webui.extensions import db, engine, letters, utcnow
 from webui.requests import invite
@@ -50,7 +50,7 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/permintaan/semua")
-@roles_required("staf_iidc", "subkoor_iidc", "auditor", "admin")
+@everything_readers_only
 def everything() -> ResponseReturnValue:
     status = request.args.get("status", "")
     status = status if status in STATUS else ""

@@ -15,10 +15,9 @@ def ics_for(view: InstanceView, *, organizer: str, now: datetime) -> bytes | Non
     """The invite, or None when the request has no meeting (yet) or no usable times."""
     if not view.meeting or not view.meeting.get("join_url"):
         return None
-    data = view.data
     number = view.summary.number
-    summary = f"[{number}] {view.summary.kegiatan or data.get('nama_kegiatan') or number}"
-    attendees = [str(data["email"])] if data.get("email") else []
+    summary = f"[{number}] {view.summary.kegiatan or number}"
+    attendees = [view.contact_email] if view.contact_email else []
     try:
         return build_invite(
             view.meeting,

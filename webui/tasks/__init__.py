@@ -26,13 +26,7 @@ from webui.tasks import submission
 
 bp = Blueprint("tasks", __name__)
 
-CONFERENCE = "conference.create_meeting"
-SUBMIT_LABELS = {
-    "fpvc.schema.json": _l("Kirim Permintaan"),
-    "verifikasi.schema.json": _l("Verifikasi Selesai"),
-    "link_manual.schema.json": _l("Simpan Link"),
-    "penerimaan.schema.json": _l("Konfirmasi Penerimaan"),
-}
+DEFAULT_SUBMIT = _l("Selesaikan Tugas")
 
 
 def _lang() -> str:
@@ -45,11 +39,16 @@ def _attachment(view: InstanceView, values: dict[str, Any], name: str) -> Any:
     return next((a for a in view.attachments if a.id == wanted), None)
 
 
-def _offered() -> dict[str, tuple[str, ...]]:
-    """Only the conference platforms this installation is configured for are offered."""
-    operator = engine().services.connectors.get(CONFERENCE)
-    platforms = getattr(operator, "platforms", None)
-    return {"platform": tuple(platforms)} if platforms else {}
+def _offered(schema: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """A choice declared ``"x-choices-from": "<service operator>"`` offers only what that
+    operator serves here (the conference platforms this installation is configured for)."""
+    offered = {}
+    for name, prop in schema.get("properties", {}).items():
+        operator = engine().services.connectors.get(str(prop.get("x-choices-from", "")))
+        choices = getattr(operator, "platforms", None)
+        if choices:
+            offered[name] = tuple(choices)
+    return offered
 
 
 def render(task: TaskView, values: dict[str, Any] | None = None,
@@ -61,7 +60,7 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
     lang = _lang()
     files = submission.file_fields(schema)
     failures = [s for s in view.steps if s.kind == "service" and s.error]
-    controls = formrender.fields(schema, values, errors, lang, offered=_offered())
+    controls = formrender.fields(schema, values, errors, lang, offered=_offered(schema))
     page = render_template(
         "tasks/show.html", task=task, view=view, values=values, errors=errors or {},
         fields=controls, has_required=formrender.any_required(controls),
@@ -70,7 +69,8 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
         attachments={name: _attachment(view, values, name) for name in files},
         multipart=bool(files), failure=failures[-1] if failures else None,
         sign_form=submission.is_signing_form(task),
-        submit_label=SUBMIT_LABELS.get(task.form_name or "", _l("Selesaikan Tugas")),
+        signing=submission.signing_of(task),
+        submit_label=formrender.text(schema, "x-submit-label", lang) or DEFAULT_SUBMIT,
         now=utcnow(), alert=alert,
     )
     return page, status

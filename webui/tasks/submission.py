@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.errors import EngineError
+from engine.pack import decision_of
 from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads
@@ -69,4 +70,25 @@ def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> 
 
 def is_signing_form(task: TaskView) -> bool:
     """The form signs a decision (its schema says so): the page asks the password again."""
-    return bool((task.schema or {}).get("x-signature"))
+    return signing_of(task) is not None
+
+
+class Signing(NamedTuple):
+    """What the signing page needs of the form's declarations: the decision field, the
+    value that signs, the value(s) that decline, and the reason field."""
+
+    field: str
+    sign: str
+    decline: str | None
+    reason: str | None
+
+
+def signing_of(task: TaskView) -> Signing | None:
+    schema = task.schema or {}
+    sign = schema.get("x-signature")
+    if not isinstance(sign, Mapping) or not isinstance(sign.get("field"), str):
+        return None
+    decision = decision_of(schema) or {}
+    declined = [v for v in decision.get("declined", []) if v != sign.get("value")]
+    return Signing(sign["field"], str(sign.get("value")),
+                   str(declined[0]) if declined else None, decision.get("reason"))

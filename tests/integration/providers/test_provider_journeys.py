@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from engine.bookings import SqlLedger
-from engine.views import InstanceView, request_number
+from engine.views import InstanceView
 from tests.fakes.bbb_server import FakeBbb
 from tests.fakes.zoom_server import FakeZoom
 from tests.integration.providers.conftest import JITSI_DOMAIN, Build
@@ -68,7 +68,7 @@ def test_zoom_meeting_is_scheduled_in_jakarta_time_with_the_request_number(
         "Asia/Jakarta",
         90,
     )
-    number = request_number(j.instance_id)
+    number = "VC-" + j.instance_id[:8].upper()
     assert f"Nomor permintaan: {number}" in body["agenda"]
     assert f"[alur:{j.instance_id}]" in body["agenda"]
     assert body["topic"] == f"Rapat Koordinasi PPDB ({number})"
@@ -101,7 +101,7 @@ def test_bigbluebutton_meeting_is_signed_and_named_after_the_instance(
     meeting_id = f"alur-{j.instance_id}-209901150900"
     assert create.params["meetingID"] == meeting_id
     assert create.params["name"] == "Rapat Koordinasi PPDB"
-    assert create.params["meta_alur-request"] == request_number(j.instance_id)
+    assert create.params["meta_alur-request"] == "VC-" + j.instance_id[:8].upper()
     assert list(bbb.meetings) == [meeting_id]
 
     meeting = view.meeting

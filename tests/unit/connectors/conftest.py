@@ -54,6 +54,7 @@ def make_call() -> Callable[..., ServiceCall]:
             instance_id=instance_id,
             task_id="task-" + instance_id[:8],
             attempt=attempt,
+            number="VC-" + instance_id[:8].upper(),
         )
 
     return make
