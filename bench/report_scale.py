@@ -112,7 +112,8 @@ class Seeder:
     def _instance(self, inst: str, created: datetime, status: str, passes: int,
                   done: datetime | None) -> None:
         self.instances.append({
-            "id": inst, "process_version_id": self.version_id, "requester_id": self.requester_id,
+            "id": inst, "number": "VC-" + inst[:8].upper(),
+            "process_version_id": self.version_id, "requester_id": self.requester_id,
             "status": status, "workflow": self.workflow, "serializer_version": "bench",
             "lock_version": 1,
             "pass_count": passes, "current_step": None, "kegiatan": "Rapat koordinasi",

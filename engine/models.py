@@ -111,7 +111,7 @@ class Instance(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     # The request number people quote, fixed at start (its prefix is the pack's).
-    number: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(40), server_default="")
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)

@@ -168,7 +168,7 @@ def seed_demo_users(app: Flask) -> list[tuple[str, str, str]]:
             return []
         book = role_book(session)
         for role in book.known:
-            name, roles = role.replace("_", "-"), [role]
+            name, roles = role, [role]
             label = str(book.labels.get(role) or role.title())
             display = f"{label} (demo)"
             password = secrets.token_urlsafe(9)

@@ -118,7 +118,7 @@ def _book() -> roles.RoleBook:
 def is_staff() -> bool:
     """Whether the user reads every request: auditors, admins, and the lanes' workers."""
     return bool(current_user.is_authenticated
-                and _book().sees_everything(frozenset(current_user.roles)))
+                and _book().sees_everything(current_user.actor.roles))
 
 
 def role_label(role: str) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import DefinitionError, FieldError, InvalidFormData
 from engine import form_rules
+from engine.errors import DefinitionError, FieldError, InvalidFormData
 from engine.forms import N_, load_schema, normalize, validate
 
 FORMS = Path(__file__).resolve().parents[2] / "processes" / "forms"

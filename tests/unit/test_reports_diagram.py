@@ -36,7 +36,8 @@ def step(bpmn_id: str, pass_no: int, ready: int, done: int | None,
     end = T0 + timedelta(seconds=done) if done is not None else None
     return StepView(
         task_id=f"{bpmn_id}-{pass_no}", bpmn_id=bpmn_id, name=bpmn_id, lane=None, step=None,
-        kind="user", requester_only=False, pass_no=pass_no, state=state, ready_at=at, due_at=None, opened_at=None,
+        kind="user", requester_only=False, pass_no=pass_no, state=state, ready_at=at,
+        due_at=None, opened_at=None,
         opened_by=None, claimed_by=None, completed_at=end, completed_by=None, target_s=None,
         error=None, duration_s=None, waiting_s=None, working_s=None, within_target=None)
 

@@ -30,12 +30,14 @@ LEGACY_LANE_ROLES = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("step_records") as batch_op:
-        batch_op.add_column(sa.Column("role", sa.String(length=32), nullable=True))
-        batch_op.drop_index("ix_step_ready_lane")
-        batch_op.create_index("ix_step_ready_role", ["state", "role"], unique=False)
-    with op.batch_alter_table("instances") as batch_op:
-        batch_op.add_column(sa.Column("number", sa.String(length=40), nullable=True))
+    # Plain ALTERs: a batch copy of the tables would lose 0003's expression index.
+    op.add_column("step_records", sa.Column("role", sa.String(length=32), nullable=True))
+    op.drop_index("ix_step_ready_lane", table_name="step_records")
+    op.create_index("ix_step_ready_role", "step_records", ["state", "role"], unique=False)
+    op.add_column(
+        "instances",
+        sa.Column("number", sa.String(length=40), nullable=False, server_default=""),
+    )
     bind = op.get_bind()
     for lane, role in LEGACY_LANE_ROLES.items():
         bind.execute(
@@ -47,8 +49,6 @@ def upgrade() -> None:
             sa.text("UPDATE instances SET number = :n WHERE id = :id"),
             {"n": "VC-" + instance_id[:8].upper(), "id": instance_id},
         )
-    with op.batch_alter_table("instances") as batch_op:
-        batch_op.alter_column("number", existing_type=sa.String(length=40), nullable=False)
     _backfill_version_meta(bind)
 
 
@@ -83,9 +83,7 @@ def _backfill_version_meta(bind: sa.engine.Connection) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("instances") as batch_op:
-        batch_op.drop_column("number")
-    with op.batch_alter_table("step_records") as batch_op:
-        batch_op.drop_index("ix_step_ready_role")
-        batch_op.create_index("ix_step_ready_lane", ["state", "lane"], unique=False)
-        batch_op.drop_column("role")
+    op.drop_column("instances", "number")
+    op.drop_index("ix_step_ready_role", table_name="step_records")
+    op.create_index("ix_step_ready_lane", "step_records", ["state", "lane"], unique=False)
+    op.drop_column("step_records", "role")

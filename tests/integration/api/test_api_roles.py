@@ -33,7 +33,7 @@ VIEWERS = ("pemohon", "staf", "subkoor", "auditor", "admin")
 MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("get", "/processes", everyone(200)),
     ("post", "/processes", only(200, ("admin",), hidden_from=())),
-    ("post", "/instances", everyone(201)),
+    ("post", "/instances", only(201, ("pemohon", "pemohon2", "admin"), hidden_from=())),
     ("get", "/instances", everyone(200)),
     ("get", "/instances/{instance}", only(200, VIEWERS)),
     ("post", "/instances/{instance}/cancel", only(200, ("pemohon", "staf", "admin"))),

@@ -74,7 +74,7 @@ def test_user_mistakes_are_one_line_errors(app: Flask) -> None:
     unknown = invoke(app, "users", "token", "siapa")
     assert unknown.exit_code == 1 and "tidak ditemukan" in unknown.output
     bad_role = invoke(app, "users", "add", "x", "--role", "raja")
-    assert bad_role.exit_code == 2 and "raja" in bad_role.output
+    assert bad_role.exit_code == 1 and "raja" in bad_role.output and "staf_iidc" in bad_role.output
 
 
 def test_worker_once_runs_due_jobs(app: Flask) -> None:
@@ -124,5 +124,5 @@ def test_alur_run_starts_quickly_with_demo_users(tmp_path: Path) -> None:
         assert "csrf_token" in wait_for(f"{server.url}/masuk", timeout=5)
         assert server.started_in < 30  # the real figure (well under 2 s) is in bench/
     assert "PENGGUNA DEMO" in server.output
-    for name in ("pemohon", "staf", "subkoor", "auditor", "admin"):
+    for name in ("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin"):
         assert re.search(rf"^\s+{name}\s+sandi: \S+", server.output, re.M), server.output

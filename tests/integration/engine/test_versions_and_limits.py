@@ -108,6 +108,9 @@ NO_BOUNDARY = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:collaboration>
   <bpmn:process id="tanpa_batas" name="Tanpa jalur gagal" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="l" name="Staf Seksi IIDC">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="role" value="staf_iidc" />
+      </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>t</bpmn:flowNodeRef>
       <bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>

@@ -95,7 +95,8 @@ def mailing(build: Build, smtp: SmtpServer) -> Alur:
 
 def mail_rows(sessions: sessionmaker[Session], instance_id: str) -> list[MailMessageRow]:
     with sessions() as s:
-        return [r for r in store.mail_messages(s, limit=100) if r.instance_id == instance_id]
+        rows = store.mail_messages(s, limit=100)
+        return [r for r, _number in rows if r.instance_id == instance_id]
 
 
 def mail_jobs(sessions: sessionmaker[Session], instance_id: str) -> list[tuple[str, int, Any]]:

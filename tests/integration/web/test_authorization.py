@@ -119,7 +119,9 @@ RULES = [
     Rule("auth.language", "POST", lambda s: "/bahasa/id", everyone(302, anon=302)),
     Rule("auth.home", "GET", lambda s: "/", everyone(302)),
     Rule("requests.mine", "GET", lambda s: "/permintaan", everyone(200)),
-    Rule("requests.new", "POST", lambda s: "/permintaan/baru", everyone(302)),
+    # Those whose role the process's initiator lane names may start it (and admins).
+    Rule("requests.new", "POST", lambda s: "/permintaan/baru",
+         only({"pemohon": 302, "pemohon2": 302, "admin": 302})),
     Rule("requests.everything", "GET", lambda s: "/permintaan/semua", STAFF_READ),
     Rule("requests.detail", "GET", lambda s: f"/permintaan/{s.request_id}", OWN_OR_STAFF),
     Rule("requests.letter", "GET",
