@@ -47,7 +47,7 @@ def test_signing_with_a_wrong_password_is_refused_and_nothing_is_saved(
 
     ani.reload()
     expect(ani.get_by_text("Menunggu: Memberi persetujuan atas permintaan")).to_be_visible()
-    expect(ani.get_by_text("Permintaan tidak disetujui")).to_have_count(0)
+    expect(ani.get_by_text("Permintaan dikembalikan")).to_have_count(0)
 
 
 def test_end_time_before_start_time_keeps_what_was_typed(open_as: SignIn, shots: Shots) -> None:

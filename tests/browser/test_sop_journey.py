@@ -89,7 +89,7 @@ def file_request(ani: Page, shots: Shots) -> str:
 
 def revise_request(ani: Page, shots: Shots) -> None:
     ani.reload()
-    notice = ani.get_by_role("status").filter(has_text="Permintaan tidak disetujui")
+    notice = ani.get_by_role("status").filter(has_text="Permintaan dikembalikan")
     expect(notice).to_contain_text(REASON)
     shots.take(ani, "pemohon-alasan-penolakan")
     notice.get_by_role("link", name="Perbaiki Permintaan").click()
