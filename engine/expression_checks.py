@@ -42,7 +42,10 @@ def where(node: Any) -> str:
 
 
 def _owner(node: Any) -> Any:
-    while node.get("id") is None and node.getparent() is not None:
+    """The BPMN element an expression belongs to (not a Spiff extension with its own id)."""
+    while node.getparent() is not None and (
+        node.get("id") is None or etree.QName(node).namespace != NS["bpmn"]
+    ):
         node = node.getparent()
     return node
 

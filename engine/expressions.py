@@ -187,11 +187,12 @@ def _check_tree(tree: ast.AST) -> tuple[frozenset[str], list[str]]:
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         return frozenset(), [f"ekspresi terlalu rumit (lebih dari {MAX_NODES} bagian)"]
+    callees = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     for node in _pruned_walk(tree):
-        message = _refusal(node)
+        callee = isinstance(node, ast.Name) and id(node) in callees  # named by its call
+        message = None if callee else _refusal(node)
         if message and message not in problems:
             problems.append(message)
-    callees = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     for node in nodes:
         if isinstance(node, ast.Name) and id(node) not in callees:
             names.add(node.id)

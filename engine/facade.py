@@ -25,7 +25,7 @@ from engine.outbox import Services, WorkerSettings
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
-from engine.users import ROLE_LANES, Actor
+from engine.users import ROLE_LANES, ROLES, Actor
 from engine.views import (
     AttachmentView,
     InstanceSummary,
@@ -61,6 +61,7 @@ class Alur:
             forms_dir=self.settings.forms_dir,
             known_lanes=ROLE_LANES.values(),
             operators=self.services.connectors.keys(),
+            known_roles=ROLES,
         )
 
     def deploy(

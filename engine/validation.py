@@ -16,6 +16,18 @@ from lxml import etree
 
 from engine.expression_checks import NS, check_expressions, where
 
+__all__ = [
+    "NS",
+    "check",
+    "format_duration",
+    "lane_roles",
+    "parse_duration",
+    "plain_name",
+    "process_target_s",
+    "properties",
+    "where",
+]
+
 DEFAULT_INITIATOR_LANE = "Pemohon"
 FILE_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename", "mail")
 _EVENTS = ("startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent")
@@ -214,15 +226,20 @@ def process_target_s(process: Any) -> int | None:
 
 
 def _check_targets(process: Any) -> Iterator[str]:
-    for node, text, seconds in _targets(process):
+    targets = list(_targets(process))
+    for node, text, seconds in targets:
         if seconds is None:
             yield f"{where(node)}: target '{text}' bukan durasi ISO-8601 (mis. PT3M)"
-        elif node is process and (derived := steps_target_s(process)) not in (None, seconds):
-            assert derived is not None  # noqa: S101 - narrowed by the test above
-            yield (
-                f"{where(node)}: target proses {text} berbeda dari jumlah target langkahnya "
-                f"{format_duration(derived)}; samakan, atau hapus target proses agar dihitung"
-            )
+    declared = [(text, s) for node, text, s in targets if node is process]
+    derived = steps_target_s(process)
+    if any(s is None for _, _, s in targets) or not declared or derived is None:
+        return  # nothing to compare, or the sum of the steps is not known
+    text, seconds = declared[0]
+    if derived != seconds:
+        yield (
+            f"{where(process)}: target proses {text} berbeda dari jumlah target langkahnya "
+            f"{format_duration(derived)}; samakan, atau hapus target proses agar dihitung"
+        )
 
 
 def check(
@@ -236,11 +253,12 @@ def check(
     """Every problem of ``process`` at once (empty when it may be deployed)."""
     initiator = properties(process).get("initiator_lane", DEFAULT_INITIATOR_LANE)
     lanes = set(known_lanes) if known_lanes is not None else None
+    flows = list(_check_flows(process))
     return [
         *_check_files(process),
-        *_check_flows(process),
+        *flows,
         *_check_lanes(process, list(known_roles), lanes, initiator),
-        *_check_paths(process),
+        *([] if flows else _check_paths(process)),  # paths over broken flows are noise
         *_check_operators(process, set(operators)),
         *_check_targets(process),
         *check_expressions(process, forms),
