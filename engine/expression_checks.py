@@ -7,7 +7,7 @@ its element (``where``). Pure: imports lxml and the engine's expression language
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from lxml import etree
@@ -67,11 +67,28 @@ def form_fields(forms: Mapping[str, Any]) -> set[str]:
     return {field for schema in forms.values() for field in _schema_fields(schema)}
 
 
-def _service_results(process: Any) -> Iterator[str]:
-    xpath = ".//spiffworkflow:serviceTaskOperator"
-    for op in process.xpath(xpath, namespaces=NS):
+def properties(node: Any) -> dict[str, str]:
+    """An element's ``spiffworkflow:property`` name → value pairs."""
+    props = node.xpath(
+        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
+    )
+    return {p.get("name"): p.get("value") for p in props}
+
+
+def _set_by(process: Any, forms: Mapping[str, Any], parsed: list[Any]) -> dict[str, set[str]]:
+    """Element id → the names completing it may set (form fields, service result, scripts)."""
+    sets: dict[str, set[str]] = {}
+    for node in process.xpath(".//bpmn:*[@id]", namespaces=NS):
+        form = properties(node).get("formJsonSchemaFilename")
+        if form is not None and form in forms:
+            sets.setdefault(node.get("id"), set()).update(form_fields({form: forms[form]}))
+    for op in process.xpath(".//spiffworkflow:serviceTaskOperator", namespaces=NS):
         default = f"spiff__{(op.get('id') or '').replace('-', '_')}_result"
-        yield op.get("resultVariable") or default
+        sets.setdefault(_owner(op).get("id"), set()).add(op.get("resultVariable") or default)
+    for (node, _what, _text), result in parsed:
+        if isinstance(result, expressions.Script):
+            sets.setdefault(node.get("id"), set()).update(result.assigns)
+    return sets
 
 
 def _texts(process: Any) -> Iterator[tuple[Any, str, str, bool]]:
@@ -94,13 +111,18 @@ def _parsed(texts: list[tuple[Any, str, str, bool]]) -> Iterator[tuple[Any, Any]
             yield (node, what, text), err
 
 
-def check_expressions(process: Any, forms: Mapping[str, Any]) -> Iterator[str]:
-    """Each expression outside the language, or reading a name nothing sets."""
+Before = Callable[[Any, bool], set[str] | None]
+
+
+def check_expressions(process: Any, forms: Mapping[str, Any], before: Before) -> Iterator[str]:
+    """Each expression outside the language, or reading a name that nothing sets, or that
+    only steps after it set. ``before(element, inclusive)`` gives the ids of the elements
+    that can run before ``element`` (and itself when inclusive), None when unknown."""
     parsed = list(_parsed(list(_texts(process))))
-    known = form_fields(forms) | set(_service_results(process))
-    known |= {n.get(k) for n in process.xpath(".//bpmn:dataObject", namespaces=NS)
-              for k in ("id", "name") if n.get(k)}
-    known |= {name for _, p in parsed if isinstance(p, expressions.Script) for name in p.assigns}
+    sets = _set_by(process, forms, parsed)
+    always = {n.get(k) for n in process.xpath(".//bpmn:dataObject", namespaces=NS)
+              for k in ("id", "name") if n.get(k)}  # fmt: skip
+    known = always.union(*sets.values())
     for (node, what, text), result in parsed:
         if isinstance(result, expressions.ExpressionError):
             yield f"{where(node)}: {what} '{text}' tidak diizinkan: {result}"
@@ -109,4 +131,13 @@ def check_expressions(process: Any, forms: Mapping[str, Any]) -> Iterator[str]:
             yield (
                 f"{where(node)}: {what} '{text}' membaca '{name}', yang bukan isian formulir "
                 f"atau variabel proses (yang dikenal: {', '.join(sorted(known))})"
+            )
+        earlier = before(node, what == "skrip akhir")
+        if earlier is None:
+            continue
+        ready = always.union(*(sets.get(i, set()) for i in earlier))
+        for name in sorted((result.names & known) - ready):
+            yield (
+                f"{where(node)}: {what} '{text}' membaca '{name}', yang baru diisi oleh "
+                "langkah sesudahnya"
             )

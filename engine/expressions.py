@@ -26,6 +26,7 @@ from engine.errors import EngineError
 
 MAX_CHARS = 2000
 MAX_NODES = 300
+MAX_DEPTH = 40
 MAX_LENGTH = 10_000
 MAX_INT = 10**30
 
@@ -188,7 +189,9 @@ def _check_tree(tree: ast.AST) -> tuple[frozenset[str], list[str]]:
     if len(nodes) > MAX_NODES:
         return frozenset(), [f"ekspresi terlalu rumit (lebih dari {MAX_NODES} bagian)"]
     callees = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
-    for node in _pruned_walk(tree):
+    for node, depth in _pruned_walk(tree):
+        if depth > MAX_DEPTH:
+            return frozenset(), [f"ekspresi terlalu dalam (lebih dari {MAX_DEPTH} tingkat)"]
         callee = isinstance(node, ast.Name) and id(node) in callees  # named by its call
         message = None if callee else _refusal(node)
         if message and message not in problems:
@@ -199,12 +202,15 @@ def _check_tree(tree: ast.AST) -> tuple[frozenset[str], list[str]]:
     return frozenset(names), problems
 
 
-def _pruned_walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node, but not the insides of a shape refused whole (a lambda's arguments)."""
-    yield node
-    if type(node) not in _REFUSED_SHAPES:
-        for child in ast.iter_child_nodes(node):
-            yield from _pruned_walk(child)
+def _pruned_walk(tree: ast.AST) -> Iterator[tuple[ast.AST, int]]:
+    """Every node with its depth, but not the insides of a shape refused whole (a
+    lambda's arguments). Iterative: a deep tree must not exhaust Python's stack here."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        yield node, depth
+        if type(node) not in _REFUSED_SHAPES:
+            stack.extend((child, depth + 1) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
 def _syntax(text: str, mode: str) -> ast.AST:

@@ -9,12 +9,12 @@ and the engine's expression language.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from lxml import etree
 
-from engine.expression_checks import NS, check_expressions, where
+from engine.expression_checks import NS, check_expressions, properties, where
 
 __all__ = [
     "NS",
@@ -55,13 +55,6 @@ def format_duration(seconds: int) -> str:
     h, m = divmod(minutes, 60)
     parts = [f"{v}{u}" for v, u in ((h, "H"), (m, "M"), (s, "S")) if v]
     return "PT" + ("".join(parts) or "0S")
-
-
-def properties(node: Any) -> dict[str, str]:
-    props = node.xpath(
-        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
-    )
-    return {p.get("name"): p.get("value") for p in props}
 
 
 def plain_name(name: str) -> bool:
@@ -167,6 +160,27 @@ def _check_paths(process: Any) -> Iterator[str]:
             yield f"{where(node)}: dari sini tidak ada jalan ke akhir proses"
 
 
+def _before(process: Any) -> Callable[[Any, bool], set[str] | None]:
+    """For an element: the ids of the flow nodes that can run before it (a flow: its
+    source, and what comes before that), itself included when ``inclusive``."""
+    nodes, edges = _graph(process)
+    backwards: dict[str, set[str]] = {i: set() for i in nodes}
+    for source, targets in edges.items():
+        for target in targets:
+            backwards[target].add(source)
+
+    def before(element: Any, inclusive: bool) -> set[str] | None:
+        is_flow = _local(element) == "sequenceFlow"
+        anchor = element.get("sourceRef") if is_flow else element.get("id")
+        if anchor not in nodes:
+            return None
+        inclusive = inclusive or anchor != element.get("id")
+        earlier = _reach(backwards[anchor], backwards)  # itself too, when on a loop
+        return earlier | {anchor} if inclusive else earlier
+
+    return before
+
+
 def _check_flows(process: Any) -> Iterator[str]:
     ids = set(process.xpath(".//@id"))
     for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NS):
@@ -261,6 +275,6 @@ def check(
         *([] if flows else _check_paths(process)),  # paths over broken flows are noise
         *_check_operators(process, set(operators)),
         *_check_targets(process),
-        *check_expressions(process, forms),
+        *check_expressions(process, forms, _before(process)),
         *_check_diagram(process),
     ]

@@ -99,6 +99,11 @@ BROKEN = [
     ("condition_with_forgotten_quotes",
      replace(b'keputusan == "setuju"', b"keputusan == setuju"), "Flow_Ditandatangani",
      "kondisi 'keputusan == setuju' membaca 'setuju', yang bukan isian formulir"),
+    ("condition_reading_a_later_field",
+     replace(b'keputusan == "setuju"', b'keputusan == "setuju" and not diterima'),
+     "Flow_Ditandatangani", "membaca 'diterima', yang baru diisi oleh langkah sesudahnya"),
+    ("parameter_reading_a_later_field", replace(b'value="platform"', b'value="catatan_link"'),
+     "Task_BuatLink", "membaca 'catatan_link', yang baru diisi oleh langkah sesudahnya"),
     ("condition_that_runs_code", replace(b'keputusan == "setuju"', RCE), "Flow_Ditandatangani",
      "tidak diizinkan: atribut 'write_text' tidak diizinkan; atribut 'Path' tidak diizinkan; "
      "fungsi '__import__' tidak diizinkan"),

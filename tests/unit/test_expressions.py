@@ -107,6 +107,8 @@ RCE = 'keputusan == "setuju" and not __import__("pathlib").Path("/tmp/x").write_
         ('keputusan === "setuju"', "tata tulis salah"),
         ("x" * (MAX_CHARS + 1), f"terlalu panjang (lebih dari {MAX_CHARS} karakter)"),
         (" + ".join(["1"] * 200), "ekspresi terlalu rumit"),
+        ("not " * 60 + "keputusan", "ekspresi terlalu dalam"),
+        ("[" * 60 + "]" * 60, "ekspresi terlalu dalam"),
     ],
 )
 def test_refused_forms_name_the_offending_part(text: str, named: str) -> None:
