@@ -83,6 +83,13 @@ def _load_forms(process: Any, forms_dir: Path, filename: str) -> tuple[dict[str,
     return forms, problems
 
 
+def _at_line(root: Any, line: int, message: str) -> str:
+    """A schema problem named by the element with an id on its line, when there is one."""
+    element = next((e for e in root.iter() if e.sourceline == line and e.get("id")), None)
+    where_ = where(element) if element is not None else f"baris {line}"
+    return f"{where_}: tidak sesuai skema BPMN: {message}"
+
+
 def _executable_process(root: Any, filename: str) -> Any:
     processes = root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS)
     if len(processes) != 1:
@@ -161,8 +168,8 @@ def compile_definition(
     """Validate everything a deploy needs, collecting all problems before refusing."""
     root = _parse_xml(data, filename)
     process = _executable_process(root, filename)
-    if schema := runtime.schema_problems(root):
-        raise DefinitionError(filename, schema)  # the other checks assume valid BPMN
+    if schema := runtime.schema_problems(root):  # the other checks assume valid BPMN
+        raise DefinitionError(filename, [_at_line(root, *problem) for problem in schema])
     process_props = validation.properties(process)
     initiator = process_props.get("initiator_lane", DEFAULT_INITIATOR_LANE)
     forms, problems = _load_forms(process, forms_dir, filename)

@@ -105,14 +105,26 @@ def new_parser() -> Any:
     return SpiffBpmnParser(validator=VALIDATOR)
 
 
-def schema_problems(root: Any) -> list[str]:
-    """What the BPMN XSD (with Spiff's extensions) refuses in ``root``, each with its line."""
+_NAMESPACES = {
+    "{http://www.omg.org/spec/BPMN/20100524/MODEL}": "bpmn:",
+    "{http://spiffworkflow.org/bpmn/schema/1.0/core}": "spiffworkflow:",
+}
+
+
+def schema_problems(root: Any) -> list[tuple[int, str]]:
+    """What the BPMN XSD (with Spiff's extensions) refuses in ``root``: (line, message)."""
     tree = copy.deepcopy(root)
     VALIDATOR.preprocess(tree)
     schema = VALIDATOR.validator
     if schema.validate(tree):
         return []
-    return [f"tidak sesuai skema BPMN (baris {e.line}): {e.message}" for e in schema.error_log]
+    problems = []
+    for error in schema.error_log:
+        message = str(error.message)
+        for uri, prefix in _NAMESPACES.items():
+            message = message.replace(uri, prefix)
+        problems.append((int(error.line), message))
+    return problems
 
 
 def new_workflow(spec: Any, subprocess_specs: Mapping[str, Any]) -> BpmnWorkflow:
