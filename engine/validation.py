@@ -129,6 +129,14 @@ def _graph(process: Any) -> tuple[dict[str, Any], dict[str, set[str]]]:
     return nodes, edges
 
 
+def _backwards(edges: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    backwards: dict[str, set[str]] = {i: set() for i in edges}
+    for source, targets in edges.items():
+        for target in targets:
+            backwards[target].add(source)
+    return backwards
+
+
 def _reach(starts: Iterable[str], edges: Mapping[str, set[str]]) -> set[str]:
     seen, todo = set(starts), list(starts)
     while todo:
@@ -147,12 +155,12 @@ def _check_paths(process: Any) -> Iterator[str]:
         if _local(n) == "startEvent" or n.get("triggeredByEvent") == "true"
     ]
     reached = _reach(starts, edges)
-    backwards: dict[str, set[str]] = {i: set() for i in nodes}
-    for source, targets in edges.items():
-        for target in targets:
-            backwards[target].add(source)
-    ends = [i for i, n in nodes.items() if _local(n) == "endEvent"]
-    finishing = _reach(ends, backwards)
+    ends = [  # an event sub-process ends inside itself
+        i
+        for i, n in nodes.items()
+        if _local(n) == "endEvent" or n.get("triggeredByEvent") == "true"
+    ]
+    finishing = _reach(ends, _backwards(edges))
     for node_id, node in nodes.items():
         if node_id not in reached:
             yield f"{where(node)}: tidak dapat dicapai dari awal proses"
@@ -164,10 +172,7 @@ def _before(process: Any) -> Callable[[Any, bool], set[str] | None]:
     """For an element: the ids of the flow nodes that can run before it (a flow: its
     source, and what comes before that), itself included when ``inclusive``."""
     nodes, edges = _graph(process)
-    backwards: dict[str, set[str]] = {i: set() for i in nodes}
-    for source, targets in edges.items():
-        for target in targets:
-            backwards[target].add(source)
+    backwards = _backwards(edges)
 
     def before(element: Any, inclusive: bool) -> set[str] | None:
         is_flow = _local(element) == "sequenceFlow"

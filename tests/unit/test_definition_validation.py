@@ -294,3 +294,24 @@ def test_durations(text: str, seconds: int) -> None:
 def test_not_durations(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_an_event_sub_process_is_its_own_start_and_end() -> None:
+    xml = f"""<bpmn:definitions xmlns:bpmn="{validation.NS['bpmn']}" id="d">
+      <bpmn:process id="p" isExecutable="true">
+        <bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>
+        <bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/>
+        <bpmn:subProcess id="esp" triggeredByEvent="true">
+          <bpmn:startEvent id="s2"/><bpmn:endEvent id="e2"/>
+          <bpmn:sequenceFlow id="f2" sourceRef="s2" targetRef="e2"/>
+        </bpmn:subProcess>
+        <bpmn:subProcess id="lost"/>
+      </bpmn:process></bpmn:definitions>"""
+    process = etree.fromstring(xml.encode())[0]
+    problems = validation.check(
+        process, forms={}, known_roles=ROLES, known_lanes=None, operators=()
+    )
+    line = line_of(xml.encode(), "lost")
+    assert [p for p in problems if "awal proses" in p or "akhir proses" in p] == [
+        f"elemen 'lost' (baris {line}): tidak dapat dicapai dari awal proses"
+    ]
