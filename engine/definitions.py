@@ -9,7 +9,6 @@ every problem with the element id and file named. Deploying (storing versions) l
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,27 +18,13 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import form_rules, mailtexts, pack, runtime
+from engine import form_rules, mailtexts, pack, runtime, validation
 from engine.errors import DefinitionError
+from engine.expression_checks import NS, where
 from engine.forms import load_schema
+from engine.validation import DEFAULT_INITIATOR_LANE, parse_duration
 
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
-}
-DEFAULT_INITIATOR_LANE = "Pemohon"
-_DURATION = re.compile(
-    r"^P(?!$)(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
-)
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in an ISO-8601 duration of days/hours/minutes/seconds (``PT3M`` → 180)."""
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise ValueError(text)
-    d, h, m, s = (int(match.group(k) or 0) for k in "dhms")
-    return ((d * 24 + h) * 60 + m) * 60 + s
+__all__ = ["DEFAULT_INITIATOR_LANE", "NS", "compile_definition", "parse_duration"]
 
 
 @dataclass(frozen=True)
@@ -81,102 +66,19 @@ def _parse_xml(data: bytes, filename: str) -> Any:
         ) from err
 
 
-def _properties(node: Any) -> dict[str, str]:
-    props = node.xpath(
-        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
-    )
-    return {p.get("name"): p.get("value") for p in props}
-
-
-def _check_flows(process: Any) -> list[str]:
-    ids = set(process.xpath(".//@id"))
-    problems = []
-    for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NS):
-        for ref in ("sourceRef", "targetRef"):
-            if flow.get(ref) not in ids:
-                problems.append(
-                    f"alur '{flow.get('id')}': {ref} '{flow.get(ref)}' tidak ada di diagram"
-                )
-    return problems
-
-
-def _check_conditions(process: Any) -> list[str]:
-    problems = []
-    for cond in process.xpath(".//bpmn:sequenceFlow/bpmn:conditionExpression", namespaces=NS):
-        flow_id = cond.getparent().get("id")
-        try:
-            compile((cond.text or "").strip(), f"<{flow_id}>", "eval")
-        except SyntaxError as err:
-            problems.append(f"kondisi pada alur '{flow_id}' tidak dapat dikompilasi: {err.msg}")
-    return problems
-
-
-def lane_roles(process: Any) -> dict[str, str]:
-    """``{lane name: role}`` from each lane's ``role`` property."""
-    roles = {}
-    for lane in process.xpath(".//bpmn:lane", namespaces=NS):
-        role = _properties(lane).get("role")
-        if role:
-            roles[(lane.get("name") or "").strip()] = role.strip()
-    return roles
-
-
-def _check_lanes(process: Any, known_roles: set[str], initiator: str) -> list[str]:
-    problems = []
-    for lane in process.xpath(".//bpmn:lane", namespaces=NS):
-        name = (lane.get("name") or "").strip()
-        role = (_properties(lane).get("role") or "").strip()
-        if not role and name != initiator:
-            problems.append(
-                f"lajur '{lane.get('id')}' ('{name}') tidak dipetakan ke peran mana pun: "
-                f"beri properti role (peran yang dikenal: {', '.join(sorted(known_roles))})"
-            )
-        elif role and (not pack.ROLE_SLUG.fullmatch(role) or role in pack.SYSTEM_ROLES):
-            problems.append(
-                f"lajur '{lane.get('id')}' ('{name}'): role '{role}' tidak sah (huruf kecil, "
-                f"angka dan _, bukan {' atau '.join(pack.SYSTEM_ROLES)})"
-            )
-    return problems
-
-
-def _check_operators(process: Any, operators: set[str]) -> list[str]:
-    problems = []
-    xpath = ".//bpmn:serviceTask/bpmn:extensionElements/spiffworkflow:serviceTaskOperator"
-    for op in process.xpath(xpath, namespaces=NS):
-        task_id = op.getparent().getparent().get("id")
-        if op.get("id") not in operators:
-            problems.append(f"tugas layanan '{task_id}': operator '{op.get('id')}' tidak dikenal")
-    return problems
-
-
-def _check_targets(process: Any) -> list[str]:
-    problems = []
-    for node in [process, *process.xpath(".//bpmn:*[@id]", namespaces=NS)]:
-        target = _properties(node).get("target")
-        if target is None:
-            continue
-        try:
-            parse_duration(target)
-        except ValueError:
-            problems.append(
-                f"elemen '{node.get('id')}': target '{target}' bukan durasi ISO-8601 (mis. PT3M)"
-            )
-    return problems
-
-
 def _load_forms(process: Any, forms_dir: Path, filename: str) -> tuple[dict[str, Any], list[str]]:
     forms: dict[str, Any] = {}
     problems: list[str] = []
     for node in process.xpath(".//bpmn:*[@id]", namespaces=NS):
-        props = _properties(node)
+        props = validation.properties(node)
         for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
             name = props.get(key)
-            if not name or name in forms:
-                continue
+            if not name or name in forms or not validation.plain_name(name):
+                continue  # a name that is a path is refused by validation, never opened
             try:
                 forms[name] = load_schema(forms_dir / name)
             except DefinitionError as err:
-                problems.append(f"elemen '{node.get('id')}': formulir {'; '.join(err.problems)}")
+                problems.append(f"{where(node)}: formulir {'; '.join(err.problems)}")
                 continue
             problems += [f"{name}: {p}" for p in form_rules.vocabulary_problems(forms[name])]
     problems += pack.meaning_problems(forms)
@@ -185,18 +87,24 @@ def _load_forms(process: Any, forms_dir: Path, filename: str) -> tuple[dict[str,
 
 def _load_mail(process: Any, forms_dir: Path) -> tuple[dict[str, Any], list[str]]:
     """The mail texts the process names (``mail`` property), looked up beside the BPMN
-    file or among its forms."""
-    name = _properties(process).get("mail")
-    if not name:
+    file or among its forms; a name that is a path is refused by validation, never opened."""
+    name = validation.properties(process).get("mail")
+    if not name or not validation.plain_name(name):
         return {}, []
     for folder in (forms_dir.parent, forms_dir):
         if (folder / name).is_file():
             try:
-                texts = mailtexts.load(folder / name)
+                return {name: mailtexts.load(folder / name)}, []
             except DefinitionError as err:
                 return {}, err.problems
-            return {name: texts}, []
-    return {}, [f"proses: berkas teks surat '{name}' tidak ditemukan"]
+    return {}, [f"{where(process)}: berkas teks surat '{name}' tidak ditemukan"]
+
+
+def _at_line(root: Any, line: int, message: str) -> str:
+    """A schema problem named by the element with an id on its line, when there is one."""
+    element = next((e for e in root.iter() if e.sourceline == line and e.get("id")), None)
+    where_ = where(element) if element is not None else f"baris {line}"
+    return f"{where_}: tidak sesuai skema BPMN: {message}"
 
 
 def _executable_process(root: Any, filename: str) -> Any:
@@ -270,38 +178,37 @@ def compile_definition(
     filename: str,
     *,
     forms_dir: Path,
-    known_roles: Iterable[str],
     operators: Iterable[str],
+    known_roles: Iterable[str] = (),
 ) -> CompiledDefinition:
     """Validate everything a deploy needs, collecting all problems before refusing."""
     root = _parse_xml(data, filename)
     process = _executable_process(root, filename)
-    process_props = _properties(process)
+    if schema := runtime.schema_problems(root):  # the other checks assume valid BPMN
+        raise DefinitionError(filename, [_at_line(root, *problem) for problem in schema])
+    process_props = validation.properties(process)
     initiator = process_props.get("initiator_lane", DEFAULT_INITIATOR_LANE)
     forms, problems = _load_forms(process, forms_dir, filename)
     mail, mail_problems = _load_mail(process, forms_dir)
     problems += mail_problems
-    problems += _check_flows(process)
-    problems += _check_lanes(process, set(known_roles), initiator)
-    problems += _check_operators(process, set(operators))
-    problems += _check_targets(process)
-    problems += _check_conditions(process)
+    problems += validation.check(
+        process, forms=forms, known_roles=known_roles, operators=operators
+    )
     if problems:
         raise DefinitionError(filename, problems)
     process_id = process.get("id")
     spec, subprocess_specs = _spiff_spec(root, process_id, filename)
     workflow = runtime.new_workflow(spec, subprocess_specs)
-    target = process_props.get("target")
     meta = {
         "process_id": process_id,
         "name": process.get("name") or process_id,
-        "target_s": parse_duration(target) if target else None,
+        "target_s": validation.process_target_s(process),
         "initiator_lane": initiator,
         "operator_lane": process_props.get("operator_lane"),
         "number_prefix": process_props.get("number_prefix") or pack.DEFAULT_PREFIX,
         "mail": process_props.get("mail"),
         "lanes": [lane.get("name") for lane in process.xpath(".//bpmn:lane", namespaces=NS)],
-        "lane_roles": lane_roles(process),
+        "lane_roles": {k: v for k, v in validation.lane_roles(process).items() if v},
         "fields": pack.meanings(forms),
         "steps": _describe_steps(spec),
     }

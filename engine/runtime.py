@@ -8,12 +8,14 @@ The serialized spec lives once per process version; instances store only their t
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -25,6 +27,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine import expressions
 from engine.errors import EngineError
 
 
@@ -52,11 +55,29 @@ __all__ = [
     "new_workflow",
     "ready_service_tasks",
     "ready_user_tasks",
+    "schema_problems",
     "service_operation",
     "service_params",
     "start_workflow",
     "throw_error",
 ]
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+    """Conditions, parameters and scripts through ``engine.expressions``, never Python's
+    ``eval``/``exec``: a stored spec with a forbidden expression fails here too."""
+
+    def evaluate(
+        self, expression: str, context: Mapping[str, Any], external_context: Any = None
+    ) -> Any:
+        data = {**(external_context or {}), **context}
+        return expressions.evaluate(expressions.parse(expression), data)
+
+    def execute(
+        self, script: str, context: dict[str, Any], external_context: Any = None
+    ) -> bool:
+        expressions.run_script(expressions.parse_script(script), context)
+        return True
 
 
 class AlurScriptEngine(PythonScriptEngine):  # type: ignore[misc]
@@ -67,8 +88,11 @@ class AlurScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """
 
     def __init__(self) -> None:
-        super().__init__(environment=TaskDataEnvironment())
+        super().__init__(environment=RestrictedEnvironment())
         self.service_results: dict[str, Any] = {}
+
+    def validate(self, expression: str) -> None:
+        expressions.parse(expression)
 
     def call_service(self, task: Task, operation_name: str = "", **_kwargs: Any) -> str:
         key = str(task.id)
@@ -79,6 +103,28 @@ class AlurScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
 def new_parser() -> Any:
     return SpiffBpmnParser(validator=VALIDATOR)
+
+
+_NAMESPACES = {
+    "{http://www.omg.org/spec/BPMN/20100524/MODEL}": "bpmn:",
+    "{http://spiffworkflow.org/bpmn/schema/1.0/core}": "spiffworkflow:",
+}
+
+
+def schema_problems(root: Any) -> list[tuple[int, str]]:
+    """What the BPMN XSD (with Spiff's extensions) refuses in ``root``: (line, message)."""
+    tree = copy.deepcopy(root)
+    VALIDATOR.preprocess(tree)
+    schema = VALIDATOR.validator
+    if schema.validate(tree):
+        return []
+    problems = []
+    for error in schema.error_log:
+        message = str(error.message)
+        for uri, prefix in _NAMESPACES.items():
+            message = message.replace(uri, prefix)
+        problems.append((int(error.line), message))
+    return problems
 
 
 def new_workflow(spec: Any, subprocess_specs: Mapping[str, Any]) -> BpmnWorkflow:

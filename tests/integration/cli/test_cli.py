@@ -126,3 +126,22 @@ def test_alur_run_starts_quickly_with_demo_users(tmp_path: Path) -> None:
     assert "PENGGUNA DEMO" in server.output
     for name in ("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin"):
         assert re.search(rf"^\s+{name}\s+sandi: \S+", server.output, re.M), server.output
+
+
+def test_validate_refuses_a_condition_that_would_run_code(app: Flask, tmp_path: Path) -> None:
+    written = tmp_path / "ditulis"
+    condition = f'keputusan == "setuju" and not __import__("pathlib").Path("{written}")'
+    broken = tmp_path / "rce.bpmn"
+    broken.write_bytes(
+        BPMN.read_bytes().replace(
+            b'keputusan == "setuju"',
+            (condition + '.write_text("x")').replace('"', "&quot;").encode(),
+        )
+    )
+    for command in ("validate", "deploy"):
+        result = invoke(app, command, str(broken))
+        assert result.exit_code == 1, result.output
+        assert "alur 'Flow_Ditandatangani'" in result.output
+        assert "fungsi '__import__' tidak diizinkan" in result.output
+        assert "atribut 'write_text' tidak diizinkan" in result.output
+    assert not written.exists()

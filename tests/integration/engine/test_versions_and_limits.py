@@ -24,8 +24,10 @@ def test_revised_copy_is_a_new_version_and_running_instances_keep_theirs(
     old = journey()
     old.start()
     old.submit()
-    revised = BPMN.read_bytes().replace(
-        b'name="target" value="PT2M"', b'name="target" value="PT5M"', 1
+    revised = (
+        BPMN.read_bytes()
+        .replace(b'name="target" value="PT2M"', b'name="target" value="PT5M"', 1)
+        .replace(b'name="target" value="PT7M"', b'name="target" value="PT10M"', 1)
     )
     with sessions.begin() as s:
         again = alur.deploy(s, BPMN.read_bytes(), BPMN.name, actor="t", now=clock())
@@ -102,14 +104,20 @@ def test_two_concurrent_completions_one_wins_and_the_other_learns_who(
 
 NO_BOUNDARY = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="x">
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="d" targetNamespace="x">
   <bpmn:collaboration id="c">
     <bpmn:participant id="p" processRef="tanpa_batas"/>
   </bpmn:collaboration>
   <bpmn:process id="tanpa_batas" name="Tanpa jalur gagal" isExecutable="true">
+    <bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="initiator_lane" value="Staf Seksi IIDC"/>
+    </spiffworkflow:properties></bpmn:extensionElements>
     <bpmn:laneSet id="ls"><bpmn:lane id="l" name="Staf Seksi IIDC">
       <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="role" value="staf_iidc" />
+        <spiffworkflow:property name="role" value="staf_iidc"/>
       </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>t</bpmn:flowNodeRef>
       <bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
@@ -126,6 +134,22 @@ NO_BOUNDARY = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
     <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
   </bpmn:process>
+  <bpmndi:BPMNDiagram id="dd"><bpmndi:BPMNPlane id="pl" bpmnElement="c">
+    <bpmndi:BPMNShape id="l_di" bpmnElement="l"><dc:Bounds x="0" y="0" width="400" height="100"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="20" y="30" width="36" height="36"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="100" y="10" width="100" height="80"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="300" y="30" width="36" height="36"/>
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1">
+      <di:waypoint x="56" y="48"/><di:waypoint x="100" y="48"/>
+    </bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2">
+      <di:waypoint x="200" y="48"/><di:waypoint x="300" y="48"/>
+    </bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """
 
