@@ -98,6 +98,11 @@ class Alur:
     def versions(self, session: Session) -> list[VersionView]:
         return [VersionView.of(v) for v in store.versions(session)]
 
+    def startable(self, session: Session, actor: Actor) -> list[VersionView]:
+        """The active processes ``actor`` may start (their initiator lane's role)."""
+        return [VersionView.of(v) for v in store.versions(session)
+                if v.active and instances.may_start(actor, v)]
+
     # -- instances ---------------------------------------------------------------------
     def start(
         self, session: Session, actor: Actor, now: datetime, *, process_id: str | None = None

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.meetings import complete_meeting, host_roles, without_host_link
-from engine.models import Instance, StepRecord
+from engine.models import Instance, ProcessVersion, StepRecord
 from engine.pack import SYSTEM_ROLES, returned_reason
 from engine.users import Actor
 from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
@@ -38,6 +38,13 @@ def may_view(actor: Actor, inst: Instance) -> bool:
     if inst.requester_id == actor.user_id or actor.has(*SYSTEM_ROLES):
         return True
     return actor.has(*versions.pack(inst.version).worker_roles)
+
+
+def may_start(actor: Actor, version: ProcessVersion) -> bool:
+    """Whoever holds the role of the process's initiator lane (any user when it names
+    none), and admins."""
+    role = versions.pack(version).initiator_role
+    return role is None or actor.has(role, "admin")
 
 
 def get_visible(session: Session, instance_id: str, actor: Actor) -> Instance:
@@ -93,9 +100,9 @@ def start(
     session: Session, actor: Actor, now: datetime, *, process_id: str | None, max_passes: int
 ) -> Loaded:
     version = store.active_version(session, process_id)
-    the_pack = versions.pack(version)
-    if the_pack.initiator_role and not actor.has(the_pack.initiator_role, "admin"):
+    if not may_start(actor, version):
         raise Forbidden("Anda tidak berhak mengajukan permintaan pada proses ini.")
+    the_pack = versions.pack(version)
     workflow = versions.new_workflow(version)
     instance_id = uuid.uuid4().hex
     row = Instance(

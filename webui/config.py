@@ -34,6 +34,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "JOB_BACKOFF_S": 2.0,
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "alur@localhost",
+        "OFFICE_NAME": "Diskominfo Kota Tangerang",  # the office running Alur (page header)
         "SIGNIN_MAX_FAILURES": 5,  # failed sign-ins per username / per address ...
         "SIGNIN_WINDOW_S": 900,  # ... within 15 minutes, then refused (engine.signin)
         "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed

@@ -59,4 +59,5 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"current_lang": session.get("lang", "id")}
+        return {"current_lang": session.get("lang", "id"),
+                "office_name": app.config["OFFICE_NAME"]}

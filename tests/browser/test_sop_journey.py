@@ -141,7 +141,7 @@ def audit(audi: Page, number: str, shots: Shots) -> None:
     shots.take(audi, "auditor-semua-permintaan")
     row.get_by_role("link", name=number).click()
     expect(audi.get_by_role("heading", level=1)).to_contain_text("Selesai")
-    expect(audi.get_by_text("Target SOP langkah 1–3: 7 mnt.")).to_be_visible()
+    expect(audi.get_by_text("Target waktu SOP: 7 mnt.")).to_be_visible()
     expect(audi.get_by_role("button", name="Batalkan Permintaan")).to_have_count(0)
     shots.take(audi, "auditor-riwayat-langkah")
 

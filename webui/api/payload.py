@@ -145,6 +145,7 @@ def instance_json(view: InstanceView) -> dict[str, Any]:
     out = view.as_dict()
     out["steps"] = [step_json(s) for s in view.steps]
     out["target_s"] = view.target_s
+    out["returned_reason"] = view.last_reason  # why a decision sent it back, while it is back
     out["attachments"] = [
         {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
          "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at}

@@ -32,14 +32,17 @@ bp = Blueprint("requests", __name__)
 @bp.get("/permintaan")
 @login_required
 def mine() -> ResponseReturnValue:
-    items = engine().instances(db.session, current_actor(), mine=True)
-    return render_template("requests/mine.html", items=items)
+    actor = current_actor()
+    items = engine().instances(db.session, actor, mine=True)
+    startable = engine().startable(db.session, actor)
+    return render_template("requests/mine.html", items=items, startable=startable)
 
 
 @bp.post("/permintaan/baru")
 @login_required
 def new() -> ResponseReturnValue:
-    view = engine().start(db.session, current_actor(), utcnow())
+    process_id = (request.form.get("process_id") or "")[:200] or None
+    view = engine().start(db.session, current_actor(), utcnow(), process_id=process_id)
     db.session.commit()
     first = next((s for s in view.steps if s.state == "ready" and s.kind == "user"), None)
     flash(gettext("Permintaan %(number)s dibuat. Isi formulirnya di bawah.",
