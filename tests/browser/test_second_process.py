@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -56,7 +56,8 @@ def book(page: Page, room: str) -> None:
     page.get_by_label("Unit kerja").fill("Bagian Keuangan")
     page.get_by_role("radio", name=room).check()
     page.get_by_label("Jumlah orang").fill("10")
-    page.get_by_label("Tanggal").fill((date.today() + timedelta(days=2)).isoformat())
+    day = datetime.now(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=2)
+    page.get_by_label("Tanggal").fill(day.isoformat())
     page.get_by_label("Dari jam").fill("09:00")
     page.get_by_label("Sampai jam").fill("11:00")
     page.get_by_label("Email").fill("wati@uji.go.id")
