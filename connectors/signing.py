@@ -31,7 +31,7 @@ class Pkcs12Signer:
     def __init__(self, p12_path: Path, password: str | None) -> None:
         if not p12_path.is_file():
             raise SigningConfigError(f"ALUR_SIGNING_P12: berkas {p12_path} tidak ditemukan")
-        signer = signers.SimpleSigner.load_pkcs12(
+        signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
             pfx_file=str(p12_path), passphrase=password.encode() if password else None
         )
         if signer is None:  # pyHanko logs the reason (wrong password, not a PKCS#12 file)

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from engine import instances
-from engine.documents import records
+from engine.documents import records, soplayout, sopsheet
 from engine.documents.config import DocumentSettings
 from engine.documents.records import DocumentView
 from engine.documents.snapshot import CODE_LENGTH, normalize_code
@@ -72,3 +72,11 @@ class DocumentDesk:
             sha256=row.sha256,
             signed=row.signed,
         )
+
+    def sop_sheet(self, session: Session, process_id: str, version: int) -> sopsheet.SopSheet:
+        """The SOP sheet of a deployed version, from its stored BPMN file alone."""
+        row = records.process_version(session, process_id, version)
+        return sopsheet.build(row.bpmn_xml, row.process_id, row.version)
+
+    def sop_pdf(self, session: Session, process_id: str, version: int) -> bytes:
+        return soplayout.render(self.sop_sheet(session, process_id, version))

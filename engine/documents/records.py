@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.models import Document
+from engine.models import Document, ProcessVersion
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,13 @@ def exists(session: Session, instance_id: str, pass_no: int, kind: str) -> bool:
         Document.instance_id == instance_id, Document.pass_no == pass_no, Document.kind == kind
     )
     return session.scalar(stmt) is not None
+
+
+def process_version(session: Session, process_id: str, version: int) -> ProcessVersion:
+    stmt = select(ProcessVersion).where(
+        ProcessVersion.process_id == process_id, ProcessVersion.version == version
+    )
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound("Versi proses tidak ditemukan.")
+    return row
