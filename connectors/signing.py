@@ -10,7 +10,9 @@ signer (BSrE's, say) would be another class with the same ``sign`` method.
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pyhanko import stamp
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -20,7 +22,8 @@ from engine.documents.signing import SignatureBox
 from engine.errors import ConnectorError
 
 FIELD_NAME = "TandaTangan"
-STAMP_TEXT = "Ditandatangani secara elektronik oleh\n%(signer)s\n%(ts)s"
+STAMP_TEXT = "Ditandatangani secara elektronik oleh\n%(signer)s\n%(waktu)s"
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 class SigningConfigError(Exception):
@@ -60,7 +63,9 @@ class Pkcs12Signer:
             new_field_spec=spec,
         )
         try:
-            out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+            when = datetime.now(UTC).astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+            out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
+                                      appearance_text_params={"waktu": when})
         except Exception as err:  # pyHanko's errors carry no retry hint: a local file won't heal
             raise ConnectorError(f"penandatanganan gagal: {err}", retryable=False) from err
         data: bytes = out.getvalue()

@@ -111,6 +111,8 @@ def users_group() -> None:
 )
 @click.option("--email")
 @click.option("--display-name")
+@click.option("--nip", help="Civil servant number (18 digits), printed under a signature.")
+@click.option("--jabatan", help="Position, printed under a signature.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_add(
@@ -118,6 +120,8 @@ def users_add(
     roles: tuple[str, ...],
     email: str | None,
     display_name: str | None,
+    nip: str | None,
+    jabatan: str | None,
     password_stdin: bool,
 ) -> None:
     """Create a user with one or more roles."""
@@ -133,6 +137,8 @@ def users_add(
             email=email,
             display_name=display_name,
             password=password,
+            nip=nip,
+            jabatan=jabatan,
         )
     click.echo(f"Pengguna {name} dibuat ({', '.join(roles)}).")
 
