@@ -9,7 +9,10 @@ signer (BSrE's, say) would be another class with the same ``sign`` method.
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,9 +67,25 @@ class Pkcs12Signer:
         )
         try:
             when = datetime.now(UTC).astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
-            out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
-                                      appearance_text_params={"waktu": when})
+            out = _run(lambda: pdf_signer.async_sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), appearance_text_params={"waktu": when}
+            ))
         except Exception as err:  # pyHanko's errors carry no retry hint: a local file won't heal
             raise ConnectorError(f"penandatanganan gagal: {err}", retryable=False) from err
         data: bytes = out.getvalue()
         return data
+
+
+def _run(start: Callable[[], Awaitable[io.BytesIO]]) -> io.BytesIO:
+    """Run pyHanko's signing coroutine to its end from synchronous code, also where this
+    thread already runs an event loop (pyHanko's own ``sign_pdf`` fails there)."""
+
+    async def main() -> io.BytesIO:
+        return await start()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()

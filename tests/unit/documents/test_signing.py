@@ -63,3 +63,20 @@ def test_a_wrong_password_or_file_stops_the_set_up(tmp_path: Path) -> None:
         Pkcs12Signer(pki.p12, "salah")
     with pytest.raises(SigningConfigError, match="tidak ditemukan"):
         Pkcs12Signer(tmp_path / "tidak-ada.p12", P12_PASSWORD)
+
+
+def test_signing_works_where_the_thread_already_runs_an_event_loop(tmp_path: Path) -> None:
+    """The worker may share its thread with an event loop (an async server, a test tool);
+    pyHanko's synchronous entry point refuses to run there, ours does not."""
+    import asyncio
+
+    pki = make_pki(tmp_path)
+    rendered = render(declined_snapshot(), Letterhead(), "https://alur.uji/verifikasi/X")
+    signer = Pkcs12Signer(pki.p12, P12_PASSWORD)
+
+    async def inside_a_loop() -> bytes:
+        return signer.sign(rendered.data, signer_name="Budi", reason="Disetujui",
+                           box=rendered.box)
+
+    signed = asyncio.run(inside_a_loop())
+    assert b"/ETSI.CAdES.detached" in signed and signed.startswith(rendered.data)
