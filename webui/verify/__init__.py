@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -22,12 +22,10 @@ CHUNK = 64 * 1024
 
 
 @bp.after_request
-def _private(response: ResponseReturnValue) -> ResponseReturnValue:
-    headers = getattr(response, "headers", None)
-    if headers is not None:
-        headers["Cache-Control"] = "no-store"
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["X-Robots-Tag"] = "noindex"
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 
@@ -79,4 +77,4 @@ def check(code: str) -> ResponseReturnValue:
     if error is not None:
         return render_template("verify/show.html", document=document, error=error), 422
     return render_template("verify/show.html", document=document, uploaded=digest,
-                           matches=digest == document.sha256)
+                           matches=document.sha256 == digest)

@@ -47,7 +47,10 @@ def test_the_requester_and_staff_get_the_fpvc_and_another_requester_gets_404(sit
 def test_the_verification_page_shows_only_what_checks_the_document(site: Site) -> None:
     view = site.at_step("5")
     _, data, code = _document(site, view.id)
-    page = text(site.client().get(f"/verifikasi/{code}"))
+    response = site.client().get(f"/verifikasi/{code}")
+    assert response.headers["Referrer-Policy"] == "no-referrer"  # the code stays here
+    assert response.headers["Cache-Control"] == "no-store"
+    page = text(response)
     assert "Disetujui" in page and "Subkoor" in page and code in page
     with site.app.app_context():
         [doc] = engine().documents.of_instance(db.session, view.id, site.actor("admin"))
