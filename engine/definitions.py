@@ -39,6 +39,7 @@ class StepMeta:
     output: str | None
     documentation: str | None
     form: str | None
+    document: str | None = None  # the official document this step produces ("FPVC")
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -143,6 +144,7 @@ def _step_meta(task_spec: Any, props: Mapping[str, str], kind: str) -> StepMeta:
         output=props.get("output"),
         documentation=getattr(task_spec, "documentation", None),
         form=props.get("formJsonSchemaFilename"),
+        document=props.get("document"),
     )
 
 

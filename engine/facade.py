@@ -29,6 +29,8 @@ from engine import (
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, store_version
 from engine.diagram import Diagram, InstanceDiagram
+from engine.documents import snapshot
+from engine.documents.desk import DocumentDesk
 from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
 from engine.outbox import Services, WorkerSettings
@@ -62,6 +64,7 @@ class Alur:
     def __init__(self, settings: EngineSettings, services: Services) -> None:
         self.settings = settings
         self.services = services
+        self.documents = DocumentDesk(services.documents)
 
     # -- definitions -------------------------------------------------------------------
     def compile(
@@ -164,6 +167,7 @@ class Alur:
             remote_addr=remote_addr,
             password=password,
         )
+        snapshot.capture(session, loaded, task_id, now)  # the pass's document, if it makes one
         view = instances.view(session, loaded.row, loaded.workflow, loaded.records)
         return instances.as_read_by(view, actor)
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import instances, mailjobs, runtime, store
+from engine.documents import production
 from engine.errors import Conflict, ConnectorError
 from engine.models import Job
 from engine.outbox import Clock, Services, WorkerSettings, backoff, done, error_code, later
@@ -50,6 +51,8 @@ def run_once(
             call, broken = _prepare_call(session, job)
         elif job.kind == "send_mail":
             message = mailjobs.prepare_mail(session, services, job)
+        elif job.kind == "document":
+            production.prepare(session, services, job)
         else:
             done(job, now, "failed", f"unknown job kind {job.kind}")
             return True
@@ -61,6 +64,8 @@ def run_once(
         _service_task(sessions, services, job, call, broken, clock)
     elif job.kind == "send_mail" and message is not None:
         mailjobs.send_mail(sessions, services, job, message, clock)
+    elif job.kind == "document":
+        production.produce(sessions, services, job, clock)
     return True
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import notifications, store
 from engine.errors import ConnectorError
-from engine.models import Job, MailMessageRow
+from engine.models import Document, Job, MailMessageRow
 from engine.outbox import Clock, Services, backoff, done, later
 from engine.ports import Attachment as MailAttachment
 from engine.ports import MailMessage
@@ -23,6 +23,9 @@ def notify(session: Session, services: Services, job: Job, now: datetime) -> Non
     """Write the job's mail; a mail that cannot be written fails alone, in its savepoint,
     never taking the batch or the worker with it."""
     settings = services.settings
+    if _document_pending(session, job):  # the "link ready" mail attaches that document
+        later(job, now, settings.backoff_base_s, "waiting for the document")
+        return
     try:
         with session.begin_nested():
             record = store.step_by_task(session, job.task_id or "")
@@ -41,6 +44,15 @@ def notify(session: Session, services: Services, job: Job, now: datetime) -> Non
         done(job, now, "failed", f"{type(err).__name__}: {err}")
         return
     done(job, now)
+
+
+def _document_pending(session: Session, job: Job) -> bool:
+    if "meeting" not in job.payload.get("data", {}):
+        return False
+    return any(
+        j.kind == "document" and j.status in ("pending", "running") and j.id != job.id
+        for j in store.jobs_of(session, job.instance_id or "")
+    )
 
 
 def more_notifications(
@@ -73,8 +85,23 @@ def prepare_mail(session: Session, services: Services, job: Job) -> MailMessage 
         to=tuple(a.strip() for a in row.to.split(",")),
         subject=row.subject,
         body=row.body,
-        attachments=ics,
+        attachments=ics + _document(session, services, row),
     )
+
+
+def _document(
+    session: Session, services: Services, row: MailMessageRow
+) -> tuple[MailAttachment, ...]:
+    """The document the mail attaches; gone from disk, the mail goes without it."""
+    if row.document_id is None or services.documents is None:
+        return ()
+    document = session.get(Document, row.document_id)
+    path = services.documents.path_of(document.stored_name) if document else None
+    if document is None or path is None:
+        log.warning("document %s of mail %s is missing", row.document_id, row.id)
+        return ()
+    filename = document.number.replace("/", "-") + ".pdf"
+    return (MailAttachment(filename, "application/pdf", path.read_bytes()),)
 
 
 def send_mail(

@@ -56,6 +56,10 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # An official's civil-servant number and position, printed in the signature block of
+    # the documents they sign (migration 0006).
+    nip: Mapped[str | None] = mapped_column(String(32))
+    jabatan: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     roles: Mapped[list[UserRole]] = relationship(
@@ -279,6 +283,7 @@ class MailMessageRow(Base):
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     ics: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_id: Mapped[str | None] = mapped_column(String(32))  # attached (migration 0006)
     status: Mapped[str] = mapped_column(String(16))  # outbox | sent | failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -299,4 +304,32 @@ class Booking(Base):
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Document(Base):
+    """An official document a pass produced (the signed FPVC): its bytes live in the upload
+    directory under ``stored_name``; the row keeps what the public verification page may
+    show and the SHA-256 an uploaded copy is checked against. Written once, never changed."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("instance_id", "pass_no", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+    )
+    pass_no: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    approved: Mapped[bool] = mapped_column(Boolean)
+    decision: Mapped[str] = mapped_column(String(200))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_jabatan: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed: Mapped[bool] = mapped_column(Boolean)  # carries a PAdES signature
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

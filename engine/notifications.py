@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from engine import mailtexts, store, versions
+from engine.documents import records as documents
 from engine.meetings import complete_meeting
 from engine.models import Instance, MailMessageRow, StepRecord
 from engine.pack import Pack, returned_reason
@@ -134,12 +135,15 @@ def write_mail(
             attendees=to,
             now=now,
         )
+    # The "link ready" mail carries the pass's signed document (the FPVC), if one was made.
+    document = documents.latest_of(session, record.instance_id) if with_invite else None
     row = MailMessageRow(
         instance_id=record.instance_id,
         to=", ".join(to),
         subject=subject,
         body=body,
         ics=ics,
+        document_id=document.id if document is not None else None,
         status="queued" if smtp else "outbox",
         created_at=now,
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from engine import notifications
+from engine.documents.config import DocumentSettings
 from engine.models import Job
 from engine.ports import Connector, MailTransport
 
@@ -32,6 +33,7 @@ class Services:
     mail: MailTransport | None = None
     invite: notifications.InviteFactory | None = None
     settings: WorkerSettings = field(default_factory=WorkerSettings)
+    documents: DocumentSettings | None = None
 
 
 def error_code(operation: str) -> str:

@@ -90,6 +90,8 @@ def add_user(
     display_name: str | None = None,
     email: str | None = None,
     password: str | None = None,
+    nip: str | None = None,
+    jabatan: str | None = None,
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64:
@@ -101,6 +103,8 @@ def add_user(
         display_name=display_name or username,
         email=email,
         password_hash=hash_password(password) if password else None,
+        nip=_check_nip(nip),
+        jabatan=(jabatan or "").strip()[:200] or None,
         active=True,
         created_at=now,
         roles=[UserRole(role=r) for r in _check_roles(session, roles)],
@@ -108,6 +112,14 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _check_nip(nip: str | None) -> str | None:
+    """A civil servant's NIP (18 digits, printed under their signature), or None."""
+    nip = (nip or "").replace(" ", "") or None
+    if nip is not None and not (len(nip) == 18 and nip.isdigit()):
+        raise InvalidUser("NIP harus 18 angka.")
+    return nip
 
 
 def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:

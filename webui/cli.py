@@ -104,6 +104,8 @@ def users_group() -> None:
 )
 @click.option("--email")
 @click.option("--display-name")
+@click.option("--nip", help="Civil servant number (18 digits), printed under a signature.")
+@click.option("--jabatan", help="Position, printed under a signature.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_add(
@@ -111,6 +113,8 @@ def users_add(
     roles: tuple[str, ...],
     email: str | None,
     display_name: str | None,
+    nip: str | None,
+    jabatan: str | None,
     password_stdin: bool,
 ) -> None:
     """Create a user with one or more roles."""
@@ -126,6 +130,8 @@ def users_add(
             email=email,
             display_name=display_name,
             password=password,
+            nip=nip,
+            jabatan=jabatan,
         )
     click.echo(f"Pengguna {name} dibuat ({', '.join(roles)}).")
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 
+from engine.documents.pdfbase import Letterhead
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,6 +50,17 @@ def defaults(instance: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # The kop surat of the documents Alur makes (the FPVC); LOGO is an image file path.
+        "LETTERHEAD_GOVERNMENT": Letterhead.government,
+        "LETTERHEAD_OFFICE": Letterhead.office,
+        "LETTERHEAD_ADDRESS": Letterhead.address,
+        "LETTERHEAD_CONTACT": Letterhead.contact,
+        "LETTERHEAD_CITY": Letterhead.city,
+        "LETTERHEAD_LOGO": "",
+        # PAdES signing of documents: a PKCS#12 file and its password; empty: unsigned.
+        "SIGNING_P12": "",
+        "SIGNING_P12_PASSWORD": "",
+        "MAX_VERIFY_BYTES": 5 * 1024 * 1024,  # a copy uploaded to /verifikasi/<code>
     }
 
 

@@ -11,8 +11,11 @@ from sqlalchemy import Engine
 
 from connectors.invite import build_invite
 from connectors.registry import build_mail_transport, build_registry
+from connectors.signing import Pkcs12Signer
 from engine.bookings import SqlLedger
 from engine.db import make_sessionmaker
+from engine.documents.config import DocumentSettings
+from engine.documents.pdfbase import Letterhead
 from engine.facade import Alur, EngineSettings
 from engine.outbox import Services, WorkerSettings
 from engine.reporting.workclock import OfficeHours
@@ -34,6 +37,7 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
         mail=build_mail_transport(config),
         invite=build_invite,
         settings=worker,
+        documents=build_documents(config),
     )
     settings = EngineSettings(
         processes_dir=Path(config["PROCESSES_DIR"]),
@@ -43,6 +47,24 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
                              window=timedelta(seconds=float(config["SIGNIN_WINDOW_S"]))),
     )
     return Alur(settings, services)
+
+
+def build_documents(config: dict[str, Any]) -> DocumentSettings:
+    """Documents live in ``UPLOAD_DIR/dokumen``; a configured certificate that cannot be
+    opened stops the start-up with its message (``SigningConfigError``)."""
+    logo = str(config["LETTERHEAD_LOGO"] or "")
+    letterhead = Letterhead(
+        government=str(config["LETTERHEAD_GOVERNMENT"]),
+        office=str(config["LETTERHEAD_OFFICE"]),
+        address=str(config["LETTERHEAD_ADDRESS"]),
+        contact=str(config["LETTERHEAD_CONTACT"]),
+        city=str(config["LETTERHEAD_CITY"]),
+        logo=Path(logo) if logo else None,
+    )
+    p12 = str(config["SIGNING_P12"] or "")
+    password = config["SIGNING_P12_PASSWORD"]  # str(): the environment may hold digits only
+    signer = Pkcs12Signer(Path(p12), str(password) if password else None) if p12 else None
+    return DocumentSettings(Path(config["UPLOAD_DIR"]) / "dokumen", letterhead, signer)
 
 
 def build_letters(config: dict[str, Any]) -> LetterStore:

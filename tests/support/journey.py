@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.documents.config import DocumentSettings
 from engine.errors import ConnectorError
 from engine.facade import Alur, EngineSettings
 from engine.outbox import Services, WorkerSettings
@@ -77,9 +78,10 @@ class FakeConference:
         }
 
 
-def make_alur(conference: Any, **settings: Any) -> Alur:
+def make_alur(conference: Any, documents: DocumentSettings | None = None, **settings: Any) -> Alur:
     worker = WorkerSettings(backoff_base_s=1.0, **settings)
-    services = Services(connectors={"conference.create_meeting": conference}, settings=worker)
+    services = Services(connectors={"conference.create_meeting": conference}, settings=worker,
+                        documents=documents)
     return Alur(EngineSettings(PROCESSES, max_passes=worker.max_passes, worker=worker), services)
 
 

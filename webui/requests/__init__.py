@@ -65,7 +65,8 @@ def everything() -> ResponseReturnValue:
 @login_required
 def detail(instance_id: str) -> ResponseReturnValue:
     view = engine().instance(db.session, instance_id[:64], current_actor())
-    return render_template("requests/detail.html", view=view, now=utcnow())
+    documents = engine().documents.of_instance(db.session, view.id, current_actor())
+    return render_template("requests/detail.html", view=view, documents=documents, now=utcnow())
 
 
 @bp.post("/permintaan/<instance_id>/batal")
@@ -85,6 +86,19 @@ def letter(instance_id: str, attachment_id: str) -> ResponseReturnValue:
     if found.instance_id != instance_id or path is None:
         abort(404)
     response = send_file(path, mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/permintaan/<instance_id>/dokumen/<document_id>")
+@login_required
+def document(instance_id: str, document_id: str) -> ResponseReturnValue:
+    """A pass's document (the FPVC as signed); 404 for whoever may not see the request."""
+    found, path = engine().documents.file(db.session, instance_id[:64], document_id[:64],
+                                          current_actor())
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
                          download_name=found.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

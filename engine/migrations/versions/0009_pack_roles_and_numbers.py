@@ -8,7 +8,7 @@ characters, as they were shown. Versions deployed before it get ``lane_roles`` a
 ``number_prefix`` in their meta the same way.
 
 Revision ID: 0009_pack_roles_and_numbers
-Revises: 0004_events_by_time
+Revises: 0006_documents
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_pack_roles_and_numbers"
-down_revision = "0004_events_by_time"
+down_revision = "0006_documents"
 branch_labels = None
 depends_on = None
 

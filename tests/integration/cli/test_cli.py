@@ -145,3 +145,15 @@ def test_validate_refuses_a_condition_that_would_run_code(app: Flask, tmp_path: 
         assert "fungsi '__import__' tidak diizinkan" in result.output
         assert "atribut 'write_text' tidak diizinkan" in result.output
     assert not written.exists()
+
+
+def test_users_add_records_the_nip_and_position_printed_under_a_signature(app: Flask) -> None:
+    result = invoke(app, "users", "add", "budi", "--role", "subkoor_iidc", "--nip",
+                    "197301041997031001", "--jabatan", "Sub Koordinator IIDC")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = users.get_user(db.session, "budi")
+        assert (user.nip, user.jabatan) == ("197301041997031001", "Sub Koordinator IIDC")
+    wrong = invoke(app, "users", "add", "budi2", "--role", "subkoor_iidc", "--nip", "12345")
+    assert wrong.exit_code == 1 and "NIP harus 18 angka." in wrong.output
+    assert "Traceback" not in wrong.output

@@ -26,6 +26,7 @@ from connectors.registry import build_registry
 from engine import migrate
 from engine.bookings import SqlLedger
 from engine.db import make_engine, make_sessionmaker
+from engine.documents.config import DocumentSettings
 from engine.facade import Alur, EngineSettings
 from engine.outbox import Services, WorkerSettings
 from engine.ports import BookingLedger, MailTransport
@@ -173,12 +174,14 @@ def build(
         mail: MailTransport | None = None,
         worker: WorkerSettings = WORKER,
         ledger: BookingLedger | None = None,
+        documents: DocumentSettings | None = None,
         **overrides: Any,
     ) -> Alur:
         connectors = build_registry(
             {**config, **overrides}, ledger=ledger or SqlLedger(sessions), http=http, clock=clock
         )
-        services = Services(connectors=connectors, mail=mail, invite=build_invite, settings=worker)
+        services = Services(connectors=connectors, mail=mail, invite=build_invite, settings=worker,
+                            documents=documents)
         settings = EngineSettings(PROCESSES, max_passes=worker.max_passes, worker=worker)
         return Alur(settings, services)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from typing import Any
 
 import icalendar
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.registry import build_mail_transport
 from engine import store
+from engine.documents import records
+from engine.documents.config import DocumentSettings
 from engine.facade import Alur
 from engine.models import MailMessageRow
 from tests.integration.providers.conftest import WORKER, Build
@@ -201,3 +204,31 @@ def test_a_stopped_smtp_server_delays_the_mail_but_never_the_request(
     assert {(r.status, r.last_error) for r in rows} == {("sent", None)}
     assert len(smtp.mailbox.received) == 4
     assert {status for status, _, _ in mail_jobs(sessions, j.instance_id)} == {"done"}
+
+
+def test_the_link_ready_mail_attaches_the_signed_fpvc_of_the_last_pass(
+    build: Build,
+    smtp: SmtpServer,
+    journey: Callable[[Alur], Journey],
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    transport = build_mail_transport({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port,
+                                      "SMTP_STARTTLS": "false", "MAIL_FROM": SENDER,
+                                      "HTTP_TIMEOUT": 2})
+    documents = DocumentSettings(tmp_path / "dokumen")
+    j = journey(build(mail=transport, worker=replace(WORKER, mail_from=SENDER),
+                      documents=documents))
+    j.full(declines=1)
+    j.run_worker()
+    with sessions() as s:
+        last = max(records.of_instance(s, j.instance_id), key=lambda d: d.pass_no)
+        assert last.pass_no == 2 and last.approved
+    link = smtp.mailbox.one(REQUESTER, "Link video conference siap")
+    invite, fpvc = link.iter_attachments()
+    assert invite.get_filename() == "undangan.ics"
+    assert fpvc.get_content_type() == "application/pdf"
+    assert fpvc.get_filename() == last.number.replace("/", "-") + ".pdf"
+    assert fpvc.get_payload(decode=True) == (documents.directory / last.stored_name).read_bytes()
+    declined = smtp.mailbox.one(REQUESTER, "tidak disetujui")
+    assert not list(declined.iter_attachments())

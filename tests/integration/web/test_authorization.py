@@ -22,8 +22,9 @@ from tests.integration.web.conftest import PDF, Site, now, text
 from webui.extensions import db, engine
 
 ROLES = ("anon", "pemohon", "pemohon2", "staf", "subkoor", "auditor", "admin")
-HTML_AREAS = ("auth", "requests", "inbox", "tasks", "admin", "static")
+HTML_AREAS = ("auth", "requests", "inbox", "tasks", "admin", "static", "verify", "sop")
 LOGIN = 302  # an anonymous visitor of a protected page is sent to /masuk
+PROCESS_ID = "permintaan_layanan_video_conference"
 _ids = itertools.count()
 
 
@@ -51,6 +52,8 @@ class Scene:
     task_id: str = ""
     attachment_id: str = ""
     meeting_request_id: str = ""
+    document_id: str = ""  # the FPVC of the request at step 5
+    document_code: str = ""
     clients: dict[str, FlaskClient] = field(default_factory=dict)
 
     def client(self, role: str) -> FlaskClient:
@@ -85,6 +88,10 @@ def scene(shared_site: Site) -> Scene:
     s.request_id, s.task_id = s.fresh("2")
     s.attachment_id = add_letter(shared_site, s.request_id)
     s.meeting_request_id, _ = s.fresh("5")
+    with shared_site.app.app_context():
+        [doc] = engine().documents.of_instance(db.session, s.meeting_request_id,
+                                               shared_site.actor("admin"))
+        s.document_id, s.document_code = doc.id, doc.code
     with shared_site.app.app_context():
         from engine import users
         users.add_user(db.session, "korban", roles=["pemohon"], now=now(), password="x" * 8)
@@ -128,6 +135,8 @@ RULES = [
          lambda s: f"/permintaan/{s.request_id}/berkas/{s.attachment_id}", OWN_OR_STAFF),
     Rule("requests.calendar", "GET",
          lambda s: f"/permintaan/{s.meeting_request_id}/undangan.ics", OWN_OR_STAFF),
+    Rule("requests.document", "GET",
+         lambda s: f"/permintaan/{s.meeting_request_id}/dokumen/{s.document_id}", OWN_OR_STAFF),
     Rule("requests.withdraw", "POST", on_fresh("2", "/permintaan/{0}/batal"),
          {**only({"pemohon": 302, "staf": 302, "admin": 302}), "pemohon2": 404},
          fresh_scene=True),
@@ -161,6 +170,16 @@ RULES = [
     Rule("admin.processes", "GET", lambda s: "/admin/proses", ADMIN_PAGE),
     Rule("admin.deploy", "POST", lambda s: "/admin/proses", ADMIN_POST,
          data=lambda: {"file": (io.BytesIO(b""), "")}),
+    # The public verification of a document: nobody signs in; a post without a file is 422.
+    Rule("verify.index", "GET", lambda s: "/verifikasi", everyone(200, anon=200)),
+    Rule("verify.show", "GET", lambda s: f"/verifikasi/{s.document_code}",
+         everyone(200, anon=200)),
+    Rule("verify.check", "POST", lambda s: f"/verifikasi/{s.document_code}",
+         everyone(422, anon=422)),
+    Rule("sop.sheet", "GET", lambda s: f"/proses/{PROCESS_ID}/v1/sop",
+         only({"auditor": 200, "admin": 200})),
+    Rule("sop.sheet_pdf", "GET", lambda s: f"/proses/{PROCESS_ID}/v1/sop.pdf",
+         only({"auditor": 200, "admin": 200})),
 ]
 
 
