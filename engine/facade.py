@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import (
     breaches,
+    cancelling,
+    claims,
     definitions,
     diagram,
+    drafts,
     instances,
     jobs,
     reporting,
@@ -129,21 +132,46 @@ class Alur:
         )
         return [InstanceSummary.of(r) for r in rows]
 
-    def cancel(self, session: Session, instance_id: str, actor: Actor, now: datetime) -> None:
-        instances.cancel(session, instance_id, actor, now, max_passes=self.settings.max_passes)
+    def cancel(
+        self, session: Session, instance_id: str, actor: Actor, now: datetime, *, reason: str
+    ) -> None:
+        """Cancel with a reason; the meeting is ended and the requester told by the worker."""
+        cancelling.cancel(session, instance_id, actor, now, reason=reason,
+                          max_passes=self.settings.max_passes)
+
+    def may_cancel(self, session: Session, instance_id: str, actor: Actor) -> bool:
+        return instances.may_cancel(actor, instances.get_visible(session, instance_id, actor))
 
     # -- tasks -------------------------------------------------------------------------
     def inbox(self, session: Session, actor: Actor) -> list[tasks.InboxItem]:
         return tasks.inbox(session, actor)
 
-    def open_task(self, session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
-        return tasks.open_task(session, task_id, actor, now)
+    def open_task(
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *, look: bool = False
+    ) -> TaskView:
+        """The task; ``look``: a person opened its page (restarts a draft's clock)."""
+        return tasks.open_task(session, task_id, actor, now, look=look)
 
     def claim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-        tasks.claim(session, task_id, actor, now)
+        claims.claim(session, task_id, actor, now)
 
     def unclaim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-        tasks.unclaim(session, task_id, actor, now)
+        claims.unclaim(session, task_id, actor, now)
+
+    def take_over(
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *, expect: str | None
+    ) -> str | None:
+        """Take a colleague's claimed task (confirmed against ``expect``, the holder seen)."""
+        return claims.take_over(session, task_id, actor, now, expect=expect)
+
+    def assignees(self, session: Session, task_id: str, actor: Actor) -> list[tuple[str, str]]:
+        return claims.assignees(session, task_id, actor)
+
+    def assign(
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *, to: str,
+        expect: str | None,
+    ) -> None:
+        claims.assign(session, task_id, actor, now, to=to, expect=expect)
 
     def complete(
         self,
@@ -221,6 +249,9 @@ class Alur:
         """One worker tick: record target breaches, then run due jobs (up to ``limit``)."""
         with sessions.begin() as session:
             breaches.record_breaches(session, clock())
+        with sessions.begin() as session:
+            drafts.expire(session, clock(), days=self.settings.worker.draft_days,
+                          max_passes=self.settings.max_passes)
         done = 0
         while done < limit and jobs.run_once(sessions, self.services, clock, worker_id):
             done += 1

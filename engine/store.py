@@ -22,6 +22,9 @@ from engine.models import (
     StepRecord,
 )
 
+#: Requests not (yet) submitted: only their requester lists them (``engine.drafts``).
+PRIVATE_STATUSES = ("draft", "expired")
+
 
 def active_version(session: Session, process_id: str | None = None) -> ProcessVersion:
     stmt = select(ProcessVersion).where(ProcessVersion.active.is_(True))
@@ -71,6 +74,8 @@ def instances(
     stmt = select(Instance)
     if requester_id is not None:
         stmt = stmt.where(Instance.requester_id == requester_id)
+    else:  # drafts are their requester's alone (engine.drafts)
+        stmt = stmt.where(Instance.status.not_in(PRIVATE_STATUSES))
     if status:
         stmt = stmt.where(Instance.status == status)
     return session.scalars(stmt.order_by(Instance.created_at.desc()).limit(limit)).all()

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import forms, instances, runtime, signature, store, versions
+from engine import drafts, forms, instances, runtime, signature, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -62,11 +62,18 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
     return record
 
 
-def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
-    """The task page's content; the first opening by someone allowed to act is recorded."""
+def open_task(
+    session: Session, task_id: str, actor: Actor, now: datetime, *, look: bool = False
+) -> TaskView:
+    """The task page's content; the first opening by someone allowed to act is recorded.
+    ``look``: a person opened the page (not a submission re-reading it): a draft's form
+    then restarts its clock (``engine.drafts``)."""
     record = _visible_record(session, task_id, actor)
     can_act = may_act(actor, record)
-    if can_act and record.opened_at is None:
+    if can_act and look and drafts.is_draft_step(record.instance, record):
+        drafts.restart_clock(record, now)
+        session.flush()
+    elif can_act and record.opened_at is None:
         record.opened_at, record.opened_by = now, actor.username
         store.add_event(
             session,
@@ -108,41 +115,7 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
     )
 
 
-def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-    record = _ready_for(session, task_id, actor)
-    if not store.claim_step(session, task_id, actor.username, now, expect=None):
-        session.refresh(record)
-        if record.claimed_by != actor.username:
-            raise TaskClaimedByOther(task_id, record.claimed_by or "?")
-        return
-    store.add_event(
-        session,
-        at=now,
-        kind="task_claimed",
-        actor=actor.username,
-        instance_id=record.instance_id,
-        task_id=task_id,
-    )
-
-
-def unclaim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-    record = _ready_for(session, task_id, actor)
-    if record.claimed_by is None:
-        return
-    if record.claimed_by != actor.username and not actor.has("admin"):
-        raise TaskClaimedByOther(task_id, record.claimed_by)
-    store.claim_step(session, task_id, None, now, expect=record.claimed_by)
-    store.add_event(
-        session,
-        at=now,
-        kind="task_unclaimed",
-        actor=actor.username,
-        instance_id=record.instance_id,
-        task_id=task_id,
-    )
-
-
-def _ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
+def ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
     record = _visible_record(session, task_id, actor)
     if record.state == "completed":
         raise TaskAlreadyCompleted(task_id, record.completed_by)
@@ -184,7 +157,7 @@ def complete(
 ) -> instances.Loaded:
     """Validate ``data`` against the task's form (and, on a signing form, ``password``),
     complete the task and save the instance; nothing changes when anything is refused."""
-    record = _ready_for(session, task_id, actor)
+    record = ready_for(session, task_id, actor)
     if record.claimed_by and record.claimed_by != actor.username:
         raise TaskClaimedByOther(task_id, record.claimed_by)
     loaded = instances.load(session, record.instance_id)
@@ -198,6 +171,8 @@ def complete(
         _check_attachments(session, schema, clean, loaded.row.id)
     signed = signature.check(session, schema or {}, clean, actor, password)
     runtime.complete_user_task(task, clean)
+    if drafts.is_draft_step(loaded.row, record):
+        drafts.submit(session, loaded.row, record, actor.username, now)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
     record.opened_at = record.opened_at or now
     record.opened_by = record.opened_by or actor.username
