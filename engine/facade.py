@@ -152,6 +152,10 @@ class Alur:
         """The task; ``look``: a person opened its page (restarts a draft's clock)."""
         return tasks.open_task(session, task_id, actor, now, look=look)
 
+    def task(self, session: Session, task_id: str, actor: Actor) -> TaskView:
+        """The task, recording nothing (a confirmation page about it)."""
+        return tasks.read_task(session, task_id, actor)
+
     def claim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
         claims.claim(session, task_id, actor, now)
 

@@ -87,6 +87,12 @@ def open_task(
     return _task_view(record, can_act, actor)
 
 
+def read_task(session: Session, task_id: str, actor: Actor) -> TaskView:
+    """The task as ``open_task`` shows it, recording nothing (confirmation pages)."""
+    record = _visible_record(session, task_id, actor)
+    return _task_view(record, may_act(actor, record), actor)
+
+
 def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)

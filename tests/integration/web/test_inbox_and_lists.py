@@ -118,7 +118,8 @@ def test_my_requests_lists_only_mine(site: Site) -> None:
 
 def test_everything_filters_by_status(site: Site) -> None:
     running, cancelled = site.at_step("2"), site.at_step("2", "pemohon2")
-    site.post(site.client("pemohon2"), f"/permintaan/{cancelled.id}/batal")
+    site.post(site.client("pemohon2"), f"/permintaan/{cancelled.id}/batal",
+              {"alasan": "Tidak jadi."})
     client = site.client("auditor")
     assert set(rows(text(client.get("/permintaan/semua")))) == {running.summary.number,
                                                                cancelled.summary.number}
