@@ -166,10 +166,10 @@ def cancel(
     row = loaded.row
     if not may_view(actor, row):
         raise NotFound("Permintaan tidak ditemukan.")
-    if not may_cancel(actor, row):
-        raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
     if row.status not in CANCELLABLE:
         raise Conflict("Permintaan ini sudah tidak berjalan.")
+    if not may_cancel(actor, row):
+        raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
     reason = " ".join(reason.split())
     if not reason or len(reason) > MAX_REASON:
         message = N_("Tulis alasan pembatalan.") if not reason else N_(
