@@ -8,7 +8,6 @@ every problem with the element id and file named. Deploying (storing versions) l
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,9 +18,11 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import runtime
+from engine import identity, runtime
 from engine.errors import DefinitionError
-from engine.forms import load_schema
+from engine.flow import order as flow_order
+from engine.forms import parse_json, parse_schema
+from engine.pack import PACK_SUFFIXES, is_plain_name
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -147,20 +148,49 @@ def _check_targets(process: Any) -> list[str]:
     return problems
 
 
-def _load_forms(process: Any, forms_dir: Path, filename: str) -> tuple[dict[str, Any], list[str]]:
+def _pack_file(name: str, files: Mapping[str, bytes], where: str) -> tuple[bytes | None, str]:
+    if not is_plain_name(name):
+        return None, f"{where}: '{name}' bukan nama berkas biasa (tanpa folder atau jalur)"
+    if name not in files:
+        return None, f"{where}: berkas '{name}' tidak ada di samping berkas BPMN atau di forms/"
+    return files[name], ""
+
+
+def _load_forms(
+    process: Any, files: Mapping[str, bytes]
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """The pack files the process names, parsed (forms as JSON Schema, other ``.json``
+    values of the process's own properties as JSON), their exact texts, and problems."""
     forms: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     problems: list[str] = []
-    for node in process.xpath(".//bpmn:*[@id]", namespaces=NS):
-        props = _properties(node)
-        for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
-            name = props.get(key)
-            if not name or name in forms:
-                continue
-            try:
-                forms[name] = load_schema(forms_dir / name)
-            except DefinitionError as err:
-                problems.append(f"elemen '{node.get('id')}': formulir {'; '.join(err.problems)}")
-    return forms, problems
+    named = [(node, key, value) for node in process.xpath(".//bpmn:*[@id]", namespaces=NS)
+             for key, value in _properties(node).items()
+             if key in ("formJsonSchemaFilename", "formUiSchemaFilename")]
+    named += [(process, key, value) for key, value in _properties(process).items()
+              if (value or "").endswith(PACK_SUFFIXES)]
+    for node, key, name in named:
+        if not name or name in forms:
+            continue
+        where = f"elemen '{node.get('id')}' ({key})"
+        data, problem = _pack_file(name, files, where)
+        try:
+            if data is None:
+                raise DefinitionError(name, [problem])
+            is_form = key.startswith("form")
+            forms[name] = parse_schema(name, data) if is_form else parse_json(name, data)
+            texts[name] = data.decode("utf-8")
+        except DefinitionError as err:
+            problems += [p if p.startswith("elemen") else f"{where}: {p}" for p in err.problems]
+    return forms, texts, problems
+
+
+def folder_files(forms_dir: Path) -> dict[str, bytes]:
+    """The JSON files of a forms folder by plain name (the older ``forms_dir`` callers)."""
+    if not forms_dir.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in forms_dir.iterdir()
+            if p.suffix in PACK_SUFFIXES and p.is_file() and is_plain_name(p.name)}
 
 
 def _executable_process(root: Any, filename: str) -> Any:
@@ -221,28 +251,26 @@ def _describe_steps(spec: Any) -> dict[str, Any]:
     return steps
 
 
-def content_hash(xml: bytes, forms: Mapping[str, Any]) -> str:
-    digest = hashlib.sha256(xml)
-    for name in sorted(forms):
-        digest.update(name.encode())
-        digest.update(repr(forms[name]).encode())
-    return digest.hexdigest()
-
-
 def compile_definition(
     data: bytes,
     filename: str,
     *,
-    forms_dir: Path,
+    files: Mapping[str, bytes] | None = None,
+    forms_dir: Path | None = None,
     known_lanes: Iterable[str],
     operators: Iterable[str],
 ) -> CompiledDefinition:
-    """Validate everything a deploy needs, collecting all problems before refusing."""
+    """Validate everything a deploy needs, collecting all problems before refusing.
+
+    ``files`` are the pack's other files by plain name (``engine.pack``); ``forms_dir``
+    is the older way to give them (the JSON files of one folder)."""
+    if files is None:
+        files = folder_files(forms_dir) if forms_dir is not None else {}
     root = _parse_xml(data, filename)
     process = _executable_process(root, filename)
     process_props = _properties(process)
     initiator = process_props.get("initiator_lane", DEFAULT_INITIATOR_LANE)
-    forms, problems = _load_forms(process, forms_dir, filename)
+    forms, texts, problems = _load_forms(process, files)
     problems += _check_flows(process)
     problems += _check_lanes(process, set(known_lanes), initiator)
     problems += _check_operators(process, set(operators))
@@ -261,11 +289,13 @@ def compile_definition(
         "initiator_lane": initiator,
         "lanes": [lane.get("name") for lane in process.xpath(".//bpmn:lane", namespaces=NS)],
         "steps": _describe_steps(spec),
+        "files": texts,  # the pack files exactly as deployed (the version's download)
     }
+    meta["order"] = flow_order(process, meta["steps"])
     return CompiledDefinition(
         process_id=process_id,
         name=meta["name"],
-        sha256=content_hash(data, forms),
+        sha256=identity.version_hash(root, forms),
         filename=filename,
         xml=data.decode("utf-8"),
         spec=runtime.dump_spec(workflow),

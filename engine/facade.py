@@ -7,7 +7,7 @@ caller decides when to commit. It returns frozen views, never ORM rows or Spiff 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,24 +15,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import breaches, definitions, diagram, instances, jobs, reporting, store, tasks
-from engine.definitions import CompiledDefinition
-from engine.deploy import DeployResult, store_version
+from engine import breaches, diagram, instances, jobs, reporting, store, tasks
 from engine.diagram import Diagram, InstanceDiagram
 from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
 from engine.outbox import Services, WorkerSettings
+from engine.processes import ProcessVersions
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
-from engine.users import ROLE_LANES, Actor
+from engine.users import Actor
 from engine.views import (
     AttachmentView,
     InstanceSummary,
     InstanceView,
     StepView,
     TaskView,
-    VersionView,
 )
 
 
@@ -48,39 +46,10 @@ class EngineSettings:
         return self.processes_dir / "forms"
 
 
-class Alur:
+class Alur(ProcessVersions):
     def __init__(self, settings: EngineSettings, services: Services) -> None:
         self.settings = settings
         self.services = services
-
-    # -- definitions -------------------------------------------------------------------
-    def compile(self, data: bytes, filename: str) -> CompiledDefinition:
-        return definitions.compile_definition(
-            data,
-            filename,
-            forms_dir=self.settings.forms_dir,
-            known_lanes=ROLE_LANES.values(),
-            operators=self.services.connectors.keys(),
-        )
-
-    def deploy(
-        self, session: Session, data: bytes, filename: str, *, actor: str | None, now: datetime
-    ) -> DeployResult:
-        return store_version(session, self.compile(data, filename), actor=actor, now=now)
-
-    def deploy_dir(
-        self,
-        session: Session,
-        *,
-        actor: str | None,
-        now: datetime,
-        files: Iterable[Path] | None = None,
-    ) -> list[DeployResult]:
-        paths = list(files) if files else sorted(self.settings.processes_dir.glob("*.bpmn"))
-        return [self.deploy(session, p.read_bytes(), p.name, actor=actor, now=now) for p in paths]
-
-    def versions(self, session: Session) -> list[VersionView]:
-        return [VersionView.of(v) for v in store.versions(session)]
 
     # -- instances ---------------------------------------------------------------------
     def start(
