@@ -18,10 +18,12 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 def successors(process: Any) -> dict[str, list[str]]:
     """Node id → the ids its sequence flows (and attached boundary events) lead to."""
     nxt: dict[str, list[str]] = {}
-    for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NS):
-        nxt.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    # Boundary events first: the path a failure takes (step 4 by hand) sorts before what
+    # follows the task's normal end at the same distance.
     for boundary in process.xpath(".//bpmn:boundaryEvent[@attachedToRef]", namespaces=NS):
         nxt.setdefault(boundary.get("attachedToRef"), []).append(boundary.get("id"))
+    for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NS):
+        nxt.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
     return nxt
 
 
