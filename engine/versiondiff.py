@@ -16,10 +16,22 @@ from typing import Any
 from SpiffWorkflow.bpmn.util.diff import SpecDiff
 
 from engine import runtime
+from engine.forms import N_
 
-# kind → how the preview marks the element on the new diagram
-KINDS = ("added", "removed", "renamed", "lane", "target", "form", "field_added",
-         "field_removed", "field_renamed", "condition", "flow")
+#: kind of change → what the preview and ``alur deploy --dry-run`` call it
+KIND_LABELS = {
+    "added": N_("Langkah baru"),
+    "removed": N_("Langkah dihapus"),
+    "renamed": N_("Nama langkah berubah"),
+    "lane": N_("Pindah lajur"),
+    "target": N_("Target waktu berubah"),
+    "form": N_("Formulir berubah"),
+    "field_added": N_("Isian baru"),
+    "field_removed": N_("Isian dihapus"),
+    "field_renamed": N_("Isian berganti nama"),
+    "condition": N_("Kondisi berubah"),
+    "flow": N_("Alur masuk/keluar langkah berubah"),
+}
 
 
 @dataclass(frozen=True)
