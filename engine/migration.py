@@ -25,6 +25,7 @@ from engine import instances, runtime, store, versions
 from engine.errors import Conflict, EngineError
 from engine.models import Instance, ProcessVersion
 from engine.runtime import TaskState
+from engine.views import InstanceSummary
 
 _LIVE = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -32,6 +33,7 @@ _LIVE = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.ST
 @dataclass(frozen=True)
 class MigrationCheck:
     instance_id: str
+    number: str
     kegiatan: str | None
     status: str
     current_step: str | None
@@ -120,7 +122,8 @@ def _retarget(row: Instance, target: ProcessVersion) -> tuple[Any, list[str]]:
 
 
 def _check(row: Instance, reasons: list[str], migrated: bool = False) -> MigrationCheck:
-    return MigrationCheck(row.id, row.kegiatan, row.status, row.current_step,
+    number = InstanceSummary.of(row).number
+    return MigrationCheck(row.id, number, row.kegiatan, row.status, row.current_step,
                           tuple(reasons), migrated)
 
 

@@ -5,7 +5,8 @@ subfolder, never the server's ``processes/`` unless the file is there) or from a
 (``from_upload``: several files, or one ``.zip``). Uploads are bounded: plain names only (a
 zip may hold ``forms/x.json``, nothing else with a path), a cap on entries, on each file and
 on the total, read in chunks so a zip bomb stops at the cap whatever its header says. Every
-problem is collected before refusing. Imports no web layer.
+problem is collected before refusing. An upload may leave out files that did not change:
+``filled`` takes them from the active version. Imports no web layer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from lxml import etree
+
 from engine.errors import DefinitionError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -25,6 +28,7 @@ MAX_TOTAL_BYTES = 8 * 1024 * 1024
 MAX_FILES = 64
 PACK_SUFFIXES = (".json",)
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".xml")
+_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -148,6 +152,22 @@ def from_upload(uploads: Iterable[tuple[str, bytes]]) -> Pack:
     if problems:
         raise DefinitionError(bpmns[0][0] if len(bpmns) == 1 else "unggahan", problems)
     return Pack(bpmns[0][0], bpmns[0][1], files)
+
+
+def process_id_of(bpmn: bytes) -> str | None:
+    """The id of the executable process in ``bpmn`` (None when it does not parse)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(bpmn, parser)
+    except etree.XMLSyntaxError:
+        return None
+    ids = root.xpath("./bpmn:process[@isExecutable='true']/@id", namespaces=_NS)
+    return str(ids[0]) if len(ids) == 1 else None
+
+
+def filled(pack: Pack, files: Mapping[str, bytes]) -> Pack:
+    """``pack`` with the ``files`` it does not carry itself (its own win)."""
+    return Pack(pack.filename, pack.bpmn, {**files, **pack.files})
 
 
 def to_zip(pack: Pack) -> bytes:

@@ -6,6 +6,7 @@ facade every method takes the caller's ``Session`` and only flushes. Imports no 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,9 @@ from engine import definitions, deploy, migration, pack, store
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, Preview
 from engine.diagram import Diagram, parse
-from engine.errors import Forbidden
+from engine.errors import Forbidden, NotFound
 from engine.migration import MigrationCheck
+from engine.models import ProcessVersion
 from engine.users import ROLE_LANES, Actor
 from engine.views import VersionView
 
@@ -37,6 +39,16 @@ class VersionRow:
     running: int
     completed: int
     cancelled: int
+
+
+def files_of(row: ProcessVersion) -> dict[str, bytes]:
+    """A stored version's pack files exactly as deployed; versions deployed before the
+    exact texts were kept give their parsed JSON written out again."""
+    texts = row.meta.get("files")
+    if isinstance(texts, dict):
+        return {name: str(text).encode("utf-8") for name, text in texts.items()}
+    return {name: json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
+            for name, value in row.forms.items()}
 
 
 def _admin(actor: Actor) -> None:
@@ -62,6 +74,18 @@ class ProcessVersions:
         """A BPMN file with the forms of the server's ``processes/forms``."""
         files = definitions.folder_files(self.settings.processes_dir / "forms")
         return self.compile_pack(pack.Pack(filename, data, files))
+
+    def with_active_files(self, session: Session, source: pack.Pack) -> pack.Pack:
+        """An uploaded pack with the files it left out taken from its process's active
+        version (an upload of the BPMN alone keeps the forms as they are)."""
+        process_id = pack.process_id_of(source.bpmn)
+        try:
+            active = store.active_version(session, process_id) if process_id else None
+        except NotFound:
+            active = None
+        if active is None:
+            return source
+        return pack.filled(source, files_of(active))
 
     def preview(self, session: Session, source: pack.Pack) -> Preview:
         """The validated candidate and its differences from the active version; stores
@@ -112,9 +136,7 @@ class ProcessVersions:
         """A version's files exactly as deployed (the BPMN and its pack files)."""
         _admin(actor)
         row = store.version_of(session, process_id, version)
-        texts = row.meta.get("files", {})
-        return pack.Pack(row.filename, row.bpmn_xml.encode("utf-8"),
-                         {name: text.encode("utf-8") for name, text in texts.items()})
+        return pack.Pack(row.filename, row.bpmn_xml.encode("utf-8"), files_of(row))
 
     def version_diagram(self, session: Session, process_id: str, version: int) -> Diagram:
         return parse(store.version_of(session, process_id, version).bpmn_xml)

@@ -19,7 +19,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.integration.web.conftest import PDF, Site, now, text
-from webui.extensions import db, engine
+from engine import pack
+from tests.support.revision import BPMN
+from webui.extensions import db, engine, pending_deploys
+
+PROC = "/admin/proses/permintaan_layanan_video_conference"
 
 ROLES = ("anon", "pemohon", "pemohon2", "staf", "subkoor", "auditor", "admin")
 HTML_AREAS = ("auth", "requests", "inbox", "tasks", "admin", "static")
@@ -51,6 +55,7 @@ class Scene:
     task_id: str = ""
     attachment_id: str = ""
     meeting_request_id: str = ""
+    pending_token: str = ""  # an uploaded process pack waiting for confirmation
     clients: dict[str, FlaskClient] = field(default_factory=dict)
 
     def client(self, role: str) -> FlaskClient:
@@ -89,6 +94,7 @@ def scene(shared_site: Site) -> Scene:
         from engine import users
         users.add_user(db.session, "korban", roles=["pemohon"], now=now(), password="x" * 8)
         db.session.commit()
+        s.pending_token = pending_deploys().keep(pack.from_folder(BPMN))
     return s
 
 
@@ -159,6 +165,18 @@ RULES = [
     Rule("admin.processes", "GET", lambda s: "/admin/proses", ADMIN_PAGE),
     Rule("admin.deploy", "POST", lambda s: "/admin/proses", ADMIN_POST,
          data=lambda: {"file": (io.BytesIO(b""), "")}),
+    Rule("admin.preview", "GET", lambda s: f"/admin/proses/pratinjau/{s.pending_token}",
+         ADMIN_PAGE),
+    # The same content as the active version: confirmed, nothing new (admin comes last).
+    Rule("admin.confirm", "POST", lambda s: f"/admin/proses/pratinjau/{s.pending_token}",
+         ADMIN_POST),
+    Rule("admin.version_diagram", "GET", lambda s: f"{PROC}/1", ADMIN_PAGE),
+    Rule("admin.download", "GET", lambda s: f"{PROC}/1/unduh", ADMIN_PAGE),
+    Rule("admin.reactivate", "GET", lambda s: f"{PROC}/1/aktifkan", ADMIN_PAGE),
+    # Version 1 is the active one: the admin passes the guard and meets the engine's 409.
+    Rule("admin.reactivate", "POST", lambda s: f"{PROC}/1/aktifkan", only({"admin": 409})),
+    Rule("admin.migrate", "GET", lambda s: f"{PROC}/1/pindah?ke=1", only({"admin": 409})),
+    Rule("admin.migrate", "POST", lambda s: f"{PROC}/1/pindah?ke=1", only({"admin": 409})),
 ]
 
 
