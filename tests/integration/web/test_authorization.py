@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.integration.web.conftest import PDF, Site, now, text
 from engine import pack
+from tests.integration.web.conftest import PDF, Site, now, text
 from tests.support.revision import BPMN
 from webui.extensions import db, engine, pending_deploys
 
