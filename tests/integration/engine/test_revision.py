@@ -105,13 +105,16 @@ def test_old_requests_finish_on_v1_new_ones_follow_v2_and_waiting_ones_move_or_a
     at_approval.decide(True)
 
 
-def _broken_copy(s: Session, active: ProcessVersion, clock: Clock) -> ProcessVersion:
-    """The active version with the quotes of its condition forgotten (``setuju`` is not a
-    field), written straight into the table: the validator would refuse the file."""
-    spec = json.loads(json.dumps(active.spec).replace('\\"setuju\\"', "setuju"))
+def _copy(s: Session, active: ProcessVersion, clock: Clock, *, broken: bool) -> ProcessVersion:
+    """A new version with the active one's content, written straight into the table;
+    ``broken``: the quotes of its condition forgotten (``setuju`` is not a field), which the
+    validator would refuse."""
+    text = json.dumps(active.spec)
+    spec = json.loads(text.replace('\\"setuju\\"', "setuju") if broken else text)
     store.deactivate_versions(s, active.process_id)
     row = ProcessVersion(
-        process_id=active.process_id, version=active.version + 1, sha256="rusak" * 12 + "0000",
+        process_id=active.process_id, version=active.version + 1,
+        sha256=("rusak" if broken else "salin") * 12 + "0000",
         filename=active.filename, name=active.name, bpmn_xml=active.bpmn_xml, spec=spec,
         meta=active.meta, forms=active.forms, deployed_at=clock(), deployed_by="salah",
         active=True,
@@ -126,7 +129,7 @@ def test_a_request_stuck_on_a_broken_condition_is_rescued_by_moving_it_to_a_fixe
     journey: Callable[[], Journey], clock: Clock,
 ) -> None:
     with sessions.begin() as s:
-        broken = _broken_copy(s, store.active_version(s, PROCESS), clock).version
+        broken = _copy(s, store.active_version(s, PROCESS), clock, broken=True).version
     stuck = journey()
     stuck.start()
     stuck.submit()
@@ -145,6 +148,31 @@ def test_a_request_stuck_on_a_broken_condition_is_rescued_by_moving_it_to_a_fixe
     stuck.run_worker()
     view = stuck.receive()
     assert view.summary.status == "completed" and view.summary.version == 1
+
+
+def test_a_request_in_incident_is_running_again_after_the_move_and_its_failed_work_requeued(
+    alur: Alur, sessions: sessionmaker[Session], people: People,
+    journey: Callable[[], Journey], clock: Clock,
+) -> None:
+    stuck = journey()
+    stuck.start()
+    stuck.submit()
+    stuck.verify()
+    stuck.decide(True)  # the link job is waiting
+    with sessions.begin() as s:  # as the worker leaves a request nothing could rescue
+        row = store.instance(s, stuck.instance_id)
+        row.status, row.incident = "incident", "proses gagal pada 'Task_BuatLink'"
+        for job in store.jobs_of(s, row.id):
+            job.status, job.last_error = "failed", "gagal"
+        fixed = _copy(s, store.active_version(s, PROCESS), clock, broken=False).version
+    with sessions.begin() as s:
+        moved = alur.migrate(s, PROCESS, 1, fixed, admin(people), clock())
+        jobs = store.jobs_of(s, stuck.instance_id)
+        assert [c.migrated for c in moved] == [True]
+        assert store.instance(s, stuck.instance_id).status == "running"
+        assert {j.status for j in jobs if j.kind == "service_task"} == {"pending"}
+    stuck.run_worker()
+    assert stuck.receive().summary.status == "completed"
 
 
 def test_only_an_admin_may_check_or_move_requests(
