@@ -21,8 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from engine import identity, runtime
 from engine.errors import DefinitionError
 from engine.flow import order as flow_order
-from engine.forms import parse_json, parse_schema
-from engine.pack import PACK_SUFFIXES, is_plain_name
+from engine.pack import folder_files, load_named
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -148,51 +147,6 @@ def _check_targets(process: Any) -> list[str]:
     return problems
 
 
-def _pack_file(name: str, files: Mapping[str, bytes], where: str) -> tuple[bytes | None, str]:
-    if not is_plain_name(name):
-        return None, f"{where}: '{name}' bukan nama berkas biasa (tanpa folder atau jalur)"
-    if name not in files:
-        return None, f"{where}: berkas '{name}' tidak ada di samping berkas BPMN atau di forms/"
-    return files[name], ""
-
-
-def _load_forms(
-    process: Any, files: Mapping[str, bytes]
-) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-    """The pack files the process names, parsed (forms as JSON Schema, other ``.json``
-    values of the process's own properties as JSON), their exact texts, and problems."""
-    forms: dict[str, Any] = {}
-    texts: dict[str, str] = {}
-    problems: list[str] = []
-    named = [(node, key, value) for node in process.xpath(".//bpmn:*[@id]", namespaces=NS)
-             for key, value in _properties(node).items()
-             if key in ("formJsonSchemaFilename", "formUiSchemaFilename")]
-    named += [(process, key, value) for key, value in _properties(process).items()
-              if (value or "").endswith(PACK_SUFFIXES)]
-    for node, key, name in named:
-        if not name or name in forms:
-            continue
-        where = f"elemen '{node.get('id')}' ({key})"
-        data, problem = _pack_file(name, files, where)
-        try:
-            if data is None:
-                raise DefinitionError(name, [problem])
-            is_form = key.startswith("form")
-            forms[name] = parse_schema(name, data) if is_form else parse_json(name, data)
-            texts[name] = data.decode("utf-8")
-        except DefinitionError as err:
-            problems += [p if p.startswith("elemen") else f"{where}: {p}" for p in err.problems]
-    return forms, texts, problems
-
-
-def folder_files(forms_dir: Path) -> dict[str, bytes]:
-    """The JSON files of a forms folder by plain name (the older ``forms_dir`` callers)."""
-    if not forms_dir.is_dir():
-        return {}
-    return {p.name: p.read_bytes() for p in forms_dir.iterdir()
-            if p.suffix in PACK_SUFFIXES and p.is_file() and is_plain_name(p.name)}
-
-
 def _executable_process(root: Any, filename: str) -> Any:
     processes = root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS)
     if len(processes) != 1:
@@ -270,7 +224,7 @@ def compile_definition(
     process = _executable_process(root, filename)
     process_props = _properties(process)
     initiator = process_props.get("initiator_lane", DEFAULT_INITIATOR_LANE)
-    forms, texts, problems = _load_forms(process, files)
+    forms, texts, problems = load_named(process, files)
     problems += _check_flows(process)
     problems += _check_lanes(process, set(known_lanes), initiator)
     problems += _check_operators(process, set(operators))

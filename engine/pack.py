@@ -17,11 +17,12 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from lxml import etree
 
 from engine.errors import DefinitionError
+from engine.forms import parse_json, parse_schema
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 8 * 1024 * 1024
@@ -178,3 +179,57 @@ def to_zip(pack: Pack) -> bytes:
         for name in sorted(pack.files):
             archive.writestr(f"forms/{name}", pack.files[name])
     return buffer.getvalue()
+
+
+_PROPERTY = "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+_SPIFF_NS = {**_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+_FORM_KEYS = ("formJsonSchemaFilename", "formUiSchemaFilename")
+
+
+def _named(process: Any) -> list[tuple[str, str, str]]:
+    """(element id, property, file name) of every pack file the process names: forms of
+    its elements, and the ``.json`` values of the process's own properties."""
+    out = []
+    for node in [process, *process.xpath(".//bpmn:*[@id]", namespaces=_NS)]:
+        for prop in node.xpath(_PROPERTY, namespaces=_SPIFF_NS):
+            key, value = prop.get("name"), (prop.get("value") or "").strip()
+            own_json = node is process and value.endswith(PACK_SUFFIXES)
+            if value and (key in _FORM_KEYS or own_json):
+                out.append((str(node.get("id")), str(key), value))
+    return out
+
+
+def _parse_named(key: str, name: str, files: Mapping[str, bytes]) -> Any:
+    if not is_plain_name(name):
+        raise DefinitionError(name, [f"'{name}' bukan nama berkas biasa (tanpa folder atau jalur)"])
+    if name not in files:
+        raise DefinitionError(
+            name, [f"berkas '{name}' tidak ada di samping berkas BPMN atau di forms/"])
+    data = files[name]
+    return parse_schema(name, data) if key in _FORM_KEYS else parse_json(name, data)
+
+
+def load_named(
+    process: Any, files: Mapping[str, bytes]
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """The pack files ``process`` names, parsed (forms as JSON Schema, the rest as JSON),
+    their exact texts, and every problem with the element that names the file."""
+    parsed: dict[str, Any] = {}
+    texts: dict[str, str] = {}
+    problems: list[str] = []
+    for element, key, name in _named(process):
+        if name in parsed:
+            continue
+        try:
+            parsed[name] = _parse_named(key, name, files)
+            texts[name] = files[name].decode("utf-8")
+        except DefinitionError as err:
+            problems += [f"elemen '{element}' ({key}): {p}" for p in err.problems]
+    return parsed, texts, problems
+
+
+def folder_files(forms_dir: Path) -> dict[str, bytes]:
+    """The JSON files of one folder by plain name."""
+    files: dict[str, bytes] = {}
+    _read_folder_files(forms_dir, files)
+    return files

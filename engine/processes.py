@@ -72,7 +72,7 @@ class ProcessVersions:
 
     def compile(self, data: bytes, filename: str) -> CompiledDefinition:
         """A BPMN file with the forms of the server's ``processes/forms``."""
-        files = definitions.folder_files(self.settings.processes_dir / "forms")
+        files = pack.folder_files(self.settings.processes_dir / "forms")
         return self.compile_pack(pack.Pack(filename, data, files))
 
     def with_active_files(self, session: Session, source: pack.Pack) -> pack.Pack:
