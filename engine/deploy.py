@@ -14,7 +14,7 @@ from datetime import datetime
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from engine import flow, runtime, store, versions
+from engine import flow, identity, runtime, store, versions
 from engine.definitions import NS, CompiledDefinition
 from engine.errors import Conflict
 from engine.models import ProcessVersion
@@ -56,10 +56,24 @@ def side_of_compiled(compiled: CompiledDefinition) -> Side:
                 runtime.restore_spec(compiled.spec))
 
 
+def identity_of(row: ProcessVersion) -> str:
+    """A stored version's identity; versions deployed before ``engine.identity`` (their
+    meta keeps no ``files``, their ``sha256`` is over bytes) are hashed again the new way,
+    so an upgrade does not turn the unchanged shipped file into a new version."""
+    if "files" in row.meta:
+        return row.sha256
+    root = etree.fromstring(row.bpmn_xml.encode("utf-8"), etree.XMLParser(resolve_entities=False))
+    return identity.version_hash(root, row.forms)
+
+
+def _same(rows: list[ProcessVersion], sha256: str) -> ProcessVersion | None:
+    return next((r for r in rows if identity_of(r) == sha256), None)
+
+
 def preview(session: Session, compiled: CompiledDefinition) -> Preview:
-    rows = store.versions_of(session, compiled.process_id)
+    rows = list(store.versions_of(session, compiled.process_id))
     active = next((r for r in rows if r.active), None)
-    same = next((r for r in rows if r.sha256 == compiled.sha256), None)
+    same = _same(rows, compiled.sha256)
     if active is None:
         diff = VersionDiff(None, ())
     else:
@@ -80,8 +94,8 @@ def _activate(session: Session, row: ProcessVersion, actor: str | None, now: dat
 def store_version(
     session: Session, compiled: CompiledDefinition, *, actor: str | None, now: datetime
 ) -> DeployResult:
-    rows = store.versions_of(session, compiled.process_id)
-    same = next((r for r in rows if r.sha256 == compiled.sha256), None)
+    rows = list(store.versions_of(session, compiled.process_id))
+    same = _same(rows, compiled.sha256)
     if same is not None and same.active:
         return DeployResult(VersionView.of(same), created=False)
     if same is not None:

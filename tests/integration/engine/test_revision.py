@@ -182,3 +182,15 @@ def test_only_an_admin_may_check_or_move_requests(
 
     with sessions.begin() as s, pytest.raises(Forbidden):
         alur.migration_check(s, PROCESS, 1, 2, people.staf)
+
+
+def test_a_version_deployed_before_canonical_identity_is_recognised_by_its_content(
+    alur: Alur, sessions: sessionmaker[Session], people: People, clock: Clock
+) -> None:
+    with sessions.begin() as s:  # as an older Alur stored it: a hash over bytes, no files
+        row = store.active_version(s, PROCESS)
+        row.sha256 = "b" * 64
+        row.meta = {k: v for k, v in row.meta.items() if k != "files"}
+    with sessions.begin() as s:
+        again = alur.deploy_pack(s, pack.from_folder(BPMN), actor="alur run", now=clock())
+    assert not again.created and again.version.version == 1
