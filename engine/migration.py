@@ -22,11 +22,19 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflo
 from sqlalchemy.orm import Session
 
 from engine import instances, runtime, store, versions
-from engine.errors import Conflict, EngineError
+from engine.errors import Conflict, EngineError, FieldError
+from engine.forms import N_
 from engine.models import Instance, ProcessVersion
 from engine.runtime import TaskState
 from engine.views import InstanceSummary
 
+_GONE_WAITING = N_("langkah yang sedang menunggu '%(step)s' tidak ada di versi %(v)d")
+_GONE_DONE = N_("langkah yang sudah dilalui '%(step)s' tidak ada di versi %(v)d")
+_KIND = N_("jenis langkah '%(step)s' berubah di versi %(v)d")
+_SKIPS = N_(
+    "langkah yang sedang menunggu '%(step)s' kini didahului langkah baru %(new)s "
+    "yang belum dilalui permintaan ini"
+)
 _LIVE = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
@@ -37,7 +45,7 @@ class MigrationCheck:
     kegiatan: str | None
     status: str
     current_step: str | None
-    reasons: tuple[str, ...]
+    reasons: tuple[FieldError, ...]  # why it cannot move (translatable), empty when it can
     migrated: bool = False
 
     @property
@@ -71,37 +79,37 @@ def _skipped_steps(task_spec: Any, done: set[str], added: set[str]) -> list[str]
     return blocking
 
 
-def _task_reasons(workflow: Any, diff: WorkflowDiff, spec_diff: SpecDiff, to: int) -> list[str]:
-    reasons: list[str] = []
+def _task_reasons(
+    workflow: Any, diff: WorkflowDiff, spec_diff: SpecDiff, to: int
+) -> list[FieldError]:
+    reasons: list[FieldError] = []
     added = {s.name for s in spec_diff.added}
     done = {t.task_spec.name for t in workflow.get_tasks(state=TaskState.COMPLETED)}
     for task in workflow.get_tasks(state=_LIVE, skip_subprocesses=True):
         name = _label(task.task_spec)
         waiting = task.state != TaskState.COMPLETED
         if task in diff.removed:
-            where = "yang sedang menunggu" if waiting else "yang sudah dilalui"
-            reasons.append(f"langkah {where} '{name}' tidak ada di versi {to}")
+            reasons.append(FieldError(_GONE_WAITING if waiting else _GONE_DONE,
+                                      {"step": name, "v": to}))
         elif "typename" in spec_diff.changed.get(task.task_spec, []):
-            reasons.append(f"jenis langkah '{name}' berubah di versi {to}")
+            reasons.append(FieldError(_KIND, {"step": name, "v": to}))
         elif waiting and _is_step(task.task_spec):
             new_spec = diff.alignment[task]
             skipped = _skipped_steps(new_spec, done, added)
             if skipped:
-                reasons.append(
-                    f"langkah yang sedang menunggu '{name}' kini didahului langkah baru "
-                    f"{', '.join(repr(s) for s in skipped)} yang belum dilalui permintaan ini"
-                )
+                new = ", ".join(f"'{s}'" for s in skipped)
+                reasons.append(FieldError(_SKIPS, {"step": name, "new": new}))
     return reasons
 
 
-def _retarget(row: Instance, target: ProcessVersion) -> tuple[Any, list[str]]:
+def _retarget(row: Instance, target: ProcessVersion) -> tuple[Any, list[FieldError]]:
     """The request's workflow on ``target``'s spec, or the reasons it cannot be."""
     to = target.version
     if row.status not in ("running", "incident"):
-        return None, ["permintaan ini sudah tidak berjalan"]
+        return None, [FieldError(N_("permintaan ini sudah tidak berjalan"))]
     workflow = instances.workflow_of(row)
     if workflow.subprocesses:
-        return None, ["permintaan dengan subproses belum dapat dipindahkan"]
+        return None, [FieldError(N_("permintaan dengan subproses belum dapat dipindahkan"))]
     top, subs = runtime.spec_objects(versions.key_of(target), lambda: target.spec)
     spec_diff = SpecDiff(runtime.SERIALIZER.registry, workflow.spec, top)
     diff = WorkflowDiff(workflow, spec_diff)
@@ -115,13 +123,15 @@ def _retarget(row: Instance, target: ProcessVersion) -> tuple[Any, list[str]]:
         state = runtime.dump_workflow(workflow)
         workflow = versions.load_workflow(target, state)  # proves it reads back on target
     except runtime.ScriptError as err:
-        return None, [f"versi {to} pun gagal menjalankan permintaan ini: {err}"]
+        return None, [FieldError(N_("versi %(v)d pun gagal menjalankan permintaan ini: %(err)s"),
+                                 {"v": to, "err": str(err)})]
     except Exception as err:  # a tree the new spec cannot read: refuse, change nothing
-        return None, [f"susunan langkah tidak dapat dibaca versi {to} ({type(err).__name__})"]
+        return None, [FieldError(N_("susunan langkah tidak dapat dibaca versi %(v)d (%(err)s)"),
+                                 {"v": to, "err": type(err).__name__})]
     return workflow, []
 
 
-def _check(row: Instance, reasons: list[str], migrated: bool = False) -> MigrationCheck:
+def _check(row: Instance, reasons: list[FieldError], migrated: bool = False) -> MigrationCheck:
     number = InstanceSummary.of(row).number
     return MigrationCheck(row.id, number, row.kegiatan, row.status, row.current_step,
                           tuple(reasons), migrated)

@@ -59,7 +59,7 @@ def _check_line(check: MigrationCheck) -> str:
         return f"  dipindahkan: {what}"
     if check.ok:
         return f"  dapat dipindahkan: {what}"
-    return f"  ditolak: {what}: " + "; ".join(check.reasons)
+    return f"  ditolak: {what}: " + "; ".join(str(r) for r in check.reasons)
 
 
 @click.command("migrate")

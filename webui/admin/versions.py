@@ -16,11 +16,12 @@ from flask_babel import gettext
 from engine import pack
 from engine.deploy import Preview
 from engine.diagram import Diagram, parse
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, FieldError
 from engine.versiondiff import KIND_LABELS, VersionDiff
 from webui.admin import bp
 from webui.auth import current_actor, roles_required
 from webui.display import tr
+from webui.errors import translate
 from webui.extensions import db, engine, pending_deploys, utcnow
 from webui.reports.marks import DiagramView, Mark
 
@@ -47,6 +48,12 @@ def _page(problems: list[str] | None = None, filename: str | None = None) -> str
     rows = engine().version_rows(db.session, current_actor())
     return render_template("admin/processes.html", rows=rows, problems=problems,
                            filename=filename)
+
+
+@bp.app_template_filter("reason")
+def reason(message: FieldError) -> str:
+    """A reason a request cannot move, in the user's language."""
+    return translate(message)
 
 
 @bp.get("/proses")

@@ -24,6 +24,7 @@ from engine.deploy import Preview
 from webui.api.blueprint import ApiError, bp, db_session
 from webui.api.payload import jsonable, version_json
 from webui.auth import current_actor, roles_required
+from webui.errors import translate
 from webui.extensions import engine, utcnow
 
 _TRUE = ("1", "true", "ya", "yes")
@@ -117,4 +118,6 @@ def migrate_requests(process_id: str) -> ResponseReturnValue:
     else:
         results = engine().migrate(db_session(), pid, source, target, actor, utcnow(), ids=ids)
         db_session().commit()
-    return jsonify({"results": [jsonable({**asdict(r), "ok": r.ok}) for r in results]})
+    return jsonify({"results": [
+        jsonable({**asdict(r), "ok": r.ok, "reasons": [translate(x) for x in r.reasons]})
+        for r in results]})

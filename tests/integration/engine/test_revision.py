@@ -80,8 +80,8 @@ def test_old_requests_finish_on_v1_new_ones_follow_v2_and_waiting_ones_move_or_a
     assert checks[at_verification.instance_id].ok
     refused = checks[at_approval.instance_id]
     assert not refused.ok
-    assert "Menelaah kelengkapan surat" in refused.reasons[0]
-    assert "Memberi persetujuan" in refused.reasons[0]
+    assert "Menelaah kelengkapan surat" in str(refused.reasons[0])
+    assert "Memberi persetujuan" in str(refused.reasons[0])
 
     with sessions.begin() as s:
         moved = alur.migrate(s, PROCESS, 1, 2, admin(people), clock())

@@ -132,6 +132,8 @@ def test_moving_waiting_requests_lists_who_can_and_cannot_move(site: Site) -> No
     page = text(admin.get(f"{PROC}/1/pindah?ke=2"))
     assert "Dapat dipindahkan (1)" in page and "Tidak dapat dipindahkan (1)" in page
     assert "Menelaah kelengkapan surat" in page  # the reason past cannot move
+    english = text(site.client("admin", lang="en").get(f"{PROC}/1/pindah?ke=2"))
+    assert "which this request has not been through" in english
     response = site.post(admin, f"{PROC}/1/pindah?ke=2", {"instance": [waiting.id, past.id]})
     assert response.status_code == 302
     flashed = text(admin.get(response.location))
