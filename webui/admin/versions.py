@@ -123,6 +123,11 @@ def confirm(token: str) -> ResponseReturnValue:
               "success")
     else:
         flash(gettext("Berkas sama dengan versi aktif; tidak ada versi baru."), "info")
+    waiting = sum(r.running for r in engine().version_rows(db.session, current_actor())
+                  if r.version.process_id == v.process_id and not r.version.active)
+    if waiting:
+        flash(gettext("%(n)d permintaan masih berjalan pada versi lama; bila perlu, pindahkan "
+                      "dari daftar di bawah.", n=waiting), "info")
     return redirect(url_for("admin.processes"))
 
 

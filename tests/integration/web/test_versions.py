@@ -42,6 +42,7 @@ def test_a_revision_is_previewed_with_its_changes_and_deployed_only_when_confirm
     site: Site,
 ) -> None:
     admin, revised = site.client("admin"), revised_pack()
+    site.at_step("2")
     files = [(revised.bpmn, revised.filename)] + [(d, n) for n, d in revised.files.items()]
     response = upload(site, admin, files)
     assert response.status_code == 302 and "/admin/proses/pratinjau/" in response.location
@@ -54,7 +55,9 @@ def test_a_revision_is_previewed_with_its_changes_and_deployed_only_when_confirm
     assert active_versions(site) == [1]  # nothing is live yet
     confirmed = site.post(admin, response.location)
     assert confirmed.status_code == 302
-    assert "versi 2 aktif" in text(admin.get(confirmed.location))
+    listed = text(admin.get(confirmed.location))
+    assert "versi 2 aktif" in listed
+    assert "1 permintaan masih berjalan pada versi lama" in listed
     assert active_versions(site) == [2]
     assert admin.get(response.location).status_code == 404  # a preview is confirmed once
 
