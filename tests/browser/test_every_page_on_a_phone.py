@@ -16,6 +16,7 @@ from tests.browser.pages import Shots, SignIn
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-every-page-on-a-phone")]
 
 PHONE = {"width": 390, "height": 844}
+PROC = "/admin/proses/permintaan_layanan_video_conference"
 
 
 def visit(page: Page, shots: Shots, name: str, path: str | None = None) -> None:
@@ -65,7 +66,8 @@ def test_the_admin_pages_fit_a_phone(open_as: SignIn, shots: Shots) -> None:
     visit(adi, shots, "admin-ringkasan")
     for name, path in (("pengguna", "/admin/pengguna"), ("pengguna-adi", "/admin/pengguna/adi"),
                        ("insiden", "/admin/insiden"), ("surat-keluar", "/admin/surat"),
-                       ("versi-proses", "/admin/proses")):
+                       ("versi-proses", "/admin/proses"),
+                       ("versi-diagram", f"{PROC}/1"), ("versi-aktifkan", f"{PROC}/1/aktifkan")):
         visit(adi, shots, f"admin-{name}", path)
         expect(adi.get_by_role("navigation", name="Menu admin")
                .locator("[aria-current]")).to_have_count(1)

@@ -51,7 +51,7 @@ def end_jobs(sessions: sessionmaker[Session], instance_id: str) -> list[tuple[st
 
 
 def test_cancelling_deletes_the_zoom_meeting_and_mails_requester_and_contact(
-    mailing: Alur, smtp: SmtpServer, approved: Approved, zoom: FakeZoom,
+    mailing: Alur, smtp: SmtpServer, approved: Approved, zoom: FakeZoom,  # noqa: F811 - the fixtures imported above
     sessions: sessionmaker[Session],
 ) -> None:
     j = approved(mailing, "zoom")
