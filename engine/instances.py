@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import runtime, steps, store, versions
+from engine import runtime, steps, store, users, versions
 from engine.errors import Conflict, FieldError, Forbidden, InvalidFormData, NotFound
 from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
@@ -239,7 +239,11 @@ def cancellation_of(session: Session, row: Instance) -> Cancellation | None:
         return None
     last = events[-1]
     reason = last.detail.get("reason") if isinstance(last.detail, dict) else None
-    return Cancellation(last.at, last.actor, reason if isinstance(reason, str) else None,
+    try:  # people are shown by name; the event keeps the username
+        by = users.get_user(session, last.actor).display_name if last.actor else None
+    except NotFound:
+        by = last.actor
+    return Cancellation(last.at, by, reason if isinstance(reason, str) else None,
                         expired=last.kind == "draft_expired")
 
 

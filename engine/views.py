@@ -45,6 +45,8 @@ class StepView:
 
         duration = seconds(row.ready_at, row.completed_at)
         within = None if duration is None or row.target_s is None else duration <= row.target_s
+        if row.state == "cancelled":  # closed unfinished: neither on time nor late
+            within = None
         return cls(
             task_id=row.task_id,
             bpmn_id=row.bpmn_id,

@@ -72,7 +72,7 @@ def test_cancelling_deletes_the_zoom_meeting_and_mails_requester_and_contact(
     assert view.summary.status == "cancelled"
     assert view.cancellation is not None
     assert view.cancellation.reason == "Acara ditunda oleh panitia."
-    assert view.cancellation.by == "pemohon"
+    assert view.cancellation.by == "pemohon"  # the display name the seed gave
 
     number = "VC-" + j.instance_id[:8].upper()
     (to, message) = [(rcpt, m) for _, rcpt, m in smtp.mailbox.received
