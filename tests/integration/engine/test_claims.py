@@ -65,9 +65,9 @@ def test_a_colleague_takes_over_and_the_holder_is_told(
     assert previous == "staf"
     assert events(j, "task_taken_over") == [("staf2", {"previous": "staf"})]
     assert told(j, task_id) == [{"event": "taken_over", "user": "staf", "by": "Staf2"}]
-    with j.sessions.begin() as s:  # the old holder can no longer send the form
-        with pytest.raises(TaskClaimedByOther) as refused:
-            j.alur.complete(s, task_id, j.people.staf, {"catatan_verifikasi": "x"}, j.clock())
+    # The old holder can no longer send the form.
+    with j.sessions.begin() as s, pytest.raises(TaskClaimedByOther) as refused:
+        j.alur.complete(s, task_id, j.people.staf, {"catatan_verifikasi": "x"}, j.clock())
     assert refused.value.by == "staf2"
     j.run_worker()
     with j.sessions() as s:
