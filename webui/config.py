@@ -32,6 +32,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "WORKER": "thread",
         "WORKER_POLL_S": 0.5,
         "MAX_PASSES": 50,
+        "DRAFT_DAYS": 14,  # a request never sent expires after this many days (engine.drafts)
         "JOB_MAX_ATTEMPTS": 5,
         "JOB_BACKOFF_S": 2.0,
         "BASE_URL": "http://127.0.0.1:5000",
