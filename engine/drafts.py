@@ -24,7 +24,7 @@ from engine.models import Instance, StepRecord
 DRAFT = "draft"
 EXPIRED = "expired"
 #: Statuses that are the requester's alone: never in staff lists or statistics.
-PRIVATE = (DRAFT, EXPIRED)
+PRIVATE = store.PRIVATE_STATUSES  # draft, expired, discarded (a cancelled draft)
 
 
 def is_draft_step(inst: Instance, record: StepRecord) -> bool:

@@ -45,7 +45,7 @@ def may_view(actor: Actor, inst: Instance) -> bool:
     draft (never submitted) only its requester and admins."""
     if inst.requester_id == actor.user_id or actor.has("admin"):
         return True
-    if inst.status in ("draft", "expired"):
+    if inst.status in store.PRIVATE_STATUSES:
         return False
     return actor.has(*SYSTEM_ROLES, *versions.pack(inst.version).worker_roles)
 
@@ -177,7 +177,9 @@ def cancel(
         raise InvalidFormData({"alasan": FieldError(message, {"n": MAX_REASON} if reason else {})})
     was = row.status
     runtime.cancel(loaded.workflow)
-    row.status = "cancelled"
+    # A draft nobody else ever saw stays its requester's: "discarded", not in staff lists
+    # or the report (a cancelled request is counted there).
+    row.status = "discarded" if was == "draft" else "cancelled"
     row.completed_at = now
     store.add_event(
         session, at=now, kind="instance_cancelled", actor=actor.username, instance_id=row.id,
@@ -231,7 +233,7 @@ def view(
 
 def cancellation_of(session: Session, row: Instance) -> Cancellation | None:
     """The event that closed a cancelled or expired request, as the pages show it."""
-    if row.status not in ("cancelled", "expired"):
+    if row.status not in ("cancelled", *store.PRIVATE_STATUSES):
         return None
     kinds = {"instance_cancelled", "draft_expired"}
     events = [e for e in store.events_of(session, row.id) if e.kind in kinds]

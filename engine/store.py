@@ -23,7 +23,7 @@ from engine.models import (
 )
 
 #: Requests not (yet) submitted: only their requester lists them (``engine.drafts``).
-PRIVATE_STATUSES = ("draft", "expired")
+PRIVATE_STATUSES = ("draft", "expired", "discarded")
 
 
 def active_version(session: Session, process_id: str | None = None) -> ProcessVersion:

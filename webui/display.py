@@ -30,6 +30,7 @@ STATUS = {
     "cancelled": _l("Dibatalkan"),
     "incident": _l("Bermasalah"),
     "expired": _l("Kedaluwarsa"),
+    "discarded": _l("Draf dibatalkan"),
 }
 MAIL_STATUS = {
     "outbox": _l("di kotak keluar"),

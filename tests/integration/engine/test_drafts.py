@@ -109,5 +109,8 @@ def test_cancelling_a_draft_mails_nobody(journey: Callable[[], Journey]) -> None
     j.start()
     with j.sessions.begin() as s:
         j.alur.cancel(s, j.instance_id, j.people.pemohon, j.clock(), reason="Salah isi.")
-    assert j.view().summary.status == "cancelled"
+    assert j.view().summary.status == "discarded"
     assert jobs(j) == []
+    with j.sessions() as s:  # never sent: still nobody else's business
+        assert j.alur.instances(s, j.people.staf) == []
+        assert j.alur.durations(s).instances.total == 0
