@@ -182,7 +182,7 @@ class Alur(ProcessVersions):
         now: datetime,
     ) -> AttachmentView:
         inst = instances.get_visible(session, instance_id, actor)
-        if inst.requester_id != actor.user_id or inst.status != "running":
+        if inst.requester_id != actor.user_id or inst.status not in ("draft", "running"):
             raise Forbidden("Hanya pemohon yang dapat mengunggah berkas untuk permintaan berjalan.")
         row = Attachment(
             id=attachment_id,

@@ -83,7 +83,8 @@ def test_a_task_claimed_by_someone_else_cannot_be_taken(site: Site) -> None:
     page = text(other.get(taken.location))
     assert "Tugas ini sudah diambil oleh staf." in page  # the flash says who was quicker
     assert "sedang dikerjakan oleh staf" in page and "Verifikasi Selesai" not in page
-    assert "Lepas" not in page and "Ambil" not in page
+    assert "Lepas" not in page and ">Ambil<" not in page
+    assert "Ambil alih…" in page  # after a confirmation page (test_cancel_and_hand_over_pages)
     assert site.post(other, f"/tugas/{task}/lepas").status_code == 302
     assert site.ready(site.view(view.id)).claimed_by == "staf"
 
