@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from engine import pack
+from engine import packfiles
 from tests.integration.web.conftest import PDF, Site, now, text
 from tests.support.revision import BPMN
 from webui.extensions import db, engine, pending_deploys
@@ -101,7 +101,7 @@ def scene(shared_site: Site) -> Scene:
         from engine import users
         users.add_user(db.session, "korban", roles=["pemohon"], now=now(), password="x" * 8)
         db.session.commit()
-        s.pending_token = pending_deploys().keep(pack.from_folder(BPMN))
+        s.pending_token = pending_deploys().keep(packfiles.from_folder(BPMN))
     return s
 
 
