@@ -28,15 +28,9 @@ from webui import display
 from webui.auth import LoginUser, bp, current_actor, is_api_request, public
 from webui.errors import message_of
 from webui.extensions import db, engine, login_manager, utcnow
+from webui.redirects import safe_next
 
 LANGUAGES = ("id", "en")
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to return to; anything pointing off-site becomes ``default``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
 
 
 @bp.before_app_request
@@ -101,7 +95,7 @@ def login_submit() -> ResponseReturnValue:
     if lang:
         session["lang"] = lang
     login_user(LoginUser(users.actor_of(user), user.email))
-    return redirect(safe_next(request.form.get("next")))
+    return redirect(back or "/")
 
 
 @bp.post("/keluar")
