@@ -24,6 +24,7 @@ from engine.models import Attachment, MailMessageRow
 from engine.outbox import Services, WorkerSettings
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
+from engine.signature import WrongPassword
 from engine.signin import SignInPolicy
 from engine.users import ROLE_LANES, Actor
 from engine.views import (
@@ -133,16 +134,21 @@ class Alur:
         password: str | None = None,
     ) -> InstanceView:
         """Complete a task; ``password`` is the signer's, asked again on a signing form."""
-        loaded = tasks.complete(
-            session,
-            task_id,
-            actor,
-            data,
-            now,
-            max_passes=self.settings.max_passes,
-            remote_addr=remote_addr,
-            password=password,
-        )
+        try:
+            loaded = tasks.complete(
+                session,
+                task_id,
+                actor,
+                data,
+                now,
+                max_passes=self.settings.max_passes,
+                remote_addr=remote_addr,
+                password=password,
+                sign_in=self.settings.sign_in,
+            )
+        except WrongPassword:
+            session.commit()  # the wrong password stays on record, as a failed sign-in does
+            raise
         view = instances.view(session, loaded.row, loaded.workflow, loaded.records)
         return instances.as_read_by(view, actor)
 

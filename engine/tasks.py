@@ -27,6 +27,7 @@ from engine.errors import (
 )
 from engine.meetings import HOST_ROLES, without_host_link
 from engine.models import StepRecord
+from engine.signin import SignInPolicy
 from engine.users import Actor
 from engine.views import InstanceSummary, StepView, TaskView
 
@@ -181,6 +182,7 @@ def complete(
     max_passes: int,
     remote_addr: str | None = None,
     password: str | None = None,
+    sign_in: SignInPolicy | None = None,
 ) -> instances.Loaded:
     """Validate ``data`` against the task's form (and, on a signing form, ``password``),
     complete the task and save the instance; nothing changes when anything is refused."""
@@ -196,7 +198,9 @@ def complete(
     if form_name and schema is not None:
         clean = forms.validate(schema, form_name, data, now.astimezone(WIB).date())
         _check_attachments(session, schema, clean, loaded.row.id)
-    signed = signature.check(session, schema or {}, clean, actor, password)
+    attempt = signature.Attempt(record.instance_id, task_id, now, remote_addr,
+                                sign_in or SignInPolicy())
+    signed = signature.check(session, schema or {}, clean, actor, password, attempt)
     runtime.complete_user_task(task, clean)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
     record.opened_at = record.opened_at or now
