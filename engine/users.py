@@ -11,6 +11,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,24 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 class InvalidUser(EngineError):
     """A user could not be created or changed as asked (duplicate name, unknown role)."""
+
+
+# A username is part of URLs (``/admin/pengguna/<name>``), of audit events and of mail:
+# lower-case letters, digits, dot, dash and underscore, starting with a letter or digit,
+# 2 to 64 characters, no ``..``. ``tata/usaha`` or ``..`` could sign in but had no admin
+# page, so they could not be disabled.
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+USERNAME_RULE = N_("Nama pengguna 2–64 karakter: huruf kecil, angka, titik, tanda hubung atau "
+                   "garis bawah, diawali huruf atau angka, tanpa '..'.")
+
+
+def check_username(username: str) -> str:
+    """``username`` when it follows the one rule for usernames (web form, CLI, engine)."""
+    if not username or len(username) > 64:
+        raise InvalidUser("Nama pengguna wajib diisi (maksimal 64 karakter).")
+    if not USERNAME.fullmatch(username) or ".." in username:
+        raise InvalidUser(USERNAME_RULE)
+    return username
 
 
 @dataclass(frozen=True)
@@ -66,10 +85,16 @@ def hash_password(password: str) -> str:
 
 
 def check_password(user: User, password: str) -> bool:
-    if not user.password_hash or not user.active:
-        return False
+    """Whether ``password`` is the active ``user``'s. The hash is computed even for a
+    disabled user or one without a password, so the answer takes as long either way
+    (a quick "no" would tell which accounts are disabled)."""
+    right = verify_password(user.password_hash or _dummy_hash(), password)
+    return right and bool(user.password_hash) and user.active
+
+
+def verify_password(stored: str, password: str) -> bool:
     try:
-        _, salt_b64, digest_b64 = user.password_hash.split("$")
+        _, salt_b64, digest_b64 = stored.split("$")
     except ValueError:
         return False
     digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), dklen=32, **_SCRYPT)
@@ -98,9 +123,7 @@ def add_user(
     email: str | None = None,
     password: str | None = None,
 ) -> User:
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise InvalidUser("Nama pengguna wajib diisi (maksimal 64 karakter).")
+    username = check_username(username.strip())
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InvalidUser(N_("Nama pengguna '%(name)s' sudah dipakai."), name=username)
     user = User(
@@ -213,8 +236,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way)."""
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        probe = User(password_hash=_dummy_hash(), active=True)
-        check_password(probe, password)
+        verify_password(_dummy_hash(), password)
         return None
     return user if check_password(user, password) else None
 
