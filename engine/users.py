@@ -2,7 +2,9 @@
 
 Roles have fixed slugs; three of them are BPMN lanes (a lane's ``name`` in the diagram is
 matched to ``ROLE_LANES``). Passwords are hashed with the standard library's scrypt, tokens
-are stored only as SHA-256. Imports no web layer: Flask-Login wraps ``Actor`` in the UI.
+are stored only as SHA-256 (``engine.tokens``, re-exported here); a per-user session epoch
+ends browser sessions on sign-out and password change. Imports no web layer: Flask-Login
+wraps ``Actor`` in the UI.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from sqlalchemy.orm import Session
 
 from engine.errors import EngineError, NotFound
 from engine.forms import N_
-from engine.models import ApiToken, User, UserRole
+from engine.models import User, UserRole
+from engine.tokens import TokenView as TokenView  # the token functions, re-exported
+from engine.tokens import issue_token as issue_token
+from engine.tokens import revoke_tokens
+from engine.tokens import token_views as token_views
+from engine.tokens import user_for_token as user_for_token
 
 ROLES = ("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin")
 ROLE_LANES = {
@@ -169,27 +176,10 @@ def users_with_role(session: Session, role: str) -> list[User]:
     return list(session.scalars(stmt))
 
 
-def issue_token(session: Session, user: User, now: datetime) -> str:
-    """Create an API token; only its hash is stored, so this is the one time it is shown."""
-    token = "alur_" + secrets.token_urlsafe(32)
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    session.add(ApiToken(user_id=user.id, token_sha256=digest, created_at=now))
+def end_sessions(session: Session, user: User) -> None:
+    """Every browser session of ``user`` signed in until now stops working."""
+    user.session_epoch = (user.session_epoch or 0) + 1
     session.flush()
-    return token
-
-
-def user_for_token(session: Session, token: str, now: datetime) -> User | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked.is_(False))
-    )
-    if row is None:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    row.last_used_at = now
-    return user
 
 
 # -- sign-in and administration (the web UI's login page and admin area) ---------------------
@@ -247,9 +237,12 @@ def check_new_password(password: str) -> None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends the user's sessions and revokes their API tokens: whoever held
+    the old password may have taken them."""
     check_new_password(password)
     user.password_hash = hash_password(password)
-    session.flush()
+    end_sessions(session, user)
+    revoke_tokens(session, user)
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: Actor) -> None:

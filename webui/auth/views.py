@@ -21,16 +21,17 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from engine import signin, users
 from webui import display
-from webui.auth import LoginUser, bp, current_actor, is_api_request, public
+from webui.auth import EPOCH_KEY, LoginUser, bp, current_actor, is_api_request, public
 from webui.errors import message_of
 from webui.extensions import db, engine, login_manager, utcnow
 from webui.redirects import safe_next
 
 LANGUAGES = ("id", "en")
+SESSION_USER_KEY = "_user_id"  # where Flask-Login keeps a cookie session's user
 
 
 @bp.before_app_request
@@ -95,13 +96,19 @@ def login_submit() -> ResponseReturnValue:
     if lang:
         session["lang"] = lang
     login_user(LoginUser(users.actor_of(user), user.email))
+    session[EPOCH_KEY] = user.session_epoch
     return redirect(back or "/")
 
 
 @bp.post("/keluar")
 @public
 def logout() -> ResponseReturnValue:
+    """Signing out ends the account's sessions on the server too: a copy of the cookie
+    (another tab, another device, a stolen one) stops working as well."""
     lang = session.get("lang")
+    if current_user.is_authenticated and SESSION_USER_KEY in session:
+        users.end_sessions(db.session, users.get_user(db.session, current_actor().username))
+        db.session.commit()
     logout_user()
     session.clear()
     if lang:
