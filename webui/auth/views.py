@@ -9,7 +9,6 @@ from __future__ import annotations
 from itertools import chain
 
 from flask import (
-    Response,
     abort,
     flash,
     jsonify,
@@ -44,17 +43,6 @@ def _refuse_nul_bytes() -> ResponseReturnValue | None:
     if "\x00" in request.path or any("\x00" in v for values in fields for v in values):
         abort(400)
     return None
-
-
-@bp.after_app_request
-def _page_headers(response: Response) -> Response:
-    """Pages are not framed by other sites, and links out (a meeting's join link) do not
-    carry our URLs, which hold request and task ids, to the other site."""
-    if not is_api_request():
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 @login_manager.unauthorized_handler
