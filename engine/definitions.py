@@ -259,6 +259,7 @@ def compile_definition(
         "name": process.get("name") or process_id,
         "target_s": parse_duration(target) if target else None,
         "initiator_lane": initiator,
+        "separation_of_duties": process_props.get("separation_of_duties", "true"),
         "lanes": [lane.get("name") for lane in process.xpath(".//bpmn:lane", namespaces=NS)],
         "steps": _describe_steps(spec),
     }

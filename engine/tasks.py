@@ -25,6 +25,7 @@ from engine.errors import (
     TaskAlreadyCompleted,
     TaskClaimedByOther,
 )
+from engine.forms import N_
 from engine.meetings import HOST_ROLES, without_host_link
 from engine.models import StepRecord
 from engine.signin import SignInPolicy
@@ -66,7 +67,8 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
 def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
     """The task page's content; the first opening by someone allowed to act is recorded."""
     record = _visible_record(session, task_id, actor)
-    can_act = may_act(actor, record)
+    own = may_act(actor, record) and _separated(record, actor)
+    can_act = may_act(actor, record) and not own
     if can_act and record.opened_at is None:
         record.opened_at, record.opened_by = now, actor.username
         store.add_event(
@@ -78,10 +80,11 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
             task_id=task_id,
         )
         session.flush()
-    return _task_view(record, can_act, actor)
+    return _task_view(record, can_act, actor, own_request=own)
 
 
-def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
+def _task_view(record: StepRecord, can_act: bool, actor: Actor, *,
+               own_request: bool = False) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
@@ -106,11 +109,13 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
         output=meta.get("output"),
         can_act=can_act,
         context=data,
+        own_request=own_request,
     )
 
 
 def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
     record = _ready_for(session, task_id, actor)
+    _check_separation(record, actor)
     if not store.claim_step(session, task_id, actor.username, now, expect=None):
         session.refresh(record)
         if record.claimed_by != actor.username:
@@ -154,6 +159,27 @@ def _ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
     return record
 
 
+def separation_of_duties(meta: Mapping[str, Any]) -> bool:
+    """Whether the process keeps a requester from acting on their own request outside the
+    initiator lane (the BPMN process property ``separation_of_duties``; on unless
+    ``false``)."""
+    return str(meta.get("separation_of_duties", "true")).strip().lower() != "false"
+
+
+def _separated(record: StepRecord, actor: Actor) -> bool:
+    """Whether ``actor`` made this request and the process keeps them from this step."""
+    if record.requester_only or record.instance.requester_id != actor.user_id:
+        return False
+    return separation_of_duties(record.instance.version.meta)
+
+
+def _check_separation(record: StepRecord, actor: Actor) -> None:
+    """Staff do not verify, and an approver does not sign, a request they made themselves."""
+    if _separated(record, actor):
+        raise Forbidden(N_("Permintaan Anda sendiri harus dikerjakan rekan lain: Anda tidak "
+                           "dapat memverifikasi atau menyetujui permintaan yang Anda ajukan."))
+
+
 def _check_attachments(
     session: Session, schema: Mapping[str, Any], data: Mapping[str, Any], instance_id: str
 ) -> None:
@@ -189,6 +215,7 @@ def complete(
     record = _ready_for(session, task_id, actor)
     if record.claimed_by and record.claimed_by != actor.username:
         raise TaskClaimedByOther(task_id, record.claimed_by)
+    _check_separation(record, actor)
     loaded = instances.load(session, record.instance_id)
     task = runtime.find_task(loaded.workflow, task_id)
     if task is None or task.state != runtime.TaskState.READY:
