@@ -1,7 +1,7 @@
 """Users, roles, passwords and API tokens.
 
 Roles have fixed slugs; three of them are BPMN lanes (a lane's ``name`` in the diagram is
-matched to ``ROLE_LANES``). Passwords are hashed with the standard library's scrypt, tokens
+matched to ``ROLE_LANES``). Passwords are hashed by ``engine.passwords`` (argon2id), tokens
 are stored only as SHA-256 (``engine.tokens``, re-exported here); a per-user session epoch
 ends browser sessions on sign-out and password change. Imports no web layer: Flask-Login
 wraps ``Actor`` in the UI.
@@ -9,12 +9,7 @@ wraps ``Actor`` in the UI.
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import hmac
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +17,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import passwords
 from engine.errors import EngineError, NotFound
 from engine.forms import N_
 from engine.models import User, UserRole
+from engine.passwords import hash_password as hash_password  # re-exported (bench, tests)
 from engine.tokens import TokenView as TokenView  # the token functions, re-exported
 from engine.tokens import issue_token as issue_token
 from engine.tokens import revoke_tokens
@@ -37,7 +34,6 @@ ROLE_LANES = {
     "staf_iidc": "Staf Seksi IIDC",
     "subkoor_iidc": "Sub Koordinator Infrastruktur Internet dan Data Center",
 }
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
 class InvalidUser(EngineError):
@@ -85,27 +81,16 @@ def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, user.display_name, frozenset(r.role for r in user.roles))
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
-
-
 def check_password(user: User, password: str) -> bool:
     """Whether ``password`` is the active ``user``'s. The hash is computed even for a
     disabled user or one without a password, so the answer takes as long either way
     (a quick "no" would tell which accounts are disabled)."""
-    right = verify_password(user.password_hash or _dummy_hash(), password)
+    right = verify_password(user.password_hash or passwords.dummy_hash(), password)
     return right and bool(user.password_hash) and user.active
 
 
 def verify_password(stored: str, password: str) -> bool:
-    try:
-        _, salt_b64, digest_b64 = stored.split("$")
-    except ValueError:
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), dklen=32, **_SCRYPT)
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    return passwords.verify(stored, password)
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -137,7 +122,7 @@ def add_user(
         username=username,
         display_name=display_name or username,
         email=email,
-        password_hash=hash_password(password) if password else None,
+        password_hash=passwords.hash_password(password) if password else None,
         active=True,
         created_at=now,
         roles=[UserRole(role=r) for r in _check_roles(roles)],
@@ -187,12 +172,6 @@ def end_sessions(session: Session, user: User) -> None:
 MIN_PASSWORD_LENGTH = 8
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """Checked when the username is unknown, so a wrong name costs as much as a wrong password."""
-    return hash_password(secrets.token_urlsafe(16))
-
-
 @dataclass(frozen=True)
 class UserView:
     """A user as the admin pages show it: no password hash, no ORM row."""
@@ -226,9 +205,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way)."""
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        verify_password(_dummy_hash(), password)
+        verify_password(passwords.dummy_hash(), password)
         return None
-    return user if check_password(user, password) else None
+    if not check_password(user, password):
+        return None
+    if passwords.needs_rehash(user.password_hash or ""):  # an older or cheaper hash
+        user.password_hash = passwords.hash_password(password)
+    return user
 
 
 def check_new_password(password: str) -> None:
@@ -240,7 +223,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     """A new password ends the user's sessions and revokes their API tokens: whoever held
     the old password may have taken them."""
     check_new_password(password)
-    user.password_hash = hash_password(password)
+    user.password_hash = passwords.hash_password(password)
     end_sessions(session, user)
     revoke_tokens(session, user)
 

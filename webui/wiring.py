@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from connectors.invite import build_invite
 from connectors.registry import build_mail_transport, build_registry
+from engine import passwords
 from engine.bookings import SqlLedger
 from engine.db import make_sessionmaker
 from engine.facade import Alur, EngineSettings
@@ -21,6 +22,7 @@ from webui.uploads import LetterStore
 
 
 def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
+    passwords.configure(str(config["PASSWORD_HASHING"]))  # the cost of new password hashes
     sessions = make_sessionmaker(db_engine)
     worker = WorkerSettings(
         max_attempts=int(config["JOB_MAX_ATTEMPTS"]),
