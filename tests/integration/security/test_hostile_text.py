@@ -76,3 +76,18 @@ def test_the_api_refuses_cr_lf_in_a_single_line_field(api: dict[str, ApiUser]) -
     body = api["pemohon"].ok("post", "/instances", 422,
                              json={"data": {**FPVC, "nama_kegiatan": "a\r\nb"}})
     assert list(body["fields"]) == ["nama_kegiatan"]
+
+
+@pytest.mark.parametrize("raw", [b"x%ED%A0%80y", b"x\xed\xa0\x80y", b"x%C0%AFy"])
+def test_broken_utf_8_from_a_browser_form_is_never_a_500(site: Site, raw: bytes) -> None:
+    view = site.start()
+    client = site.client("pemohon")
+    task = site.ready(view).task_id
+    fields = {**FPVC_FORM, "csrf_token": site.token(client)}
+    body = b"&".join(f"{k}={v}".encode() for k, v in fields.items() if k != "keterangan")
+    response = client.post(f"/tugas/{task}", data=body + b"&keterangan=" + raw,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
+    for path in (f"/permintaan/{view.id}", f"/tugas/{task}"):
+        assert client.get(path).status_code == 200
+    assert site.client("staf").get(f"/permintaan/{view.id}").status_code == 200
