@@ -15,12 +15,23 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import breaches, definitions, diagram, instances, jobs, reporting, store, tasks
+from engine import (
+    breaches,
+    definitions,
+    diagram,
+    instances,
+    jobs,
+    letters,
+    reporting,
+    store,
+    tasks,
+)
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, store_version
 from engine.diagram import Diagram, InstanceDiagram
 from engine.errors import Forbidden
-from engine.models import Attachment, MailMessageRow
+from engine.letters import LetterLimits
+from engine.models import MailMessageRow
 from engine.outbox import Services, WorkerSettings
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
@@ -43,6 +54,7 @@ class EngineSettings:
     max_passes: int = 50
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     sign_in: SignInPolicy = field(default_factory=SignInPolicy)
+    letters: LetterLimits = field(default_factory=LetterLimits)
 
     @property
     def forms_dir(self) -> Path:
@@ -170,20 +182,15 @@ class Alur:
         inst = instances.get_visible(session, instance_id, actor)
         if inst.requester_id != actor.user_id or inst.status != "running":
             raise Forbidden("Hanya pemohon yang dapat mengunggah berkas untuk permintaan berjalan.")
-        row = Attachment(
-            id=attachment_id,
-            instance_id=inst.id,
-            filename=filename,
-            stored_name=stored_name,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
-            uploaded_by=actor.username,
-            uploaded_at=now,
-        )
-        session.add(row)
-        session.flush()
-        return AttachmentView.of(row)
+        letter = letters.NewLetter(attachment_id, filename, stored_name, content_type, size,
+                                   sha256)
+        row = letters.add(session, inst, actor, letter, now, self.settings.letters)
+        return AttachmentView.of(row)  # another id: the same file was stored already
+
+    def discard_pending_letter(self, session: Session, task_id: str, attachment_id: str,
+                               actor: Actor) -> str | None:
+        """Drop a letter replaced before its step was completed; its stored name."""
+        return letters.discard_pending(session, task_id, attachment_id, actor)
 
     def attachment(self, session: Session, attachment_id: str, actor: Actor) -> AttachmentView:
         row = store.attachment(session, attachment_id)

@@ -39,6 +39,8 @@ def defaults(instance: Path) -> dict[str, Any]:
         "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed
         "PASSWORD_HASHING": "t=3,m=65536,p=4",  # argon2id passes, memory KiB, lanes
         "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+        "LETTERS_PER_REQUEST": 5,  # letters one request may hold (engine.letters) ...
+        "LETTERS_PER_USER_DAY": 20,  # ... and one person may upload in 24 hours
         "OFFICE_HOURS": "Mon-Fri 07:30-16:00",
         "HOLIDAYS": "",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,

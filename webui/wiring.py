@@ -15,6 +15,7 @@ from engine import passwords
 from engine.bookings import SqlLedger
 from engine.db import make_sessionmaker
 from engine.facade import Alur, EngineSettings
+from engine.letters import LetterLimits
 from engine.outbox import Services, WorkerSettings
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
@@ -43,6 +44,8 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
         worker=worker,
         sign_in=SignInPolicy(max_failures=int(config["SIGNIN_MAX_FAILURES"]),
                              window=timedelta(seconds=float(config["SIGNIN_WINDOW_S"]))),
+        letters=LetterLimits(per_request=int(config["LETTERS_PER_REQUEST"]),
+                             per_user_day=int(config["LETTERS_PER_USER_DAY"])),
     )
     return Alur(settings, services)
 
