@@ -67,9 +67,10 @@ def _load_from_token(req: Any) -> LoginUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    user = _wrap(users.user_for_token(db.session, header[7:].strip(), utcnow()))
-    db.session.commit()  # when the token was last used (at most once a minute)
-    return user
+    user = users.user_for_token(db.session, header[7:].strip(), utcnow())
+    if db.session.dirty:
+        db.session.commit()  # when the token was last used (noted at most once a minute)
+    return _wrap(user)
 
 
 def current_actor() -> Actor:
