@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from engine.models import Event
 from tests.conftest import make_app
 from tests.integration.web.conftest import Site
+from tests.support.api_client import cli_token
 from webui.extensions import db
 
 BURST = 40
@@ -67,3 +68,27 @@ def test_parallel_guesses_on_postgresql_check_exactly_the_limit(
 ) -> None:
     assert burst(pg_site, username) == Counter({401: LIMIT, 429: BURST - LIMIT})
     assert failures_on_record(pg_site.app) == LIMIT
+
+
+@pytest.mark.postgres
+def test_parallel_wrong_signatures_on_postgresql_check_exactly_the_limit(pg_site: Site) -> None:
+    view = pg_site.at_step("3")
+    task = pg_site.ready(view).task_id
+    token = cli_token(pg_site.app, "subkoor")
+    clients = [pg_site.app.test_client() for _ in range(BURST)]
+    start = threading.Barrier(BURST)
+
+    def guess(i: int) -> int:
+        start.wait()
+        return clients[i].post(f"/api/v1/tasks/{task}/complete",
+                               headers={"Authorization": f"Bearer {token}"},
+                               json={"data": {"keputusan": "setuju"},
+                                     "password": f"tebakan-{i}"}).status_code
+
+    with ThreadPoolExecutor(BURST) as pool:
+        statuses = Counter(pool.map(guess, range(BURST)))
+    assert statuses == Counter({422: LIMIT, 429: BURST - LIMIT})
+    with pg_site.app.app_context():
+        recorded = db.session.scalar(select(func.count()).select_from(Event)
+                                     .where(Event.kind == "signature_failed"))
+    assert recorded == LIMIT
