@@ -15,17 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import (
-    breaches,
-    definitions,
-    diagram,
-    instances,
-    jobs,
-    letters,
-    reporting,
-    store,
-    tasks,
-)
+from engine import breaches, definitions, diagram, instances, jobs, letters, reporting, store, tasks
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, store_version
 from engine.diagram import Diagram, InstanceDiagram

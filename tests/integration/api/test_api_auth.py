@@ -26,6 +26,7 @@ ENDPOINTS = [
     ("POST", "/tasks/abc/unclaim"),
     ("POST", "/tasks/abc/complete"),
     ("GET", "/reports/durations"),
+    ("GET", "/openapi.json"),
 ]
 
 
