@@ -1,5 +1,5 @@
 """Password hashes: argon2id (argon2-cffi), its cost set once from configuration
-(``ALUR_PASSWORD_HASHING``, e.g. ``t=3,m=65536,p=4``: passes, memory in KiB, lanes);
+(``ALUR_PASSWORD_HASHING``, e.g. ``t=2,m=19456,p=1``: passes, memory in KiB, lanes);
 hashes of the first releases (``scrypt$salt$digest``, N=2^14, r=8, p=1) still verify and
 are replaced on the next successful sign-in, as are argon2 hashes of another cost.
 
@@ -18,7 +18,7 @@ import secrets
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-DEFAULT = "t=3,m=65536,p=4"  # RFC 9106's second recommended option, argon2-cffi's default
+DEFAULT = "t=2,m=19456,p=1"  # OWASP's argon2id minimum: about the old scrypt's cost
 _SPEC = re.compile(r"t=(\d{1,3}),m=(\d{1,8}),p=(\d{1,3})")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -27,7 +27,7 @@ def hasher(spec: str = DEFAULT) -> PasswordHasher:
     """An argon2id hasher from ``t=…,m=…,p=…``; ValueError with what is wrong."""
     match = _SPEC.fullmatch(spec.replace(" ", "").removeprefix("argon2id:"))
     if match is None:
-        raise ValueError(f"PASSWORD_HASHING harus berbentuk t=3,m=65536,p=4, bukan {spec!r}")
+        raise ValueError(f"PASSWORD_HASHING harus berbentuk t=2,m=19456,p=1, bukan {spec!r}")
     time_cost, memory_kib, lanes = (int(g) for g in match.groups())
     if time_cost < 1 or lanes < 1 or memory_kib < 8 * lanes:
         raise ValueError("PASSWORD_HASHING: t dan p paling kecil 1, m paling kecil 8 × p (KiB)")

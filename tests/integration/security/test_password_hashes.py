@@ -66,7 +66,7 @@ def test_a_bad_cost_setting_names_the_setting(spec: str) -> None:
         passwords.hasher(spec)
 
 
-def test_the_default_cost_is_the_rfc_recommendation() -> None:
+def test_the_default_cost_is_owasps_minimum() -> None:
     h = passwords.hasher()
-    assert (h.time_cost, h.memory_cost, h.parallelism) == (3, 65536, 4)
+    assert (h.time_cost, h.memory_cost, h.parallelism) == (2, 19456, 1)
     assert passwords.hasher(CHEAP_HASHING).time_cost == 1
