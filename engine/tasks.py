@@ -54,7 +54,9 @@ def may_act(actor: Actor, record: StepRecord) -> bool:
 
 def inbox(session: Session, actor: Actor) -> list[InboxItem]:
     rows = store.ready_steps_for(session, lanes=actor.lanes(), user_id=actor.user_id)
-    return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows]
+    # A request of one's own waits for a colleague (separation of duties): not one's task.
+    return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows
+            if not _separated(r, actor)]
 
 
 def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:

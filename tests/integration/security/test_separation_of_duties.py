@@ -37,6 +37,8 @@ def test_staff_cannot_verify_their_own_request(dual: Site) -> None:
     client = dual.client("rangkap")
     page = text(client.get(f"/tugas/{task}"))
     assert OWN in page and "Verifikasi Selesai" not in page
+    assert view.summary.number not in text(client.get("/tugas"))  # not in their inbox
+    assert view.summary.number in text(dual.client("staf").get("/tugas"))
     response = dual.post(client, f"/tugas/{task}", {})
     assert response.status_code == 403 and OWN in text(response)
     assert dual.post(client, f"/tugas/{task}/ambil", {}).status_code == 403
