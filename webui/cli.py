@@ -145,16 +145,6 @@ def users_add(
     click.echo(f"Pengguna {name} dibuat ({', '.join(roles)}).")
 
 
-@users_group.command("token")
-@click.argument("name")
-@with_appcontext
-def users_token(name: str) -> None:
-    """Print a new API token for NAME (shown once)."""
-    with transaction() as session:
-        token = users.issue_token(session, users.get_user(session, name), utcnow())
-    click.echo(token)
-
-
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Run the due jobs, then exit.")
 @with_appcontext
@@ -232,3 +222,7 @@ def run(host: str, port: int) -> None:
 
 main.add_command(report_group)
 main.add_command(versions_cli.migrate_command)
+
+from webui import cli_tokens  # noqa: E402  (registers ``users token/tokens/revoke``)
+
+__all__ = ["cli_tokens", "main", "transaction", "users_group"]
