@@ -24,11 +24,12 @@ from engine.errors import (
 )
 from engine.forms import N_
 from engine.models import StepRecord
-from engine.users import Actor, get_user, users_with_role
+from engine.users import Actor, actor_of, get_user, users_with_role
 
 
 def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
     record = tasks.ready_for(session, task_id, actor)
+    tasks.check_separation(record, actor)
     if not store.claim_step(session, task_id, actor.username, now, expect=None):
         _lost(session, record, actor)
         return
@@ -55,6 +56,7 @@ def take_over(session: Session, task_id: str, actor: Actor, now: datetime, *,
     """Take the task from ``expect``, the holder the actor saw and confirmed taking it
     from; returns the previous holder. Anyone of the task's lane may."""
     record = tasks.ready_for(session, task_id, actor)
+    tasks.check_separation(record, actor)
     holder = record.claimed_by
     if holder == actor.username:
         return None
@@ -73,7 +75,8 @@ def assignees(session: Session, task_id: str, actor: Actor) -> list[tuple[str, s
     record = _ready_task(session, task_id, actor)
     if not actor.has("admin") or record.requester_only or record.role is None:
         return []
-    return [(u.username, u.display_name) for u in users_with_role(session, record.role)]
+    return [(u.username, u.display_name) for u in users_with_role(session, record.role)
+            if not tasks.separated(record, actor_of(u))]  # not their own request
 
 
 def assign(session: Session, task_id: str, actor: Actor, now: datetime, *, to: str,

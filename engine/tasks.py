@@ -25,8 +25,10 @@ from engine.errors import (
     TaskAlreadyCompleted,
     TaskClaimedByOther,
 )
+from engine.forms import N_
 from engine.meetings import host_roles, without_host_link
 from engine.models import StepRecord
+from engine.signin import SignInPolicy
 from engine.users import Actor
 from engine.views import InstanceSummary, StepView, TaskView
 
@@ -52,7 +54,9 @@ def may_act(actor: Actor, record: StepRecord) -> bool:
 
 def inbox(session: Session, actor: Actor) -> list[InboxItem]:
     rows = store.ready_steps_for(session, roles=actor.roles, user_id=actor.user_id)
-    return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows]
+    # A request of one's own waits for a colleague (separation of duties): not one's task.
+    return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows
+            if not separated(r, actor)]
 
 
 def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
@@ -69,7 +73,8 @@ def open_task(
     ``look``: a person opened the page (not a submission re-reading it): a draft's form
     then restarts its clock (``engine.drafts``)."""
     record = _visible_record(session, task_id, actor)
-    can_act = may_act(actor, record)
+    own = may_act(actor, record) and separated(record, actor)
+    can_act = may_act(actor, record) and not own
     if can_act and look and drafts.is_draft_step(record.instance, record):
         drafts.restart_clock(record, now)
         session.flush()
@@ -84,16 +89,18 @@ def open_task(
             task_id=task_id,
         )
         session.flush()
-    return _task_view(record, can_act, actor)
+    return _task_view(record, can_act, actor, own_request=own)
 
 
 def read_task(session: Session, task_id: str, actor: Actor) -> TaskView:
     """The task as ``open_task`` shows it, recording nothing (confirmation pages)."""
     record = _visible_record(session, task_id, actor)
-    return _task_view(record, may_act(actor, record), actor)
+    own = may_act(actor, record) and separated(record, actor)
+    return _task_view(record, may_act(actor, record) and not own, actor, own_request=own)
 
 
-def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
+def _task_view(record: StepRecord, can_act: bool, actor: Actor, *,
+               own_request: bool = False) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
@@ -118,6 +125,7 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
         output=meta.get("output"),
         can_act=can_act,
         context=data,
+        own_request=own_request,
     )
 
 
@@ -130,6 +138,27 @@ def ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
     if not may_act(actor, record):
         raise Forbidden("Anda tidak berwenang mengerjakan tugas ini.")
     return record
+
+
+def separation_of_duties(meta: Mapping[str, Any]) -> bool:
+    """Whether the process keeps a requester from acting on their own request outside the
+    initiator lane (the BPMN process property ``separation_of_duties``; on unless
+    ``false``)."""
+    return str(meta.get("separation_of_duties", "true")).strip().lower() != "false"
+
+
+def separated(record: StepRecord, actor: Actor) -> bool:
+    """Whether ``actor`` made this request and the process keeps them from this step."""
+    if record.requester_only or record.instance.requester_id != actor.user_id:
+        return False
+    return separation_of_duties(record.instance.version.meta)
+
+
+def check_separation(record: StepRecord, actor: Actor) -> None:
+    """Staff do not verify, and an approver does not sign, a request they made themselves."""
+    if separated(record, actor):
+        raise Forbidden(N_("Permintaan Anda sendiri harus dikerjakan rekan lain: Anda tidak "
+                           "dapat memverifikasi atau menyetujui permintaan yang Anda ajukan."))
 
 
 def _check_attachments(
@@ -160,12 +189,14 @@ def complete(
     max_passes: int,
     remote_addr: str | None = None,
     password: str | None = None,
+    sign_in: SignInPolicy | None = None,
 ) -> instances.Loaded:
     """Validate ``data`` against the task's form (and, on a signing form, ``password``),
     complete the task and save the instance; nothing changes when anything is refused."""
     record = ready_for(session, task_id, actor)
     if record.claimed_by and record.claimed_by != actor.username:
         raise TaskClaimedByOther(task_id, record.claimed_by)
+    check_separation(record, actor)
     loaded = instances.load(session, record.instance_id)
     task = runtime.find_task(loaded.workflow, task_id)
     if task is None or task.state != runtime.TaskState.READY:
@@ -175,7 +206,9 @@ def complete(
     if form_name and schema is not None:
         clean = forms.validate(schema, data, now.astimezone(WIB).date())
         _check_attachments(session, schema, clean, loaded.row.id)
-    signed = signature.check(session, schema or {}, clean, actor, password)
+    attempt = signature.Attempt(record.instance_id, task_id, now, remote_addr,
+                                sign_in or SignInPolicy())
+    signed = signature.check(session, schema or {}, clean, actor, password, attempt)
     runtime.complete_user_task(task, clean)
     if drafts.is_draft_step(loaded.row, record):
         drafts.submit(session, loaded.row, record, actor.username, now)

@@ -15,8 +15,8 @@ from flask_login import login_required
 from engine.errors import TaskClaimedByOther
 from engine.tasks import InboxItem
 from webui.auth import current_actor
-from webui.auth.views import safe_next
 from webui.extensions import db, engine, utcnow
+from webui.redirects import safe_next
 
 bp = Blueprint("inbox", __name__)
 

@@ -31,6 +31,7 @@ ENDPOINTS = [
     ("GET", "/processes/abc/versions/1/files"),
     ("POST", "/processes/abc/versions/1/activate"),
     ("POST", "/processes/abc/migrations"),
+    ("GET", "/openapi.json"),
 ]
 
 
