@@ -84,9 +84,10 @@ def instance_counts(session: Session) -> dict[int, dict[str, int]]:
 def open_instances_of(
     session: Session, version_id: int, ids: Iterable[str] | None = None
 ) -> Sequence[Instance]:
-    """Running (or stopped by an incident) instances of one version, oldest first."""
+    """Drafts, running and incident-stopped instances of one version, oldest first."""
     stmt = select(Instance).where(
-        Instance.process_version_id == version_id, Instance.status.in_(("running", "incident"))
+        Instance.process_version_id == version_id,
+        Instance.status.in_(("draft", "running", "incident")),
     )
     if ids is not None:
         stmt = stmt.where(Instance.id.in_(list(ids)))
