@@ -32,7 +32,7 @@ from engine import (
 from engine.diagram import Diagram, InstanceDiagram
 from engine.documents import snapshot
 from engine.documents.desk import DocumentDesk
-from engine.errors import Forbidden
+from engine.errors import Conflict, Forbidden
 from engine.letters import LetterLimits
 from engine.models import MailMessageRow
 from engine.outbox import Services, WorkerSettings
@@ -220,9 +220,12 @@ class Alur(ProcessVersions):
         """One worker tick: record target breaches, then run due jobs (up to ``limit``)."""
         with sessions.begin() as session:
             breaches.record_breaches(session, clock())
-        with sessions.begin() as session:
-            drafts.expire(session, clock(), days=self.settings.worker.draft_days,
-                          max_passes=self.settings.max_passes)
+        try:
+            with sessions.begin() as session:
+                drafts.expire(session, clock(), days=self.settings.worker.draft_days,
+                              max_passes=self.settings.max_passes)
+        except Conflict:  # the requester was sending it just now: it is no longer a draft
+            pass
         done = 0
         while done < limit and jobs.run_once(sessions, self.services, clock, worker_id):
             done += 1
