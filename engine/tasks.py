@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import forms, instances, runtime, signature, store, versions
+from engine import audit, forms, instances, runtime, signature, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -199,8 +199,10 @@ def complete(
     signed = signature.check(session, schema or {}, clean, actor, password)
     runtime.complete_user_task(task, clean)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
+    record.completed_by_name, record.data = actor.display_name, clean  # this pass, kept as is
     record.opened_at = record.opened_at or now
     record.opened_by = record.opened_by or actor.username
+    detail = {"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed}
     store.add_event(
         session,
         at=now,
@@ -209,7 +211,7 @@ def complete(
         instance_id=record.instance_id,
         task_id=task_id,
         remote_addr=remote_addr,
-        detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed},
+        detail={**detail, "record_sha256": audit.record_digest(record)},
     )
     try:
         instances.save(session, loaded, now, max_passes=max_passes)
