@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import runtime, steps, store, versions
+from engine import passes, runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.meetings import HOST_ROLES, complete_meeting, without_host_link
 from engine.models import Instance, StepRecord
 from engine.users import Actor
-from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
+from engine.views import AttachmentView, InstanceSummary, InstanceView
 
 STAFF_ROLES = ("staf_iidc", "subkoor_iidc", "auditor", "admin")
 DENORMALISED = {"kegiatan": "nama_kegiatan", "tanggal": "tanggal", "instansi": "instansi"}
@@ -152,15 +152,17 @@ def view(
     meeting = complete_meeting(data.get("meeting"), data)
     if records is None:
         records = store.steps_of(session, row.id)
-    reason = data.get("alasan") if data.get("keputusan") == "tidak_setuju" else None
+    info = versions.info(row.version)
+    steps = passes.step_views(info, records)
+    decline = passes.current_decline(steps)  # each pass's own decision, not the latest data
     return InstanceView(
         summary=InstanceSummary.of(row),
-        data=data,
+        data=passes.current_data(data, steps),
         meeting=meeting,
-        steps=tuple(StepView.of(r) for r in records),
+        steps=steps,
         attachments=tuple(AttachmentView.of(a) for a in store.attachments_of(session, row.id)),
-        target_s=versions.info(row.version).meta.get("target_s"),
-        last_reason=reason if isinstance(reason, str) else None,
+        target_s=info.meta.get("target_s"),
+        last_reason=decline.decision.reason if decline and decline.decision else None,
     )
 
 
@@ -169,4 +171,5 @@ def as_read_by(view: InstanceView, actor: Actor) -> InstanceView:
     if actor.has(*HOST_ROLES):
         return view
     meeting = without_host_link(view.meeting) if view.meeting else None
-    return replace(view, data=without_host_link(view.data), meeting=meeting)
+    return replace(view, data=without_host_link(view.data), meeting=meeting,
+                   steps=passes.without_host_links(view.steps))

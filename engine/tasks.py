@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import audit, forms, instances, runtime, signature, store, versions
+from engine import audit, forms, instances, passes, runtime, signature, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -77,14 +77,19 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
             task_id=task_id,
         )
         session.flush()
-    return _task_view(record, can_act, actor)
+    return _task_view(session, record, can_act, actor)
 
 
-def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
+def _task_view(session: Session, record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
     form_name, schema = version.form_of(record.bpmn_id)
+    step, back = StepView.of(record, decision=forms.decision_of(schema)), None
+    if record.pass_no > 1:  # why it came back, from the declining pass's own record
+        steps = passes.step_views(version, store.steps_of(session, inst.id))
+        step = next((s for s in steps if s.task_id == record.task_id), step)
+        back = passes.sent_back(steps, step)
     data: dict[str, Any] = {}
     if record.state == "ready":
         task = runtime.find_task(instances.workflow_of(inst), record.task_id)
@@ -94,8 +99,10 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
     values = {}
     if schema and schema.get("x-prefill", True):
         values = {k: data.get(k) for k in schema.get("properties", {}) if k in data}
+    if not actor.has(*HOST_ROLES):
+        step = passes.without_host_links((step,))[0]
     return TaskView(
-        step=StepView.of(record),
+        step=step,
         instance=InstanceSummary.of(inst),
         form_name=form_name,
         schema=schema,
@@ -105,6 +112,7 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
         output=meta.get("output"),
         can_act=can_act,
         context=data,
+        sent_back=back,
     )
 
 

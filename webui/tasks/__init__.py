@@ -15,7 +15,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from engine import signature
+from engine import passes, signature
 from engine.errors import InvalidFormData, TaskClaimedByOther
 from engine.views import InstanceView, TaskView
 from webui import formrender
@@ -70,6 +70,7 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
         attachments={name: _attachment(view, values, name) for name in files},
         multipart=bool(files), failure=failures[-1] if failures else None,
         sign_form=submission.is_signing_form(task),
+        request_data=passes.as_of(view, task.step),
         submit_label=SUBMIT_LABELS.get(task.form_name or "", _l("Selesaikan Tugas")),
         now=utcnow(), alert=alert,
     )
