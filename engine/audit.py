@@ -158,6 +158,13 @@ event.listen(Session, "before_commit", _seal)
 event.listen(Session, "after_transaction_end", _forget)
 
 
+def head(session: Session) -> dict[str, Any]:
+    """The chain's newest link: ``{"seq": …, "hash": …}`` (``seq`` 0 for an empty log)."""
+    last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1))
+    row = last.first()
+    return {"seq": row.seq, "hash": row.hash} if row else {"seq": 0, "hash": GENESIS}
+
+
 # -- verifying -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Broken:

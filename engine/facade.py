@@ -15,7 +15,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import breaches, definitions, diagram, instances, jobs, reporting, store, tasks
+from engine import (
+    audit,
+    breaches,
+    definitions,
+    diagram,
+    dossier,
+    instances,
+    jobs,
+    reporting,
+    store,
+    tasks,
+)
 from engine.definitions import CompiledDefinition
 from engine.deploy import DeployResult, store_version
 from engine.diagram import Diagram, InstanceDiagram
@@ -183,6 +194,17 @@ class Alur:
         row = store.attachment(session, attachment_id)
         instances.get_visible(session, row.instance_id, actor)
         return AttachmentView.of(row)
+
+    # -- the official record ------------------------------------------------------------
+    def record(
+        self, session: Session, instance_id: str, actor: Actor, now: datetime
+    ) -> dict[str, Any]:
+        """One request's whole record (``engine.dossier``); auditors and admins only."""
+        return dossier.export(session, instance_id, actor, now)
+
+    def verify_audit(self, session: Session) -> audit.Verdict:
+        """Walk the audit chain and the step records; the first broken link, if any."""
+        return audit.verify(session)
 
     # -- automated work ----------------------------------------------------------------
     def run_jobs(

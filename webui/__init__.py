@@ -16,7 +16,7 @@ from webui import config
 from webui.extensions import babel, csrf, db, login_manager
 from webui.wiring import build_alur, build_letters, build_office_hours
 
-BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api")
+BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "record")
 
 
 def _locale() -> str:

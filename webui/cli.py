@@ -19,6 +19,7 @@ from engine.db import make_sessionmaker
 from engine.errors import DefinitionError, EngineError
 from webui import create_app
 from webui.extensions import db, engine, utcnow
+from webui.record import audit_group
 from webui.reports.cli import report_group
 
 DEMO_USERS = (
@@ -218,3 +219,4 @@ def run(host: str, port: int) -> None:
 
 
 main.add_command(report_group)
+main.add_command(audit_group)
