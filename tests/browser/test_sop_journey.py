@@ -64,7 +64,8 @@ def test_request_declined_revised_signed_and_received(open_as: SignIn, shots: Sh
 
     pages.open_task(joko, number)
     expect(joko.get_by_text(REVISED["Keterangan"])).to_be_visible()
-    expect(joko.get_by_text("Revisi diperiksa; jam baru tersedia.")).to_be_visible()
+    # in the request's data and, as this pass's note, on the timeline
+    expect(joko.get_by_text("Revisi diperiksa; jam baru tersedia.").first).to_be_visible()
     pages.sign(joko, pages.PEOPLE["joko"].password)
     expect(joko.get_by_role("status").filter(has_text="disetujui dan ditandatangani")) \
         .to_contain_text(number)
