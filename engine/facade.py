@@ -123,8 +123,11 @@ class Alur:
     def inbox(self, session: Session, actor: Actor) -> list[tasks.InboxItem]:
         return tasks.inbox(session, actor)
 
-    def open_task(self, session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
-        return tasks.open_task(session, task_id, actor, now)
+    def open_task(
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True
+    ) -> TaskView:
+        """``history=False``: leave ``sent_back`` out (the caller reads the records anyway)."""
+        return tasks.open_task(session, task_id, actor, now, history=history)
 
     def claim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
         tasks.claim(session, task_id, actor, now)

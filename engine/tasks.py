@@ -62,8 +62,12 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
     return record
 
 
-def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
-    """The task page's content; the first opening by someone allowed to act is recorded."""
+def open_task(
+    session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True
+) -> TaskView:
+    """The task page's content; the first opening by someone allowed to act is recorded.
+    ``history``: read the instance's other records for ``sent_back`` (one more query, on
+    a later pass only); a caller that has them already passes False."""
     record = _visible_record(session, task_id, actor)
     can_act = may_act(actor, record)
     if can_act and record.opened_at is None:
@@ -77,16 +81,18 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
             task_id=task_id,
         )
         session.flush()
-    return _task_view(session, record, can_act, actor)
+    return _task_view(session, record, can_act, actor, history)
 
 
-def _task_view(session: Session, record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
+def _task_view(
+    session: Session, record: StepRecord, can_act: bool, actor: Actor, history: bool
+) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
     form_name, schema = version.form_of(record.bpmn_id)
     step, back = StepView.of(record, decision=forms.decision_of(schema)), None
-    if record.pass_no > 1:  # why it came back, from the declining pass's own record
+    if history and record.pass_no > 1:  # why it came back, from the declining pass's record
         steps = passes.step_views(version, store.steps_of(session, inst.id))
         step = next((s for s in steps if s.task_id == record.task_id), step)
         back = passes.sent_back(steps, step)
