@@ -99,8 +99,12 @@ def record_digest(record: StepRecord) -> str:
 
 # -- appending -----------------------------------------------------------------------------
 def append(session: Session, fields: dict[str, Any]) -> None:
-    """Queue one event; it is written, chained, when the session commits."""
-    session.info.setdefault(PENDING, []).append(fields)
+    """Queue one event; it is written, chained, when the session commits (and dropped
+    when the transaction or savepoint it was logged in rolls back)."""
+    session.info.setdefault(PENDING, []).append((session.get_transaction(), fields))
+    nested = session.get_nested_transaction()
+    if nested is not None:
+        session.info[PENDING][-1] = (nested, fields)
 
 
 def _insert(dialect: str) -> Insert:
@@ -136,26 +140,42 @@ def _prepare(session: Session) -> Insert:
 
 
 def _seal(session: Session) -> None:
-    pending: list[dict[str, Any]] = session.info.pop(PENDING, [])
+    pending: list[tuple[Any, dict[str, Any]]] = session.info.pop(PENDING, [])
     if not pending:
         return
     session.flush()  # every other row lock first: the chain's lock is the last one taken
     statement = _prepare(session)
     rows = []
-    for fields in pending:
+    for _, fields in pending:
         row = {key: fields.get(key) for key in FIELDS}
         row["detail"] = row["detail"] or {}
         rows.append({**row, "body": body_digest(row)})
     session.connection().execute(statement, rows)
 
 
-def _forget(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
+def _within(inner: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = inner.parent
+    return False
+
+
+def _forget(session: Session, rolled_back: SessionTransaction) -> None:
+    """Drop the events logged in a transaction or savepoint that rolled back."""
+    pending = session.info.get(PENDING)
+    if pending:
+        pending[:] = [(tx, f) for tx, f in pending if not _within(tx, rolled_back)]
+
+
+def _end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (already written) or rolled back
         session.info.pop(PENDING, None)
 
 
 event.listen(Session, "before_commit", _seal)
-event.listen(Session, "after_transaction_end", _forget)
+event.listen(Session, "after_soft_rollback", _forget)
+event.listen(Session, "after_transaction_end", _end)
 
 
 def head(session: Session) -> dict[str, Any]:

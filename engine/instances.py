@@ -153,7 +153,7 @@ def view(
     if records is None:
         records = store.steps_of(session, row.id)
     info = versions.info(row.version)
-    steps = passes.step_views(info, records)
+    steps = passes.step_views(info, records, data)
     decline = passes.current_decline(steps)  # each pass's own decision, not the latest data
     return InstanceView(
         summary=InstanceSummary.of(row),

@@ -27,16 +27,27 @@ def settled_pass(records: Sequence[StepRecord]) -> int:
     return max((r.pass_no for r in records if r.state == "completed"), default=1)
 
 
-def step_views(version: VersionInfo, records: Sequence[StepRecord]) -> tuple[StepView, ...]:
-    """The records as views, each with its declared decision and superseded flag."""
+def step_views(
+    version: VersionInfo,
+    records: Sequence[StepRecord],
+    workflow_data: Mapping[str, Any] | None = None,
+) -> tuple[StepView, ...]:
+    """The records as views, each with its declared decision and superseded flag.
+
+    A request under way when per-pass data began to be kept (migration 0005) has records
+    without data; the newest completed one of each step takes its decision from
+    ``workflow_data`` (the workflow's current data still holds that pass's values), the
+    older ones show none rather than a wrong one."""
     settled = settled_pass(records)
+    newest = {r.bpmn_id: r.task_id for r in records if r.state == "completed"}
     rules: dict[str, dict[str, Any] | None] = {}
     views = []
     for record in records:
         if record.bpmn_id not in rules:
             rules[record.bpmn_id] = forms.decision_of(version.form_of(record.bpmn_id)[1])
-        rule = rules[record.bpmn_id]
-        views.append(StepView.of(record, decision=rule, superseded=record.pass_no < settled))
+        legacy = workflow_data if newest.get(record.bpmn_id) == record.task_id else None
+        views.append(StepView.of(record, decision=rules[record.bpmn_id],
+                                 superseded=record.pass_no < settled, legacy=legacy))
     return tuple(views)
 
 

@@ -71,8 +71,11 @@ class StepView:
         *,
         decision: Mapping[str, Any] | None = None,
         superseded: bool = False,
+        legacy: Mapping[str, Any] | None = None,
     ) -> StepView:
-        """``decision``: the form's declared decision (``forms.decision_of``), if any."""
+        """``decision``: the form's declared decision (``forms.decision_of``), if any;
+        ``legacy``: where to read it for a record kept before per-pass data (migration
+        0005), whose ``data`` stays None."""
         def seconds(a: datetime | None, b: datetime | None) -> float | None:
             return (b - a).total_seconds() if a and b else None
 
@@ -102,7 +105,7 @@ class StepView:
             within_target=within,
             data=dict(row.data) if row.data is not None else None,
             completed_by_name=row.completed_by_name,
-            decision=Decision.of(decision, row.data),
+            decision=Decision.of(decision, row.data if row.data is not None else legacy),
             superseded=superseded,
         )
 

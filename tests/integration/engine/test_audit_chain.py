@@ -187,3 +187,24 @@ def test_the_migration_chains_the_events_written_before_it(tmp_path) -> None:
         store.add_event(s, at=datetime(2026, 1, 2, tzinfo=UTC), kind="y", actor="u")
     assert verdict(sessions).events == 4
     eng.dispose()
+
+
+def test_an_event_of_a_rolled_back_savepoint_is_not_logged(
+    journey: Callable[[], Journey],
+) -> None:
+    j = journey()
+    j.start()
+    with j.sessions.begin() as s:
+        store.add_event(s, at=j.clock(), kind="kept", actor="x")
+        try:
+            with s.begin_nested():
+                store.add_event(s, at=j.clock(), kind="dropped", actor="x")
+                raise RuntimeError("the savepoint fails")
+        except RuntimeError:
+            pass
+        with s.begin_nested():
+            store.add_event(s, at=j.clock(), kind="released", actor="x")
+    with j.sessions.begin() as s:
+        kinds = s.execute(text("SELECT kind FROM events WHERE actor = 'x' ORDER BY seq")).scalars()
+        assert list(kinds) == ["kept", "released"]
+    assert verdict(j.sessions).ok

@@ -99,3 +99,20 @@ def test_the_host_link_stays_out_of_each_pass_for_readers_without_host_roles(
                       (j.people.subkoor, False), (j.people.staf, True)):
         step = by_step(j.view(who), "Task_BuatLink")[0]
         assert ("host_url" in step.data["meeting"]) is sees, who.username
+
+
+def test_a_request_declined_before_the_upgrade_still_shows_its_reason(
+    journey: Callable[[], Journey],
+) -> None:
+    """Records written before migration 0005 have no data: the newest decision is read
+    from the workflow's data, as before, and nothing is made up for older passes."""
+    j = journey()
+    j.start()
+    j.submit()
+    j.verify()
+    j.decide(False, reason="Surat belum lengkap")
+    with j.sessions.begin() as s:
+        s.execute(text("UPDATE step_records SET data = NULL"))
+    view = j.view()
+    assert view.last_reason == "Surat belum lengkap"
+    assert all(s.data is None for s in view.steps)
