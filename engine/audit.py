@@ -4,9 +4,11 @@ One **global** chain, not one per request: it also holds the events of no reques
 (sign-ins, which the throttle relies on), deleting every event of one request still breaks
 it, and it has a single head to write down outside the database (``alur audit verify``
 prints it). Each event stores ``seq`` (its place, 1, 2, 3 … without gaps), ``prev_hash``
-(the previous event's hash, 64 zeros for the first) and ``hash``::
+(the previous event's hash, zeros for the first) and ``hash``, 32 bytes each::
 
     hash = sha256("<prev_hash>:<seq>:<body>")    body = sha256(canonical JSON of the fields)
+
+(hashes written in lowercase hex inside the text; stored as bytes, half the room of hex).
 
 The canonical JSON holds ``at`` (ISO-8601 UTC, microseconds), ``instance_id``, ``actor``,
 ``kind``, ``task_id``, ``detail`` and ``remote_addr``, keys sorted, no spaces, UTF-8.
@@ -50,7 +52,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from sqlalchemy.sql.dml import Insert
 
 from engine.models import Event, StepRecord
@@ -79,6 +81,10 @@ def sha256(text_: str) -> str:
     return hashlib.sha256(text_.encode("utf-8")).hexdigest()
 
 
+def _sha256_bytes(text_: str) -> bytes:
+    return hashlib.sha256(text_.encode("utf-8")).digest()
+
+
 def body_digest(fields: Mapping[str, Any]) -> str:
     return sha256(canonical({key: fields.get(key) for key in FIELDS}))
 
@@ -101,10 +107,11 @@ def record_digest(record: StepRecord) -> str:
 def append(session: Session, fields: dict[str, Any]) -> None:
     """Queue one event; it is written, chained, when the session commits (and dropped
     when the transaction or savepoint it was logged in rolls back)."""
-    session.info.setdefault(PENDING, []).append((session.get_transaction(), fields))
-    nested = session.get_nested_transaction()
-    if nested is not None:
-        session.info[PENDING][-1] = (nested, fields)
+    real: Any = session
+    if isinstance(real, scoped_session):  # the web layer's Flask-SQLAlchemy proxy
+        real = real()
+    where = real.get_nested_transaction() or real.get_transaction()
+    real.info.setdefault(PENDING, []).append((where, fields))
 
 
 def _insert(dialect: str) -> Insert:
@@ -113,12 +120,13 @@ def _insert(dialect: str) -> Insert:
     head = select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1).subquery("head")
     base = select(literal(1).label("one")).subquery("base")
     seq = func.coalesce(head.c.seq, 0) + 1
-    prev = func.coalesce(head.c.hash, GENESIS)
-    link = prev + ":" + cast(seq, String) + ":" + bindparam("body", type_=String)
+    prev = func.coalesce(head.c.hash, bytes.fromhex(GENESIS))
     if dialect == "sqlite":
+        link = func.lower(func.hex(prev)) + ":" + cast(seq, String) + ":" + bindparam("body")
         digest = func.alur_sha256(link)
     else:
-        digest = func.encode(func.sha256(func.convert_to(link, "UTF8")), "hex")
+        link = func.encode(prev, "hex") + ":" + cast(seq, String) + ":" + bindparam("body")
+        digest = func.sha256(func.convert_to(link, "UTF8"))
     values = [bindparam(key, type_=table.c[key].type) for key in FIELDS]
     chained = select(seq, prev, digest, *values).select_from(base.outerjoin(head, true()))
     return insert(Event).from_select(["seq", "prev_hash", "hash", *FIELDS], chained)
@@ -131,7 +139,7 @@ def _prepare(session: Session) -> Insert:
     dialect = connection.dialect.name
     if dialect == "sqlite":
         raw: Any = connection.connection.driver_connection
-        raw.create_function("alur_sha256", 1, sha256, deterministic=True)
+        raw.create_function("alur_sha256", 1, _sha256_bytes, deterministic=True)
     elif dialect == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
     else:
@@ -182,7 +190,7 @@ def head(session: Session) -> dict[str, Any]:
     """The chain's newest link: ``{"seq": …, "hash": …}`` (``seq`` 0 for an empty log)."""
     last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1))
     row = last.first()
-    return {"seq": row.seq, "hash": row.hash} if row else {"seq": 0, "hash": GENESIS}
+    return {"seq": row.seq, "hash": row.hash.hex()} if row else {"seq": 0, "hash": GENESIS}
 
 
 # -- verifying -----------------------------------------------------------------------------
@@ -221,9 +229,9 @@ def _check_link(row: Event, seq: int, prev: str) -> str | None:
     if row.seq != seq:
         return (f"urutan terputus: diharapkan #{seq}, ditemukan #{row.seq} "
                 "(ada event yang dihapus)")
-    if row.prev_hash != prev:
+    if row.prev_hash.hex() != prev:
         return "prev_hash tidak sama dengan hash event sebelumnya (event disisipkan atau diubah)"
-    if row.hash != link_hash(prev, seq, body_digest(_fields(row))):
+    if row.hash.hex() != link_hash(prev, seq, body_digest(_fields(row))):
         return "hash tidak cocok dengan isi event (baris diubah)"
     return None
 
@@ -237,7 +245,7 @@ def verify(session: Session, *, batch: int = 1000) -> Verdict:
             problem = _check_link(row, seq + 1, prev)
             if problem is not None:
                 return Verdict(seq, 0, seq, prev, Broken(row.seq, row.id, problem))
-            seq, prev = row.seq, row.hash
+            seq, prev = row.seq, row.hash.hex()
             digest = (row.detail or {}).get("record_sha256")
             if row.task_id and digest:
                 digests[row.task_id] = digest

@@ -58,7 +58,7 @@ def _step(record: StepRecord, host_links: bool) -> dict[str, Any]:
 
 def _event(row: Event) -> dict[str, Any]:
     return {
-        "seq": row.seq, "prev_hash": row.prev_hash, "hash": row.hash, "at": row.at,
+        "seq": row.seq, "prev_hash": row.prev_hash.hex(), "hash": row.hash.hex(), "at": row.at,
         "kind": row.kind, "actor": row.actor, "task_id": row.task_id, "detail": row.detail,
         "remote_addr": row.remote_addr,
     }

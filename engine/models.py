@@ -228,8 +228,8 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)  # migration 0005
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # sha256, 32 bytes
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(String(64))

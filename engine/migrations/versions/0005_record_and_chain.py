@@ -26,7 +26,7 @@ def _chain_existing() -> None:
     bind = op.get_bind()
     events = sa.table(
         "events", sa.column("id", sa.Integer), sa.column("seq", sa.BigInteger),
-        sa.column("prev_hash", sa.String), sa.column("hash", sa.String),
+        sa.column("prev_hash", sa.LargeBinary), sa.column("hash", sa.LargeBinary),
         sa.column("at", sa.DateTime), sa.column("instance_id", sa.String),
         sa.column("actor", sa.String), sa.column("kind", sa.String),
         sa.column("task_id", sa.String), sa.column("detail", sa.JSON),
@@ -41,7 +41,8 @@ def _chain_existing() -> None:
         digest = link_hash(prev, seq, body_digest(fields))
         bind.execute(
             events.update().where(events.c.id == row["id"]).values(
-                seq=seq, prev_hash=prev, hash=digest, detail=fields["detail"]
+                seq=seq, prev_hash=bytes.fromhex(prev), hash=bytes.fromhex(digest),
+                detail=fields["detail"],
             )
         )
         prev = digest
@@ -53,13 +54,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("data", sa.JSON(), nullable=True))
     with op.batch_alter_table("events") as batch:
         batch.add_column(sa.Column("seq", sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column("prev_hash", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("hash", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("prev_hash", sa.LargeBinary(32), nullable=True))
+        batch.add_column(sa.Column("hash", sa.LargeBinary(32), nullable=True))
     _chain_existing()
     with op.batch_alter_table("events") as batch:
         batch.alter_column("seq", existing_type=sa.BigInteger(), nullable=False)
-        batch.alter_column("prev_hash", existing_type=sa.String(64), nullable=False)
-        batch.alter_column("hash", existing_type=sa.String(64), nullable=False)
+        batch.alter_column("prev_hash", existing_type=sa.LargeBinary(32), nullable=False)
+        batch.alter_column("hash", existing_type=sa.LargeBinary(32), nullable=False)
         batch.create_index("ix_events_seq", ["seq"], unique=True)
 
 

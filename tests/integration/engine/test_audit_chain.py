@@ -40,7 +40,7 @@ def test_a_declined_then_signed_journey_leaves_an_unbroken_chain(
         events = store.events_of(s, j.instance_id)
         records = store.steps_of(s, j.instance_id)
     assert [e.seq for e in events] == sorted(e.seq for e in events)
-    assert all(len(e.hash) == 64 for e in events)
+    assert all(len(e.hash) == 32 and len(e.prev_hash) == 32 for e in events)
     completed = [r for r in records if r.state == "completed"]
     assert found.records >= len(completed) == 8
     # each completion event carries the digest of its record, data included
@@ -69,7 +69,7 @@ def test_an_inserted_event_breaks_the_chain_at_that_row(journey: Callable[[], Jo
     j = chained_journey(journey)
     with j.sessions.begin() as s:
         head = s.execute(text("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")).one()
-    forged = audit.sha256("forged")
+    forged = bytes.fromhex(audit.sha256("forged"))
     raw(
         j.sessions,
         "INSERT INTO events (seq, prev_hash, hash, at, instance_id, actor, kind, detail) "
@@ -94,7 +94,8 @@ def test_an_event_inserted_in_the_middle_breaks_the_chain_there(
         s.execute(
             text("INSERT INTO events (seq, prev_hash, hash, at, actor, kind, detail) "
                  "VALUES (3, :prev, :hash, :at, 'admin', 'signed_in', '{}')"),
-            {"prev": prev, "hash": audit.sha256("x"), "at": j.clock().replace(tzinfo=None)},
+            {"prev": prev, "hash": bytes.fromhex(audit.sha256("x")),
+             "at": j.clock().replace(tzinfo=None)},
         )
     found = verdict(j.sessions)
     assert found.broken is not None and found.broken.seq == 3
