@@ -14,7 +14,7 @@ from flask import Blueprint, Response
 from flask.cli import with_appcontext
 from flask.typing import ResponseReturnValue
 
-from engine.db import make_sessionmaker
+from engine.db import make_sessionmaker, make_snapshot_engine
 from engine.errors import EngineError
 from engine.users import Actor
 from engine.views import request_number
@@ -50,8 +50,12 @@ def audit_group() -> None:
 @with_appcontext
 def verify() -> None:
     """Walk the audit chain and the step records; exit 1 at the first broken link."""
-    with make_sessionmaker(db.engine)() as session:
-        verdict = engine().verify_audit(session)
+    reader = make_snapshot_engine(db.engine.url.render_as_string(hide_password=False))
+    try:
+        with make_sessionmaker(reader)() as session:  # one snapshot, writers go on
+            verdict = engine().verify_audit(session)
+    finally:
+        reader.dispose()
     if verdict.broken is not None:
         where = f"event #{verdict.broken.seq} (id {verdict.broken.event_id})" \
             if verdict.broken.seq is not None else "catatan langkah"

@@ -209,3 +209,21 @@ def test_an_event_of_a_rolled_back_savepoint_is_not_logged(
         kinds = s.execute(text("SELECT kind FROM events WHERE actor = 'x' ORDER BY seq")).scalars()
         assert list(kinds) == ["kept", "released"]
     assert verdict(j.sessions).ok
+
+
+def test_verify_reads_one_snapshot_and_never_blocks_writers(
+    journey: Callable[[], Journey],
+) -> None:
+    from engine.db import make_sessionmaker, make_snapshot_engine
+
+    j = chained_journey(journey)
+    url = j.sessions.kw["bind"].url.render_as_string(hide_password=False)
+    reader = make_snapshot_engine(url)
+    with make_sessionmaker(reader)() as walk:
+        before = audit.head(walk)  # the snapshot starts here
+        with j.sessions.begin() as s:  # a writer commits meanwhile, unblocked
+            store.add_event(s, at=j.clock(), kind="uji", actor="x")
+        found = audit.verify(walk)
+        assert found.ok and found.head_seq == before["seq"]
+    reader.dispose()
+    assert verdict(j.sessions).head_seq == before["seq"] + 1
