@@ -32,6 +32,7 @@ Rolled back transactions drop their queued events. Imports no web layer.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -114,8 +115,9 @@ def append(session: Session, fields: dict[str, Any]) -> None:
     real.info.setdefault(PENDING, []).append((where, fields))
 
 
+@functools.cache
 def _insert(dialect: str) -> Insert:
-    """One event, chained onto the head in the same statement."""
+    """One event, chained onto the head in the same statement (built once per dialect)."""
     table = Event.__table__
     head = select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1).subquery("head")
     base = select(literal(1).label("one")).subquery("base")
