@@ -19,7 +19,8 @@ from webui.extensions import babel, csrf, db, login_manager
 from webui.pending import PendingDeploys
 from webui.wiring import build_alur, build_letters, build_office_hours
 
-BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "verify", "sop")
+BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "verify", "sop",
+              "record")
 
 
 def _locale() -> str:
