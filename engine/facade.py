@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import (
+    audit,
     breaches,
     cancelling,
     claims,
     diagram,
+    dossier,
     drafts,
     instances,
     jobs,
@@ -114,10 +116,12 @@ class Alur(ProcessVersions):
         return tasks.inbox(session, actor)
 
     def open_task(
-        self, session: Session, task_id: str, actor: Actor, now: datetime, *, look: bool = False
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *,
+        history: bool = True, look: bool = False,
     ) -> TaskView:
-        """The task; ``look``: a person opened its page (restarts a draft's clock)."""
-        return tasks.open_task(session, task_id, actor, now, look=look)
+        """``history=False``: leave ``sent_back`` out (the caller reads the records anyway);
+        ``look``: a person opened its page (restarts a draft's clock)."""
+        return tasks.open_task(session, task_id, actor, now, history=history, look=look)
 
     def task(self, session: Session, task_id: str, actor: Actor) -> TaskView:
         """The task, recording nothing (a confirmation page about it)."""
@@ -207,6 +211,17 @@ class Alur(ProcessVersions):
         row = store.attachment(session, attachment_id)
         instances.get_visible(session, row.instance_id, actor)
         return AttachmentView.of(row)
+
+    # -- the official record ------------------------------------------------------------
+    def record(
+        self, session: Session, instance_id: str, actor: Actor, now: datetime
+    ) -> dict[str, Any]:
+        """One request's whole record (``engine.dossier``); auditors and admins only."""
+        return dossier.export(session, instance_id, actor, now)
+
+    def verify_audit(self, session: Session) -> audit.Verdict:
+        """Walk the audit chain and the step records; the first broken link, if any."""
+        return audit.verify(session)
 
     # -- automated work ----------------------------------------------------------------
     def run_jobs(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import drafts, forms, instances, runtime, signature, store, versions
+from engine import audit, drafts, forms, instances, passes, runtime, signature, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -67,11 +67,14 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
 
 
 def open_task(
-    session: Session, task_id: str, actor: Actor, now: datetime, *, look: bool = False
+    session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True,
+    look: bool = False,
 ) -> TaskView:
     """The task page's content; the first opening by someone allowed to act is recorded.
-    ``look``: a person opened the page (not a submission re-reading it): a draft's form
-    then restarts its clock (``engine.drafts``)."""
+    ``history``: read the instance's other records for ``sent_back`` (one more query, on
+    a later pass only); a caller that has them already passes False. ``look``: a person
+    opened the page (not a submission re-reading it): a draft's form then restarts its
+    clock (``engine.drafts``)."""
     record = _visible_record(session, task_id, actor)
     own = may_act(actor, record) and separated(record, actor)
     can_act = may_act(actor, record) and not own
@@ -89,33 +92,42 @@ def open_task(
             task_id=task_id,
         )
         session.flush()
-    return _task_view(record, can_act, actor, own_request=own)
+    return _task_view(session, record, can_act, actor, history, own_request=own)
 
 
 def read_task(session: Session, task_id: str, actor: Actor) -> TaskView:
     """The task as ``open_task`` shows it, recording nothing (confirmation pages)."""
     record = _visible_record(session, task_id, actor)
     own = may_act(actor, record) and separated(record, actor)
-    return _task_view(record, may_act(actor, record) and not own, actor, own_request=own)
+    return _task_view(session, record, may_act(actor, record) and not own, actor, False,
+                      own_request=own)
 
 
-def _task_view(record: StepRecord, can_act: bool, actor: Actor, *,
-               own_request: bool = False) -> TaskView:
+def _task_view(
+    session: Session, record: StepRecord, can_act: bool, actor: Actor, history: bool, *,
+    own_request: bool = False,
+) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
     form_name, schema = version.form_of(record.bpmn_id)
+    step, back = StepView.of(record, decision=forms.decision_of(schema)), None
+    if history and record.pass_no > 1:  # why it came back, from the declining pass's record
+        steps = passes.step_views(version, store.steps_of(session, inst.id))
+        step = next((s for s in steps if s.task_id == record.task_id), step)
+        back = passes.sent_back(steps, step)
     data: dict[str, Any] = {}
     if record.state == "ready":
         task = runtime.find_task(instances.workflow_of(inst), record.task_id)
         data = dict(task.data) if task is not None else {}
     if not actor.has(*host_roles(version.pack)):
         data = without_host_link(data)
+        step = passes.without_host_links((step,))[0]
     values = {}
     if schema and schema.get("x-prefill", True):
         values = {k: data.get(k) for k in schema.get("properties", {}) if k in data}
     return TaskView(
-        step=StepView.of(record),
+        step=step,
         instance=InstanceSummary.of(inst),
         form_name=form_name,
         schema=schema,
@@ -126,6 +138,7 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor, *,
         can_act=can_act,
         context=data,
         own_request=own_request,
+        sent_back=back,
     )
 
 
@@ -213,8 +226,10 @@ def complete(
     if drafts.is_draft_step(loaded.row, record):
         drafts.submit(session, loaded.row, record, actor.username, now)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
+    record.completed_by_name, record.data = actor.display_name, clean  # this pass, kept as is
     record.opened_at = record.opened_at or now
     record.opened_by = record.opened_by or actor.username
+    detail = {"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed}
     store.add_event(
         session,
         at=now,
@@ -223,7 +238,7 @@ def complete(
         instance_id=record.instance_id,
         task_id=task_id,
         remote_addr=remote_addr,
-        detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed},
+        detail={**detail, "record_sha256": audit.record_digest(record)},
     )
     try:
         instances.save(session, loaded, now, max_passes=max_passes)

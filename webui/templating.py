@@ -11,7 +11,7 @@ from flask import Flask, session
 from flask_babel import gettext
 from markupsafe import Markup
 
-from webui import display
+from webui import display, history
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -52,6 +52,7 @@ def duration(seconds: float | None) -> str:
 
 def register(app: Flask) -> None:
     display.register(app)  # the page vocabulary: labels, process texts, area helpers
+    history.register(app)  # each pass's own record on the timeline and task pages
     app.add_template_filter(wib, "wib")
     app.add_template_filter(iso, "iso")
     app.add_template_filter(unbroken, "unbroken")

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.errors import EngineError
+from engine.forms import decision_of
 from engine.letters import TooManyLetters
-from engine.pack import decision_of
 from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads
