@@ -29,7 +29,11 @@ ROLE_LANES = {
     "staf_iidc": "Staf Seksi IIDC",
     "subkoor_iidc": "Sub Koordinator Infrastruktur Internet dan Data Center",
 }
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# Hash schemes by the prefix stored with each hash; "scrypt-test" costs microseconds and
+# exists only so a test suite can sign people in thousands of times (ALUR_PASSWORD_COST).
+_SCRYPT = {"scrypt": {"n": 2**14, "r": 8, "p": 1}, "scrypt-test": {"n": 2**4, "r": 8, "p": 1}}
+PASSWORD_COSTS = {"standard": "scrypt", "test": "scrypt-test"}
+_scheme = ["scrypt"]
 
 
 class InvalidUser(EngineError):
@@ -59,20 +63,27 @@ def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, user.display_name, frozenset(r.role for r in user.roles))
 
 
+def set_password_cost(cost: str) -> None:
+    """``standard`` (the default) or ``test``; existing hashes verify either way."""
+    _scheme[0] = PASSWORD_COSTS[cost]
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+    scheme = _scheme[0]
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT[scheme])
+    return f"{scheme}$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
 
 
 def check_password(user: User, password: str) -> bool:
     if not user.password_hash or not user.active:
         return False
     try:
-        _, salt_b64, digest_b64 = user.password_hash.split("$")
-    except ValueError:
+        scheme, salt_b64, digest_b64 = user.password_hash.split("$")
+        params = _SCRYPT[scheme]
+    except (ValueError, KeyError):
         return False
-    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), dklen=32, **_SCRYPT)
+    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), dklen=32, **params)
     return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 

@@ -1,6 +1,12 @@
 """Shared fixtures: the Flask app on a migrated SQLite file with the real processes/
 deployed, a user per role, a signed-in client, and the throw-away PostgreSQL cluster.
 
+Set-up is shared where it can be: each xdist worker migrates one SQLite template file and
+one PostgreSQL template database, and builds one app-ready file (processes deployed, the
+role users added) once per session; a test gets a copy (a file copy, or
+``CREATE DATABASE ... TEMPLATE``). Passwords are hashed at the ``test`` cost
+(``ALUR_PASSWORD_COST``), here and in every ``alur`` subprocess the tests start.
+
 In CI (``CI=true``) a missing PostgreSQL is a failure, never a silent skip.
 """
 
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,6 +33,8 @@ from webui import create_app
 from webui.extensions import db, engine
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+os.environ["ALUR_PASSWORD_COST"] = "test"  # inherited by the `alur` subprocesses
+users.set_password_cost("test")
 PASSWORD = "kata-sandi-uji"
 ROLE_USERS = {
     "pemohon": ["pemohon"],
@@ -52,30 +61,55 @@ def pg_server() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    """An empty, migrated schema per test on the session's cluster."""
+def _database_url(server: str, name: str) -> str:
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(pg_server: str) -> Iterator[str]:
+    """A migrated database on the session's cluster, the template of every ``pg_url``."""
     admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    name = f"tmpl_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
-    migrate.upgrade(url)
-    yield url
+    migrate.upgrade(_database_url(pg_server, name))
+    yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    migrate.upgrade(url)
-    return url
+def pg_url(pg_server: str, migrated_pg: str) -> Iterator[str]:
+    """An empty, migrated database per test, copied from the session's template."""
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_pg}"'))
+    yield _database_url(pg_server, name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
-def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
-    config = {
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once per session (per xdist worker) and copied per test."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    assert not path.with_name(path.name + "-wal").exists()  # checkpointed on dispose
+    return path
+
+
+@pytest.fixture
+def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    path = tmp_path / "alur.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+def app_config(url: str, tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    return {
         "TESTING": True,
         "DATABASE_URL": url,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
@@ -83,9 +117,14 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
         "WORKER": "off",
         "CONFERENCE_PLATFORMS": "jitsi",
         "JITSI_DOMAIN": "meet.example.id",
+        "PASSWORD_COST": "test",
         **extra,
     }
-    app = create_app(config)
+
+
+def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
+    """The app on ``url`` (a migrated database) with processes/ deployed and the role users."""
+    app = create_app(app_config(url, tmp_path, **extra))
     with app.app_context():
         session = db.session
         engine().deploy_dir(session, actor="test", now=now())
@@ -103,9 +142,24 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
     return app
 
 
+@pytest.fixture(scope="session")
+def ready_sqlite(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make_app``'s database (deployed, role users), made once per session."""
+    folder = tmp_path_factory.mktemp("ready")
+    path = folder / "ready.db"
+    shutil.copyfile(migrated_sqlite, path)
+    app = make_app(f"sqlite:///{path}", folder)
+    with app.app_context():
+        db.engine.dispose()
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture
-def app(sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(sqlite_url, tmp_path)
+def app(ready_sqlite: Path, tmp_path: Path) -> Iterator[Flask]:
+    path = tmp_path / "alur.db"
+    shutil.copyfile(ready_sqlite, path)
+    app = create_app(app_config(f"sqlite:///{path}", tmp_path))
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine import users
 from engine.db import configure_engine, engine_options
 from webui import config
 from webui.extensions import babel, csrf, db, login_manager
@@ -28,6 +29,7 @@ def _locale() -> str:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    users.set_password_cost(str(app.config["PASSWORD_COST"]))
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:  # the client's address (sign-in throttling, audit log) from X-Forwarded-For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

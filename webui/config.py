@@ -38,6 +38,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "SIGNIN_WINDOW_S": 900,  # ... within 15 minutes, then refused (engine.signin)
         "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed
         "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+        "PASSWORD_COST": "standard",  # "test" only in test suites (engine.users)
         "OFFICE_HOURS": "Mon-Fri 07:30-16:00",
         "HOLIDAYS": "",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.pages import PEOPLE, Person, Shots, SignIn, sign_in
 from tests.support.live import Server, alur_server
@@ -33,8 +33,9 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ACTION_TIMEOUT_MS = 10_000
+ACTION_TIMEOUT_MS = 60_000  # every action and page load; generous for a loaded CI host
 DESKTOP = {"width": 1280, "height": 900}
+expect.set_options(timeout=ACTION_TIMEOUT_MS)  # expect() has its own 5 s default
 
 
 @dataclass
