@@ -117,7 +117,7 @@ def add_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        email=email,
+        email=check_email(email),
         password_hash=hash_password(password) if password else None,
         active=True,
         created_at=now,
@@ -126,6 +126,18 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+def check_email(email: str | None) -> str | None:
+    """The one rule for a user's email (admin page, ``alur users add``): optional, else
+    one ``@`` with something on both sides, no spaces, at most 254 characters."""
+    email = (email or "").strip() or None
+    if email is not None:
+        local, _, domain = email.partition("@")
+        if (len(email) > 254 or not local or "." not in domain.strip(".") or "@" in domain
+                or any(c.isspace() for c in email)):
+            raise InvalidUser("Alamat email tidak valid.")
+    return email
 
 
 def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
@@ -261,8 +273,5 @@ def update_profile(session: Session, user: User, *, display_name: str, email: st
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise InvalidUser("Nama lengkap wajib diisi (maksimal 200 karakter).")
-    email = (email or "").strip() or None
-    if email is not None and (len(email) > 254 or "@" not in email):
-        raise InvalidUser("Alamat email tidak valid.")
-    user.display_name, user.email = display_name, email
+    user.display_name, user.email = display_name, check_email(email)
     session.flush()

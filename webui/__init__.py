@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import users
 from engine.db import configure_engine, engine_options
-from webui import config
+from webui import config, config_check
 from webui.extensions import babel, csrf, db, login_manager
 from webui.wiring import build_alur, build_letters, build_office_hours
 
@@ -29,6 +29,7 @@ def _locale() -> str:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    config_check.check(app.config)
     users.set_password_cost(str(app.config["PASSWORD_COST"]))
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:  # the client's address (sign-in throttling, audit log) from X-Forwarded-For

@@ -17,6 +17,7 @@ from engine.facade import Alur, EngineSettings
 from engine.outbox import Services, WorkerSettings
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
+from webui.config_check import ConfigError
 from webui.uploads import LetterStore
 
 
@@ -29,9 +30,14 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
         base_url=str(config["BASE_URL"]),
         mail_from=str(config["MAIL_FROM"]),
     )
+    try:
+        connectors = build_registry(config, ledger=SqlLedger(sessions))
+        mail = build_mail_transport(config)
+    except ValueError as err:  # the connectors' settings name the variable
+        raise ConfigError.of_connectors(err) from None
     services = Services(
-        connectors=build_registry(config, ledger=SqlLedger(sessions)),
-        mail=build_mail_transport(config),
+        connectors=connectors,
+        mail=mail,
         invite=build_invite,
         settings=worker,
     )
