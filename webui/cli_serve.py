@@ -77,6 +77,7 @@ def _prepare(app: Flask) -> None:
 
 def _bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port, or the one-line reason why not."""
+    listener = None
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         listener = socket.socket(family, kind, proto)
@@ -84,6 +85,8 @@ def _bind(host: str, port: int) -> socket.socket:
         listener.bind(address)
         listener.listen(128)
     except OSError as err:
+        if listener is not None:
+            listener.close()
         raise click.ClickException(
             f"tidak dapat melayani di {host}:{port} ({err.strerror}); pilih --port lain "
             "atau hentikan program yang memakainya"

@@ -77,10 +77,11 @@ def _number(config: dict[str, Any], name: str, kind: type[int] | type[float],
         number = kind(str(value).strip())
     except ValueError:
         number = None
-    if number is None or number < least or isinstance(value, bool):
-        unit = "bilangan bulat" if kind is int else "angka"
-        raise ConfigError(name, f"{value!r} bukan {unit} yang berlaku",
-                          f"isi {unit} paling kecil {least:g}")
+    unit = "bilangan bulat" if kind is int else "angka"
+    if number is None or isinstance(value, bool):
+        raise ConfigError(name, f"'{value}' bukan {unit}", f"isi {unit} paling kecil {least:g}")
+    if number < least:
+        raise ConfigError(name, f"'{value}' terlalu kecil", f"isi paling kecil {least:g}")
 
 
 def _database(url: str) -> None:
@@ -91,7 +92,7 @@ def _database(url: str) -> None:
                           "contoh: sqlite:///instance/alur.db atau "
                           "postgresql+psycopg://alur@localhost/alur") from None
     if parsed.get_backend_name() == "postgresql":
-        if parsed.get_driver_name() != "psycopg":
+        if parsed.drivername not in ("postgresql", "postgresql+psycopg"):
             raise ConfigError("DATABASE_URL", "PostgreSQL dipakai melalui psycopg 3",
                               "tulis URL sebagai postgresql+psycopg://…")
         try:
