@@ -50,15 +50,27 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
+def _pg_bindir() -> Path:
     bindir = postgres.find_bindir()
     if bindir is None:
         if IN_CI:
             pytest.fail("PostgreSQL binaries not found; CI must test PostgreSQL for real")
         pytest.skip("PostgreSQL binaries not found")
-    with postgres.cluster(bindir) as url:
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    with postgres.cluster(_pg_bindir()) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def pg_cluster() -> Iterator[postgres.Cluster]:
+    """A cluster of the module's own, migrated, which its tests may stop and start."""
+    with postgres.running_cluster(_pg_bindir()) as cluster:
+        migrate.upgrade(cluster.url)
+        yield cluster
 
 
 def _database_url(server: str, name: str) -> str:

@@ -17,7 +17,7 @@ from webui import config, config_check
 from webui.extensions import babel, csrf, db, login_manager
 from webui.wiring import build_alur, build_letters, build_office_hours
 
-BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api")
+BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "health")
 
 
 def _locale() -> str:
@@ -50,4 +50,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     import_module("webui.errors").register(app)
     import_module("webui.templating").register(app)
+    import_module("webui.requestlog").register(app)
+    import_module("webui.outage").register(app)
     return app
