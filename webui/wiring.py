@@ -26,6 +26,7 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
     worker = WorkerSettings(
         max_attempts=int(config["JOB_MAX_ATTEMPTS"]),
         backoff_base_s=float(config["JOB_BACKOFF_S"]),
+        lease_s=float(config["JOB_LEASE_S"]),
         max_passes=int(config["MAX_PASSES"]),
         base_url=str(config["BASE_URL"]),
         mail_from=str(config["MAIL_FROM"]),
