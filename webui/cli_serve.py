@@ -6,6 +6,7 @@ first and announces after, and stops cleanly on Ctrl+C or SIGTERM.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import signal
 import socket
@@ -120,6 +121,7 @@ def run(host: str, port: int) -> None:
     if app.config["WORKER"] == "thread":
         worker.start()
     _interrupt_on_sigterm()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # alur.request logs each request
     click.echo(f"Alur melayani di http://{host}:{server.port}/ (Ctrl+C untuk berhenti)")
     try:
         server.serve_forever()  # returns on Ctrl+C, having closed the socket
