@@ -9,12 +9,10 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from engine import workers
-from engine.migrate import alembic_config
 
 
 @dataclass(frozen=True)
@@ -30,6 +28,11 @@ class Readiness:
 
 @functools.cache
 def head_revisions() -> frozenset[str]:
+    """The newest migrations (read once; alembic is imported only here, not at start-up)."""
+    from alembic.script import ScriptDirectory
+
+    from engine.migrate import alembic_config
+
     return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())
 
 

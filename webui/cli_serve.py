@@ -18,7 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from engine import migrate, users
+from engine import users
 from engine.db import make_sessionmaker
 from webui.cli import main, transaction
 from webui.extensions import db, engine, utcnow
@@ -64,6 +64,8 @@ def demo_file(app: Flask) -> Path:
 
 def _prepare(app: Flask) -> None:
     """``alur run``'s set-up: schema, processes/, demo users (printed once)."""
+    from engine import migrate
+
     migrate.upgrade(app.config["DATABASE_URL"])
     with transaction() as session:
         for result in engine().deploy_dir(session, actor="alur run", now=utcnow()):
