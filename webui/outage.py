@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from flask import Flask, g, jsonify, render_template
+from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -31,7 +31,7 @@ def _unavailable(err: SQLAlchemyError) -> ResponseReturnValue:
     message = gettext("Layanan sedang tidak dapat menjangkau basis data. Tidak ada yang "
                       "tersimpan dari permintaan ini; coba lagi dalam beberapa detik.")
     headers = {"Retry-After": str(RETRY_AFTER_S)}
-    if is_api_request():
+    if is_api_request() or request.path == "/readyz":
         return jsonify(error=message, request_id=request_id()), 503, headers
     page = render_template("errors/unavailable.html", message=message)
     return page, 503, headers

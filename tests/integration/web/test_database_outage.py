@@ -51,9 +51,11 @@ def test_a_stopped_database_is_a_503_and_recovery_needs_no_restart(
     assert [a[0] for a in answers(site, staff, api)] == [200, 200, 401, 200]
     worker_db = make_engine(pg_cluster.url)
     worker = WorkerLoop(outage_app.extensions["alur"], worker_db, 0.5, "uji")
+    probe = site.app.test_client()
     pg_cluster.stop()
     try:
         during = answers(site, staff, api)
+        alive, ready = probe.get("/healthz"), probe.get("/readyz")
         waits = [worker.tick(), worker.tick(), worker.tick()]
     finally:
         pg_cluster.start()
@@ -63,6 +65,9 @@ def test_a_stopped_database_is_a_503_and_recovery_needs_no_restart(
     assert "tidak dapat menjangkau basis data" in during[0][2]
     assert "Kode permintaan" in during[0][2] and "<html" in during[0][2]
     assert during[3][2].startswith("{") and '"request_id"' in during[3][2]
+    assert alive.status_code == 200  # the process itself is fine: no restart wanted
+    assert (ready.status_code, ready.headers["Retry-After"]) == (503, "5")
+    assert ready.is_json and "request_id" in ready.get_json()
     assert waits == [1.0, 2.0, 4.0]  # the worker backs off instead of spinning
     assert [a[0] for a in answers(site, staff, api)] == [200, 200, 401, 200]
     assert worker.tick() in (0.0, 0.5)  # and carries on by itself
