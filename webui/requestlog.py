@@ -15,14 +15,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 log = logging.getLogger("alur.request")
 _INCOMING = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def request_id() -> str:
-    """This request's id (made on first use: an early error may come before ``_start``)."""
+    """This request's id (made on first use: an early error may come before ``_start``);
+    ``-`` outside a request (a template rendered by a command)."""
+    if not has_request_context():
+        return "-"
     if "request_id" not in g:
         incoming = request.headers.get("X-Request-Id", "")
         trusted = int(current_app.config["TRUSTED_PROXIES"]) > 0

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from sqlalchemy import text
 
+from engine.db import make_engine
 from engine.models import Job, User
 from tests.support.live import ALUR, CLI_TIMEOUT_S, START_TIMEOUT_S
 from webui.cli import main
@@ -96,4 +98,9 @@ def test_a_new_sqlite_database_is_private_to_its_owner(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["db", "upgrade"],
                                 env={"ALUR_DATABASE_URL": url, "ALUR_SECRET_KEY": "x"})
     assert result.exit_code == 0, result.output
-    assert stat.S_IMODE((tmp_path / "baru.db").stat().st_mode) == 0o600
+    database = make_engine(url)
+    with database.begin() as conn:  # a writer open: the -wal and -shm files exist
+        conn.execute(text("CREATE TABLE coba (x INTEGER)"))
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("baru.db*")}
+    database.dispose()
+    assert modes == {"baru.db": 0o600, "baru.db-wal": 0o600, "baru.db-shm": 0o600}
