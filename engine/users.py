@@ -130,7 +130,8 @@ def add_user(
 
 def check_email(email: str | None) -> str | None:
     """The one rule for a user's email (admin page, ``alur users add``): optional, else
-    one ``@`` with something on both sides, no spaces, at most 254 characters."""
+    one ``@`` with a name before it and a domain with a dot after it, no spaces, at most
+    254 characters."""
     email = (email or "").strip() or None
     if email is not None:
         local, _, domain = email.partition("@")
