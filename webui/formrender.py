@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from werkzeug.datastructures import MultiDict
 
@@ -104,6 +104,40 @@ def any_required(controls: list[Field]) -> bool:
     """Whether a control (or one inside a group) is marked required, so the form explains
     the mark: a form without one must not claim that something is required."""
     return any(f.required or f.required_without or any_required(f.children) for f in controls)
+
+
+class Problem(NamedTuple):
+    """One line of the error summary: the control's id (the link's target), its label and
+    the message."""
+
+    target: str
+    label: str
+    message: str
+
+
+def problems(controls: list[Field], errors: Mapping[str, str],
+             extra: Mapping[str, str] | None = None) -> list[Problem]:
+    """The error summary in the form's order: each field with a message (inside groups
+    too), then ``extra`` controls outside the schema (``{"password": "Kata sandi Anda"}``),
+    then what belongs to no field (linked to the form's first control)."""
+    out: list[Problem] = []
+
+    def walk(items: list[Field]) -> None:
+        for item in items:
+            if item.error:
+                out.append(Problem(item.id, item.label, item.error))
+            walk(item.children)
+
+    walk(controls)
+    for name, label in (extra or {}).items():
+        if errors.get(name):
+            out.append(Problem("f-" + name, label, errors[name]))
+    known = {p.target for p in out}
+    first = controls[0].id if controls else "isi"
+    for name, message in errors.items():
+        if "f-" + name.replace(".", "-") not in known and name not in (extra or {}):
+            out.append(Problem(first, "", message))
+    return out
 
 
 def _in_sentence(label: str) -> str:

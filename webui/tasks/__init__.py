@@ -63,7 +63,9 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
     controls = formrender.fields(schema, values, errors, lang, offered=_offered(schema))
     page = render_template(
         "tasks/show.html", task=task, view=view, values=values, errors=errors or {},
-        fields=controls, has_required=formrender.any_required(controls),
+        fields=controls, problems=formrender.problems(
+            controls, errors or {}, {"password": gettext("Kata sandi Anda")}),
+        has_required=formrender.any_required(controls),
         form_title=formrender.text(schema, "title", lang),
         form_help=formrender.text(schema, "description", lang),
         attachments={name: _attachment(view, values, name) for name in files},
@@ -95,7 +97,7 @@ def submit(task_id: str) -> ResponseReturnValue:
         try:
             data = submission.attach_uploads(task, data, request.files, actor, now)
         except submission.Rejected as err:
-            return render(task, data, err.errors, 422)
+            return render(task, data, submission.all_problems(task, data, err.errors, now), 422)
     try:
         engine().complete(db.session, task.task_id, actor, data, now,
                           remote_addr=request.remote_addr,
