@@ -40,16 +40,19 @@ def test_a_letter_with_five_fields_reaches_staff_as_a_pdf(open_as: SignIn, shots
     expect(sari.get_by_role("heading", level=1)).to_contain_text("Langkah 2")
     link = sari.get_by_role("link", name=LETTER_NAME)
     shots.take(sari, "staf-verifikasi-dengan-surat")
-    with sari.expect_download() as info:
+    with sari.expect_popup() as tab:  # opened in the browser's PDF viewer, in a new tab
         link.click()
-    assert info.value.suggested_filename == LETTER_NAME
-    saved = shots.folder / "surat.pdf"
-    info.value.save_as(saved)
-    assert saved.read_bytes() == letter
+    tab.value.wait_for_load_state()
+    assert tab.value.url.endswith(link.get_attribute("href") or "?")
+    shots.take(tab.value, "surat-di-penampil-pdf")
+    tab.value.close()
     served = sari.request.get(link.get_attribute("href") or "")
-    assert served.status == 200
+    assert served.status == 200 and served.body() == letter
     assert served.headers["content-type"] == "application/pdf"
-    assert served.headers["content-disposition"].startswith("attachment")
+    assert served.headers["content-disposition"].startswith("inline")
+    assert LETTER_NAME in served.headers["content-disposition"]
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in served.headers["content-security-policy"]
     served.dispose()
     pages.verify(sari, number, note="Surat resmi terlampir; jadwal tersedia.")
 

@@ -6,6 +6,8 @@ request is the engine's decision (``engine().instance`` raises ``NotFound`` othe
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
@@ -85,11 +87,7 @@ def letter(instance_id: str, attachment_id: str) -> ResponseReturnValue:
     path = letters().path_of(found.stored_name)
     if found.instance_id != instance_id or path is None:
         abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _pdf_inline(path, found.filename)
 
 
 @bp.get("/permintaan/<instance_id>/dokumen/<document_id>")
@@ -101,6 +99,26 @@ def document(instance_id: str, document_id: str) -> ResponseReturnValue:
     response = send_file(path, mimetype="application/pdf", as_attachment=True,
                          download_name=found.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+#: What a PDF opened in the browser may do: nothing but be drawn. No script, no fetch, no
+#: frame around it, no form. Not the ``sandbox`` directive: Chromium refuses to start its
+#: PDF viewer in a sandboxed document (the page stays blank), and what ``sandbox`` would add
+#: (no script of the page's origin) is already refused by ``default-src 'none'``; the
+#: viewer's own inline style needs ``style-src 'unsafe-inline'``.
+PDF_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+def _pdf_inline(path: Path, filename: str) -> ResponseReturnValue:
+    """A stored PDF (only PDFs are stored: ``webui.uploads``) opened in the browser's
+    viewer rather than downloaded, always as ``application/pdf`` with ``nosniff``."""
+    response = send_file(path, mimetype="application/pdf", as_attachment=False,
+                         download_name=filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = PDF_POLICY
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

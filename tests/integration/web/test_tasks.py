@@ -110,7 +110,9 @@ def test_a_letter_alone_is_enough_and_can_be_downloaded(site: Site) -> None:
         assert download.status_code == 200
         assert download.data == PDF
         assert download.mimetype == "application/pdf"
-        assert "attachment" in download.headers["Content-Disposition"]
+        assert download.headers["Content-Disposition"].startswith("inline")
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert "default-src 'none'" in download.headers["Content-Security-Policy"]
         assert "Surat Permohonan.pdf" in download.headers["Content-Disposition"]
 
 
