@@ -8,7 +8,6 @@ every problem with the element id and file named. Deploying (storing versions) l
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,11 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import form_rules, mailtexts, pack, runtime, validation
+from engine import form_rules, identity, mailtexts, pack, runtime, validation
 from engine.errors import DefinitionError
 from engine.expression_checks import NS, where
-from engine.forms import load_schema
+from engine.flow import order as flow_order
+from engine.packfiles import folder_files, load_named
 from engine.validation import DEFAULT_INITIATOR_LANE, parse_duration
 
 __all__ = ["DEFAULT_INITIATOR_LANE", "NS", "compile_definition", "parse_duration"]
@@ -67,38 +67,16 @@ def _parse_xml(data: bytes, filename: str) -> Any:
         ) from err
 
 
-def _load_forms(process: Any, forms_dir: Path, filename: str) -> tuple[dict[str, Any], list[str]]:
-    forms: dict[str, Any] = {}
+def _pack_problems(forms: Mapping[str, Any], mail: str | None) -> list[str]:
+    """What the pack's files declare wrongly: rule keywords and meanings of the forms, and
+    the mail texts."""
     problems: list[str] = []
-    for node in process.xpath(".//bpmn:*[@id]", namespaces=NS):
-        props = validation.properties(node)
-        for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
-            name = props.get(key)
-            if not name or name in forms or not validation.plain_name(name):
-                continue  # a name that is a path is refused by validation, never opened
-            try:
-                forms[name] = load_schema(forms_dir / name)
-            except DefinitionError as err:
-                problems.append(f"{where(node)}: formulir {'; '.join(err.problems)}")
-                continue
-            problems += [f"{name}: {p}" for p in form_rules.vocabulary_problems(forms[name])]
-    problems += pack.meaning_problems(forms)
-    return forms, problems
-
-
-def _load_mail(process: Any, forms_dir: Path) -> tuple[dict[str, Any], list[str]]:
-    """The mail texts the process names (``mail`` property), looked up beside the BPMN
-    file or among its forms; a name that is a path is refused by validation, never opened."""
-    name = validation.properties(process).get("mail")
-    if not name or not validation.plain_name(name):
-        return {}, []
-    for folder in (forms_dir.parent, forms_dir):
-        if (folder / name).is_file():
-            try:
-                return {name: mailtexts.load(folder / name)}, []
-            except DefinitionError as err:
-                return {}, err.problems
-    return {}, [f"{where(process)}: berkas teks surat '{name}' tidak ditemukan"]
+    for name, schema in forms.items():
+        if name == mail:
+            problems += [f"{name}: {p}" for p in mailtexts.problems_of(schema)]
+        elif isinstance(schema, dict):
+            problems += [f"{name}: {p}" for p in form_rules.vocabulary_problems(schema)]
+    return problems + pack.meaning_problems({k: v for k, v in forms.items() if k != mail})
 
 
 def _at_line(root: Any, line: int, message: str) -> str:
@@ -167,32 +145,31 @@ def _describe_steps(spec: Any) -> dict[str, Any]:
     return steps
 
 
-def content_hash(xml: bytes, forms: Mapping[str, Any]) -> str:
-    digest = hashlib.sha256(xml)
-    for name in sorted(forms):
-        digest.update(name.encode())
-        digest.update(repr(forms[name]).encode())
-    return digest.hexdigest()
-
-
 def compile_definition(
     data: bytes,
     filename: str,
     *,
-    forms_dir: Path,
+    files: Mapping[str, bytes] | None = None,
+    forms_dir: Path | None = None,
     operators: Iterable[str],
     known_roles: Iterable[str] = (),
 ) -> CompiledDefinition:
-    """Validate everything a deploy needs, collecting all problems before refusing."""
+    """Validate everything a deploy needs, collecting all problems before refusing.
+
+    ``files`` are the pack's other files by plain name (``engine.pack``); ``forms_dir``
+    is the older way to give them (the JSON files of one folder)."""
+    if files is None:
+        files = {} if forms_dir is None else {
+            **folder_files(forms_dir.parent), **folder_files(forms_dir)
+        }
     root = _parse_xml(data, filename)
     process = _executable_process(root, filename)
     if schema := runtime.schema_problems(root):  # the other checks assume valid BPMN
         raise DefinitionError(filename, [_at_line(root, *problem) for problem in schema])
     process_props = validation.properties(process)
     initiator = process_props.get("initiator_lane", DEFAULT_INITIATOR_LANE)
-    forms, problems = _load_forms(process, forms_dir, filename)
-    mail, mail_problems = _load_mail(process, forms_dir)
-    problems += mail_problems
+    forms, texts, problems = load_named(process, files)
+    problems += _pack_problems(forms, process_props.get("mail"))
     problems += validation.check(
         process, forms=forms, known_roles=known_roles, operators=operators
     )
@@ -213,12 +190,13 @@ def compile_definition(
         "lane_roles": {k: v for k, v in validation.lane_roles(process).items() if v},
         "fields": pack.meanings(forms),
         "steps": _describe_steps(spec),
+        "files": texts,  # the pack files exactly as deployed (the version's download)
     }
-    forms = {**forms, **mail}
+    meta["order"] = flow_order(process, meta["steps"])
     return CompiledDefinition(
         process_id=process_id,
         name=meta["name"],
-        sha256=content_hash(data, forms),
+        sha256=identity.version_hash(root, forms),
         filename=filename,
         xml=data.decode("utf-8"),
         spec=runtime.dump_spec(workflow),

@@ -7,7 +7,7 @@ caller decides when to commit. It returns frozen views, never ORM rows or Spiff 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,25 +15,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import (
-    breaches,
-    definitions,
-    diagram,
-    instances,
-    jobs,
-    reporting,
-    roles,
-    store,
-    tasks,
-)
-from engine.definitions import CompiledDefinition
-from engine.deploy import DeployResult, store_version
+from engine import breaches, diagram, instances, jobs, reporting, roles, store, tasks
 from engine.diagram import Diagram, InstanceDiagram
 from engine.documents import snapshot
 from engine.documents.desk import DocumentDesk
 from engine.errors import Forbidden
 from engine.models import Attachment, MailMessageRow
 from engine.outbox import Services, WorkerSettings
+from engine.processes import ProcessVersions
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
@@ -60,46 +49,11 @@ class EngineSettings:
         return self.processes_dir / "forms"
 
 
-class Alur:
+class Alur(ProcessVersions):
     def __init__(self, settings: EngineSettings, services: Services) -> None:
         self.settings = settings
         self.services = services
         self.documents = DocumentDesk(services.documents)
-
-    # -- definitions -------------------------------------------------------------------
-    def compile(
-        self, data: bytes, filename: str, *, known_roles: Iterable[str] = ()
-    ) -> CompiledDefinition:
-        """Validate a BPMN file; ``known_roles`` only name the roles in a lane's problem."""
-        return definitions.compile_definition(
-            data,
-            filename,
-            forms_dir=self.settings.forms_dir,
-            known_roles=known_roles,
-            operators=self.services.connectors.keys(),
-        )
-
-    def deploy(
-        self, session: Session, data: bytes, filename: str, *, actor: str | None, now: datetime
-    ) -> DeployResult:
-        compiled = self.compile(data, filename, known_roles=roles.book(session).known)
-        result = store_version(session, compiled, actor=actor, now=now)
-        roles.forget()
-        return result
-
-    def deploy_dir(
-        self,
-        session: Session,
-        *,
-        actor: str | None,
-        now: datetime,
-        files: Iterable[Path] | None = None,
-    ) -> list[DeployResult]:
-        paths = list(files) if files else sorted(self.settings.processes_dir.glob("*.bpmn"))
-        return [self.deploy(session, p.read_bytes(), p.name, actor=actor, now=now) for p in paths]
-
-    def versions(self, session: Session) -> list[VersionView]:
-        return [VersionView.of(v) for v in store.versions(session)]
 
     def startable(self, session: Session, actor: Actor) -> list[VersionView]:
         """The active processes ``actor`` may start (their initiator lane's role)."""

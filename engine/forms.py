@@ -108,16 +108,28 @@ def load_schema(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError as err:
         raise DefinitionError(name, [f"{name}: berkas tidak ditemukan"]) from err
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise DefinitionError(name, [f"{name}: berkas tidak dapat dibaca ({err})"]) from err
+    return parse_schema(name, data)
+
+
+def parse_json(name: str, data: bytes) -> Any:
+    """A pack file's JSON; ``DefinitionError`` names the file, line and column."""
     try:
-        schema = json.loads(text)
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise DefinitionError(name, [f"{name}: bukan teks UTF-8"]) from err
     except json.JSONDecodeError as err:
         problem = f"{name}: bukan JSON yang sah (baris {err.lineno}, kolom {err.colno}: {err.msg})"
         raise DefinitionError(name, [problem]) from err
+
+
+def parse_schema(name: str, data: bytes) -> dict[str, Any]:
+    """A form schema from the pack file ``name``; refused unless it is valid JSON Schema."""
+    schema = parse_json(name, data)
     problems = _schema_problems(schema)
     if problems or not isinstance(schema, dict):
         raise DefinitionError(name, [f"{name}: {problem}" for problem in problems])

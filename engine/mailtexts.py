@@ -19,14 +19,10 @@ request has a meeting. Without a file, the built-in Indonesian texts below are u
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from string import Template
 from typing import Any
-
-from engine.errors import DefinitionError
 
 KINDS = ("task_ready", "returned", "breach")
 PLACEHOLDERS = ("number", "step", "link", "due", "title", "unit", "reason", "meeting",
@@ -50,19 +46,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "melewati target SOP $target_minutes menit (batas $deadline).\n\nBuka: $link\n",
     },
 }
-
-
-def load(path: Path) -> dict[str, Any]:
-    """Read and check a mail-texts file; ``DefinitionError`` lists every problem."""
-    name = path.name
-    try:
-        texts = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise DefinitionError(name, [f"{name}: bukan JSON yang sah ({err})"]) from err
-    problems = problems_of(texts)
-    if problems:
-        raise DefinitionError(name, [f"{name}: {p}" for p in problems])
-    return dict(texts)
 
 
 def problems_of(texts: Any) -> list[str]:

@@ -152,6 +152,16 @@ def _specs(key: str, source: SpecSource) -> tuple[Any, dict[str, Any]]:
     return cached
 
 
+def spec_objects(key: str, source: SpecSource) -> tuple[Any, dict[str, Any]]:
+    """The restored (top, subprocess) specs of a stored version (shared, never changed)."""
+    return _specs(key, source)
+
+
+def restore_spec(spec: Mapping[str, Any]) -> Any:
+    """The top-level spec object of a serialized spec not stored yet (a preview)."""
+    return SERIALIZER.from_dict(spec["spec"])
+
+
 def start_workflow(key: str, source: SpecSource) -> BpmnWorkflow:
     """A new workflow of the version ``key`` whose serialized spec ``source`` returns."""
     top, subs = _specs(key, source)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from engine.errors import NotFound
@@ -46,6 +46,48 @@ def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
 def versions(session: Session) -> Sequence[ProcessVersion]:
     stmt = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version)
     return session.scalars(stmt).all()
+
+
+def versions_of(session: Session, process_id: str) -> Sequence[ProcessVersion]:
+    stmt = (
+        select(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version)
+    )
+    return session.scalars(stmt).all()
+
+
+def version_of(session: Session, process_id: str, version: int) -> ProcessVersion:
+    stmt = select(ProcessVersion).where(
+        ProcessVersion.process_id == process_id, ProcessVersion.version == version
+    )
+    row = session.scalars(stmt).first()
+    if row is None:
+        raise NotFound(N_("Versi %(v)s proses '%(id)s' tidak ada."), v=version, id=process_id)
+    return row
+
+
+def instance_counts(session: Session) -> dict[int, dict[str, int]]:
+    """Process version id → instance status → how many."""
+    stmt = select(Instance.process_version_id, Instance.status, func.count()).group_by(
+        Instance.process_version_id, Instance.status
+    )
+    out: dict[int, dict[str, int]] = {}
+    for version_id, status, count in session.execute(stmt):
+        out.setdefault(version_id, {})[status] = count
+    return out
+
+
+def open_instances_of(
+    session: Session, version_id: int, ids: Iterable[str] | None = None
+) -> Sequence[Instance]:
+    """Running (or stopped by an incident) instances of one version, oldest first."""
+    stmt = select(Instance).where(
+        Instance.process_version_id == version_id, Instance.status.in_(("running", "incident"))
+    )
+    if ids is not None:
+        stmt = stmt.where(Instance.id.in_(list(ids)))
+    return session.scalars(stmt.order_by(Instance.created_at, Instance.id)).all()
 
 
 def deactivate_versions(session: Session, process_id: str) -> None:

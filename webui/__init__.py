@@ -6,6 +6,7 @@ engine call, commit, respond.
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, session
@@ -14,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.db import configure_engine, engine_options
 from webui import config
 from webui.extensions import babel, csrf, db, login_manager
+from webui.pending import PendingDeploys
 from webui.wiring import build_alur, build_letters, build_office_hours
 
 BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "verify", "sop")
@@ -37,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
         app.extensions["alur"] = build_alur(app.config, db.engine)
     app.extensions["alur.letters"] = build_letters(app.config)
+    app.extensions["alur.pending"] = PendingDeploys(Path(app.instance_path) / "pending-deploys")
     app.extensions["alur.office_hours"] = build_office_hours(app.config)
     csrf.init_app(app)
     login_manager.init_app(app)

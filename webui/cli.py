@@ -14,11 +14,11 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from engine import migrate, users
+from engine import migrate, pack, users
 from engine.db import make_sessionmaker
 from engine.errors import DefinitionError, EngineError
 from engine.roles import book as role_book
-from webui import create_app
+from webui import create_app, versions_cli
 from webui.extensions import db, engine, utcnow
 from webui.reports.cli import report_group
 
@@ -66,9 +66,9 @@ def db_upgrade() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def validate(file: Path) -> None:
-    """Check a BPMN file and its forms without deploying it."""
+    """Check a BPMN file with the forms beside it (its folder and forms/), deploying nothing."""
     try:
-        compiled = engine().compile(file.read_bytes(), file.name)
+        compiled = engine().compile_pack(pack.from_folder(file))
     except DefinitionError as err:
         raise click.ClickException(_definition_message(err)) from None
     click.echo(f"{file.name}: valid ({compiled.process_id}, sha256 {compiled.sha256[:12]})")
@@ -76,14 +76,23 @@ def validate(file: Path) -> None:
 
 @main.command("deploy")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True,
+              help="Print the validation report or the changes against the active version.")
 @with_appcontext
-def deploy(files: tuple[Path, ...]) -> None:
-    """Deploy BPMN files (default: every file in processes/)."""
+def deploy(files: tuple[Path, ...], dry_run: bool) -> None:
+    """Deploy BPMN files with the forms beside them (default: every file in processes/)."""
     with transaction() as session:
+        if dry_run:
+            processes_dir = Path(current_app.config["PROCESSES_DIR"])
+            for text in versions_cli.dry_run(session, files, processes_dir):
+                click.echo(text)
+            session.rollback()
+            return
         results = engine().deploy_dir(session, actor="cli", now=utcnow(), files=files or None)
     for result in results:
         v = result.version
-        state = "versi baru" if result.created else "tidak berubah"
+        state = ("versi baru" if result.created else
+                 "diaktifkan lagi" if result.reactivated else "tidak berubah")
         click.echo(f"{v.process_id} v{v.version} ({state}, sha256 {v.sha256[:12]})")
 
 
@@ -222,3 +231,4 @@ def run(host: str, port: int) -> None:
 
 
 main.add_command(report_group)
+main.add_command(versions_cli.migrate_command)

@@ -16,6 +16,7 @@ from flask_wtf import CSRFProtect
 from engine.facade import Alur
 from engine.models import Base
 from engine.reporting.workclock import OfficeHours
+from webui.pending import PendingDeploys
 from webui.uploads import LetterStore
 
 db = SQLAlchemy(model_class=Base)
@@ -31,6 +32,11 @@ def engine() -> Alur:
 def letters() -> LetterStore:
     """Where official letters are stored (``UPLOAD_DIR``, ``MAX_UPLOAD_BYTES``)."""
     return cast(LetterStore, current_app.extensions["alur.letters"])
+
+
+def pending_deploys() -> PendingDeploys:
+    """Uploaded process packs waiting for the admin's confirmation."""
+    return cast(PendingDeploys, current_app.extensions["alur.pending"])
 
 
 def office_hours() -> OfficeHours:

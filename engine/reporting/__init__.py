@@ -101,7 +101,38 @@ def _step_meta(rows: Sequence[Any], version: int | None) -> dict[str, dict[str, 
     return meta
 
 
-def _step_order(meta: dict[str, dict[str, Any]]) -> list[str]:
+def _sop_targets(resolved: _Resolved) -> dict[int, int | None] | None:
+    """Version id → SOP target of the versions in scope, when they differ (each request is
+    then judged against its own version's); None when one target holds for all."""
+    ids = resolved.scope.version_ids
+    targets = {r.id: r.meta.get("target_s") for r in resolved.versions
+               if ids is None or r.id in ids}
+    return targets if len(set(targets.values())) > 1 else None
+
+
+def _merge_order(order: list[str], other: list[str]) -> None:
+    """Put the steps of ``other`` missing from ``order`` right after the step that comes
+    before them in ``other`` (at the start when none does)."""
+    for index, bpmn_id in enumerate(other):
+        if bpmn_id in order:
+            continue
+        before = next((b for b in reversed(other[:index]) if b in order), None)
+        order.insert(order.index(before) + 1 if before else 0, bpmn_id)
+
+
+def _flow_order(resolved: _Resolved, version: int | None, meta: dict[str, Any]) -> list[str]:
+    """Steps in the order of the flow (the chosen or newest version's walk from the start,
+    then older versions' steps beside their neighbours); versions deployed before the
+    order was kept fall back to the SOP step number."""
+    ordered = sorted(resolved.versions, key=lambda r: (r.version != version, -r.version))
+    order: list[str] = []
+    for row in ordered:
+        _merge_order(order, list(row.meta.get("order") or _number_order(row.meta["steps"])))
+    _merge_order(order, _number_order(meta))
+    return order
+
+
+def _number_order(meta: dict[str, dict[str, Any]]) -> list[str]:
     def key(item: tuple[int, str]) -> tuple[int, int]:
         index, bpmn_id = item
         number = str(meta[bpmn_id].get("step") or "")
@@ -111,14 +142,16 @@ def _step_order(meta: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _steps(
-    session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[str, Any]], reader: Reader
+    session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[str, Any]],
+    order: list[str], reader: Reader,
 ) -> tuple[StepStats, ...]:
     passes = reader.passes()
     open_now, breaches = q.open_counts(session, sel), q.breach_counts(session, scope)
     for bpmn_id in passes:
         meta.setdefault(bpmn_id, {"name": bpmn_id})
+    _merge_order(order, list(meta))
     steps = []
-    for bpmn_id in _step_order(meta):
+    for bpmn_id in order:
         m, mine = meta[bpmn_id], passes.get(bpmn_id, [])
         dist = reader.distribution(bpmn_id, mine)
         steps.append(
@@ -148,15 +181,17 @@ def durations(
     resolved = _resolve(session, filt)
     scope, sel = resolved.scope, select_records(session, resolved.scope)
     target_s = resolved.shown.meta.get("target_s")
+    per_version = _sop_targets(resolved)
     reader: Reader
     if hours is None:
         reader = SqlReader.open(session, sel)
-        requests = request_stats(session, scope, sel, target_s)
+        requests = request_stats(session, scope, sel, target_s, per_version)
     else:
-        numbers = office_numbers(session, scope, sel, hours, target_s)
+        numbers = office_numbers(session, scope, sel, hours, target_s, per_version)
         reader = OfficeReader(numbers)
         requests = office_requests(session, scope, numbers, target_s)
-    steps = _steps(session, scope, sel, _step_meta(resolved.versions, filt.version), reader)
+    meta = _step_meta(resolved.versions, filt.version)
+    steps = _steps(session, scope, sel, meta, _flow_order(resolved, filt.version, meta), reader)
     return DurationReport(
         process_id=resolved.process_id,
         process_name=resolved.shown.meta.get("name", resolved.process_id),

@@ -8,8 +8,8 @@ Imports no web layer.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -59,6 +59,7 @@ class OfficeNumbers:
     sop: list[float] = field(default_factory=list)
     e2e: list[float] = field(default_factory=list)
     weeks: dict[date, list[int]] = field(default_factory=dict)
+    sop_within: int = 0  # requests within their own version's SOP target
 
     def pass_stats(self, bpmn_id: str) -> list[PassStats]:
         return [p.stats(n) for n, p in sorted(self.passes.get(bpmn_id, {}).items())]
@@ -98,8 +99,27 @@ def _completed(session: Session, scope: Scope) -> dict[str, tuple[float, float]]
     return {i: (c, d) for i, c, d in session.connection().execute(stmt)}
 
 
+def _limits(
+    session: Session, scope: Scope, target_s: int | None,
+    per_version: Mapping[int, int | None] | None,
+) -> Callable[[str], float]:
+    """Request id → its SOP limit: one for all, or its own version's (``per_version``)."""
+    single = (target_s + EPSILON_S) if target_s is not None else -1.0
+    if per_version is None:
+        return lambda _inst_id: single
+    stmt = select(Inst.id, Inst.process_version_id).where(*scope.where())
+    version_of: dict[str, int] = {i: v for i, v in session.connection().execute(stmt)}
+
+    def limit(inst_id: str) -> float:
+        target = per_version.get(version_of.get(inst_id, -1))
+        return (target + EPSILON_S) if target is not None else -1.0
+
+    return limit
+
+
 def office_numbers(
-    session: Session, scope: Scope, sel: Selection, hours: OfficeHours, target_s: int | None
+    session: Session, scope: Scope, sel: Selection, hours: OfficeHours, target_s: int | None,
+    per_version: Mapping[int, int | None] | None = None,
 ) -> OfficeNumbers:
     out = OfficeNumbers()
     per_request: dict[str, list[float]] = {}  # SOP seconds, steps, within, first ready
@@ -122,15 +142,17 @@ def office_numbers(
             acc[3] = min(acc[3], ready)
     for bpmn_id, passes in out.passes.items():
         out.sorted[bpmn_id] = sorted(d for p in passes.values() for d in p.durations)
-    limit = (target_s + EPSILON_S) if target_s is not None else -1.0
+    limit_of = _limits(session, scope, target_s, per_version)
     completed = _completed(session, scope)
     for inst_id, (total, n, ok, first) in per_request.items():
         if inst_id not in completed:
             continue
         out.sop.append(total)
+        within = total < limit_of(inst_id)
+        out.sop_within += within
         week = out.weeks.setdefault(monday_of(first), [0, 0, 0, 0])
         week[0] += 1
-        week[1] += total < limit
+        week[1] += within
         week[2] += int(n)
         week[3] += int(ok)
     out.sop.sort()
@@ -160,7 +182,6 @@ def office_requests(
 ) -> RequestStats:
     counts = q.instance_counts(session, scope)
     requests = counts["total"]
-    limit = (target_s + EPSILON_S) if target_s is not None else -1.0
     sop = Distribution.of_sorted(numbers.sop)
     return RequestStats(
         counts=InstanceCounts(
@@ -171,9 +192,7 @@ def office_requests(
             counts["incident"],
         ),
         sop=sop,
-        sop_within_pct=pct(bisect_left(numbers.sop, limit), sop.count)
-        if target_s is not None
-        else None,
+        sop_within_pct=pct(numbers.sop_within, sop.count) if target_s is not None else None,
         end_to_end=Distribution.of_sorted(numbers.e2e),
         loop_rate=round(counts["looped"] / requests, 4) if requests else None,
         mean_passes=round(counts["passes"] / requests, 3) if requests else None,

@@ -13,6 +13,7 @@ Imports no web layer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -76,9 +77,19 @@ def _distribution(rows: list[Any]) -> Distribution:
     )
 
 
-def _sop_per_request(session: Session, scope: Scope, sel: Selection) -> Any:
+def _limit_of_version(per_version: Mapping[int, int | None]) -> Any:
+    """The SOP limit of the request's own version (-1: none), for scopes whose versions
+    state different SOP targets (each request is judged against the version it ran on)."""
+    limits = {vid: t + EPSILON_S for vid, t in per_version.items() if t is not None}
+    return func.max(case(limits, value=Inst.process_version_id, else_=-1.0)).label("lim")
+
+
+def _sop_per_request(
+    session: Session, scope: Scope, sel: Selection,
+    per_version: Mapping[int, int | None] | None = None,
+) -> Any:
     """Per completed request in scope: week its SOP clock started, SOP time, targeted
-    steps, steps within target."""
+    steps, steps within target (and its version's SOP limit, when versions differ)."""
     sql = Dialect(session)
     completed: ColumnElement[bool]
     if sel.mode == "keep":
@@ -99,19 +110,27 @@ def _sop_per_request(session: Session, scope: Scope, sel: Selection) -> Any:
         .where(S.state == "completed", S.due_at.is_not(None))
         .group_by(S.instance_id)
     )
+    if per_version is not None:
+        stmt = stmt.add_columns(_limit_of_version(per_version)).join(
+            Inst, Inst.id == S.instance_id
+        )
     stmt = stmt.where(completed) if sel.mode == "keep" else stmt.having(completed)
     return stmt.cte("sop")
 
 
-def _sop(session: Session, scope: Scope, sel: Selection, limit: float) -> tuple[Any, Any]:
+def _sop(
+    session: Session, scope: Scope, sel: Selection, limit: float,
+    per_version: Mapping[int, int | None] | None = None,
+) -> tuple[Any, Any]:
     """Weekly rows and picked SOP times from one statement (the per-request sums are read
     once: a CTE used twice is materialized)."""
-    per = _sop_per_request(session, scope, sel)
+    per = _sop_per_request(session, scope, sel, per_version)
+    within = per.c.v < (per.c.lim if per_version is not None else limit)
     weekly = select(
         literal("w").label("kind"),
         per.c.week,
         func.count(),
-        func.sum(case((per.c.v < limit, 1), else_=0)),
+        func.sum(case((within, 1), else_=0)),
         func.sum(per.c.n),
         func.sum(per.c.w),
     ).group_by(per.c.week)
@@ -171,11 +190,14 @@ def _end_to_end(session: Session, scope: Scope, completed: int) -> Distribution:
 
 
 def request_stats(
-    session: Session, scope: Scope, sel: Selection, target_s: int | None
+    session: Session, scope: Scope, sel: Selection, target_s: int | None,
+    per_version: Mapping[int, int | None] | None = None,
 ) -> RequestStats:
+    """The request-level numbers; with ``per_version`` (version id → SOP target, when the
+    versions in scope differ) each request is judged against its own version's target."""
     counts = q.instance_counts(session, scope)
     limit = (target_s + EPSILON_S) if target_s is not None else -1.0
-    weekly, picks = _sop(session, scope, sel, limit)
+    weekly, picks = _sop(session, scope, sel, limit, per_version)
     sop = _distribution(picks)
     within = sum(int(r[2] or 0) for r in weekly)
     weeks = tuple(

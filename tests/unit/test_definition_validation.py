@@ -130,7 +130,7 @@ BROKEN = [
      "target proses PT7M berbeda dari jumlah target langkahnya PT9M"),
     ("missing_form",
      replace(b'value="verifikasi.schema.json"', b'value="tidak_ada.schema.json"'),
-     "Task_Verifikasi", "formulir tidak_ada.schema.json"),
+     "Task_Verifikasi", "berkas 'tidak_ada.schema.json' tidak ada"),
     ("unknown_operator",
      replace(b'id="conference.create_meeting"', b'id="conference.pesan_ruang"'),
      "Task_BuatLink", "operator 'conference.pesan_ruang' tidak dikenal"),
@@ -238,11 +238,9 @@ def test_a_missing_process_target_is_derived_counting_alternative_steps_once() -
             1,
         )
         .replace(
-            b'<spiffworkflow:property name="step" value="4" />\n          '
-            b'<spiffworkflow:property name="formJsonSchemaFilename"',
-            b'<spiffworkflow:property name="step" value="4" />'
-            b'<spiffworkflow:property name="target" value="PT10M" />\n          '
-            b'<spiffworkflow:property name="formJsonSchemaFilename"',
+            b'<spiffworkflow:property name="formJsonSchemaFilename" value="link_manual',
+            b'<spiffworkflow:property name="target" value="PT10M" />'
+            b'<spiffworkflow:property name="formJsonSchemaFilename" value="link_manual',
             1,
         )
     )

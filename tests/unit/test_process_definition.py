@@ -93,7 +93,8 @@ def test_one_pool_refers_to_the_executable_process(tree: Any) -> None:
 def test_the_process_carries_the_sops_target_initiator_and_name(tree: Any) -> None:
     process = one(tree, "//bpmn:process")
     found = properties(process)  # the SOP sheet's fields too (tests/unit/documents)
-    assert {k: found.get(k) for k in ("target", "initiator_lane", "sop")} == {
+    keys = ("target", "initiator_lane", "operator_lane", "number_prefix", "mail", "sop")
+    assert {k: found.get(k) for k in keys} == {
         "target": "PT7M",
         "initiator_lane": "Pemohon",
         "operator_lane": "Staf Seksi IIDC",

@@ -1,17 +1,15 @@
 """The process owner's area (role ``admin``): an overview, users and roles
 (``webui.admin.people``), incidents with "Coba lagi", the mail outbox, and process versions
-with the upload of a revised BPMN file.
+(``webui.admin.versions``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from werkzeug.utils import secure_filename
 
 from engine import users
-from engine.errors import DefinitionError
 from webui.auth import current_actor, roles_required
 from webui.extensions import db, engine, utcnow
 
@@ -55,39 +53,6 @@ def outbox() -> ResponseReturnValue:
                            items=engine().mail_outbox(db.session, current_actor()))
 
 
-@bp.get("/proses")
-@roles_required("admin")
-def processes() -> ResponseReturnValue:
-    return render_template("admin/processes.html", versions=engine().versions(db.session),
-                           problems=None, filename=None)
+from webui.admin import people, versions  # noqa: E402  (register their pages on ``bp``)
 
-
-@bp.post("/proses")
-@roles_required("admin")
-def deploy() -> ResponseReturnValue:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(gettext("Pilih berkas BPMN terlebih dahulu."), "error")
-        return redirect(url_for("admin.processes"))
-    filename = secure_filename(upload.filename) or "proses.bpmn"
-    try:
-        result = engine().deploy(db.session, upload.read(), filename,
-                                 actor=current_actor().username, now=utcnow())
-    except DefinitionError as err:
-        db.session.rollback()
-        page = render_template("admin/processes.html", versions=engine().versions(db.session),
-                               problems=err.problems, filename=filename)
-        return page, 422
-    db.session.commit()
-    v = result.version
-    if result.created:
-        flash(gettext("%(process)s versi %(version)d aktif.", process=v.name, version=v.version),
-              "success")
-    else:
-        flash(gettext("Berkas sama dengan versi aktif; tidak ada versi baru."), "info")
-    return redirect(url_for("admin.processes"))
-
-
-from webui.admin import people  # noqa: E402  (registers the user pages on ``bp``)
-
-__all__ = ["bp", "people"]
+__all__ = ["bp", "people", "versions"]

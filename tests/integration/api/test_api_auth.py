@@ -26,12 +26,16 @@ ENDPOINTS = [
     ("POST", "/tasks/abc/unclaim"),
     ("POST", "/tasks/abc/complete"),
     ("GET", "/reports/durations"),
+    ("GET", "/processes/abc/versions/1/files"),
+    ("POST", "/processes/abc/versions/1/activate"),
+    ("POST", "/processes/abc/migrations"),
 ]
 
 
 def test_the_list_covers_every_api_route(app: Flask) -> None:
     routes = {(m, r.rule.removeprefix(API).replace("<instance_id>", "abc")
-               .replace("<task_id>", "abc"))
+               .replace("<task_id>", "abc")
+               .replace("<process_id>", "abc").replace("<int:version>", "1"))
               for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")
               for m in r.methods or () if m in ("GET", "POST")}
     assert routes == set(ENDPOINTS)

@@ -157,3 +157,61 @@ def test_users_add_records_the_nip_and_position_printed_under_a_signature(app: F
     wrong = invoke(app, "users", "add", "budi2", "--role", "subkoor_iidc", "--nip", "12345")
     assert wrong.exit_code == 1 and "NIP harus 18 angka." in wrong.output
     assert "Traceback" not in wrong.output
+def test_validate_and_deploy_read_the_forms_beside_the_file(app: Flask, tmp_path: Path) -> None:
+    from tests.support.revision import write_revised
+
+    revised = write_revised(tmp_path / "revisi")
+    result = invoke(app, "validate", str(revised))
+    assert result.exit_code == 0, result.output  # telaah.schema.json exists only beside it
+    alone = tmp_path / "sendiri" / revised.name
+    alone.parent.mkdir()
+    alone.write_bytes(revised.read_bytes())
+    result = invoke(app, "validate", str(alone))
+    assert result.exit_code == 1 and "telaah.schema.json" in result.output
+
+
+def test_deploy_dry_run_prints_the_changes_and_deploys_nothing(
+    app: Flask, tmp_path: Path
+) -> None:
+    from tests.support.revision import write_revised
+
+    revised = write_revised(tmp_path)
+    result = invoke(app, "deploy", "--dry-run", str(revised))
+    assert result.exit_code == 0, result.output
+    assert "dibanding versi aktif 1" in result.output
+    assert "Langkah baru: Menelaah kelengkapan surat (Task_Telaah)" in result.output
+    assert "Target waktu berubah" in result.output and "2 mnt → 3 mnt" in result.output
+    assert "Isian berganti nama: verifikasi.schema.json: catatan_verifikasi → catatan" in (
+        result.output)
+    assert "v2" not in invoke(app, "deploy", "--dry-run").output
+    result = invoke(app, "deploy", "--dry-run", str(BPMN))
+    assert "sama dengan versi 1 (aktif)" in result.output
+    result = invoke(app, "deploy", str(revised))
+    assert result.exit_code == 0 and "v2 (versi baru" in result.output
+    result = invoke(app, "deploy", str(BPMN))  # the old content: v1 is active again
+    assert result.exit_code == 0 and "v1 (diaktifkan lagi" in result.output
+
+
+def test_migrate_checks_then_moves_waiting_requests(app: Flask, tmp_path: Path) -> None:
+    from engine.users import actor_of, get_user
+    from tests.support.revision import write_revised
+    from webui.extensions import engine
+
+    with app.app_context():
+        requester = actor_of(users.add_user(db.session, "pindah", roles=["pemohon"],
+                                            now=datetime.now(UTC)))
+        started = engine().start(db.session, requester, datetime.now(UTC))
+        db.session.commit()
+        assert get_user(db.session, "pindah")
+    assert invoke(app, "deploy", str(write_revised(tmp_path))).exit_code == 0
+    result = invoke(app, "migrate", "--from-version", "1", "--to-version", "2", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"dapat dipindahkan: {started.id}" in result.output
+    result = invoke(app, "migrate", "--from-version", "1", "--to-version", "2",
+                    "--instance", started.id)
+    assert result.exit_code == 0 and f"dipindahkan: {started.id}" in result.output
+    assert "1 dipindahkan ke versi 2" in result.output
+    result = invoke(app, "migrate", "--from-version", "2", "--to-version", "2")
+    assert result.exit_code == 1 and "Versi asal dan tujuan sama" in result.output
+    result = invoke(app, "migrate", "--from-version", "1", "--to-version", "9")
+    assert result.exit_code == 1 and "Traceback" not in result.output

@@ -1,16 +1,11 @@
-"""The process owner's pages: users and roles, incidents, the mail outbox, BPMN versions."""
+"""The process owner's pages: users and roles, incidents, the mail outbox (process versions:
+``test_versions.py``)."""
 
 from __future__ import annotations
-
-import io
-from pathlib import Path
 
 from engine import users
 from tests.integration.web.conftest import Site, text
 from webui.extensions import db
-
-PROCESSES = Path(__file__).resolve().parents[3] / "processes"
-BPMN = PROCESSES / "permintaan_layanan_video_conference.bpmn"
 
 
 def test_the_overview_counts_what_needs_attention(site: Site) -> None:
@@ -102,32 +97,3 @@ def test_the_outbox_shows_the_mail_written(site: Site) -> None:
     site.run_jobs()
     page = text(site.client("admin").get("/admin/surat"))
     assert "Tugas baru" in page and "staf@uji.go.id" in page and "/tugas/" in page
-
-
-def test_deploying_an_unchanged_and_a_broken_bpmn(site: Site) -> None:
-    admin = site.client("admin")
-    same = site.post(admin, "/admin/proses", {"file": (io.BytesIO(BPMN.read_bytes()),
-                                                       BPMN.name)},
-                     content_type="multipart/form-data")
-    assert same.status_code == 302
-    assert "tidak ada versi baru" in text(admin.get(same.location))
-    for content in (b"<bpmn:definitions", b"\xff\xfe\x00garbage", "<?xml version='1.0' "
-                    "encoding='UTF-16'?><a/>".encode("utf-16")):
-        broken = site.post(admin, "/admin/proses", {"file": (io.BytesIO(content), "rusak.bpmn")},
-                           content_type="multipart/form-data")
-        assert broken.status_code == 422, content
-        assert "rusak.bpmn ditolak" in text(broken)
-    with site.app.app_context():
-        from webui.extensions import engine
-        assert [v.version for v in engine().versions(db.session) if v.active] == [1]
-
-
-def test_deploying_a_revised_bpmn_makes_a_new_version(site: Site) -> None:
-    revised = BPMN.read_text().replace("Permintaan selesai", "Permintaan tuntas")
-    admin = site.client("admin")
-    response = site.post(admin, "/admin/proses", {"file": (io.BytesIO(revised.encode()),
-                                                           "revisi.bpmn")},
-                         content_type="multipart/form-data")
-    assert response.status_code == 302
-    page = text(admin.get(response.location))
-    assert "versi 2 aktif" in page and "revisi.bpmn" in page

@@ -18,8 +18,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from engine import pack
 from tests.integration.web.conftest import PDF, Site, now, text
-from webui.extensions import db, engine
+from tests.support.revision import BPMN
+from webui.extensions import db, engine, pending_deploys
+
+PROC = "/admin/proses/permintaan_layanan_video_conference"
 
 ROLES = ("anon", "pemohon", "pemohon2", "staf", "subkoor", "auditor", "admin")
 HTML_AREAS = ("auth", "requests", "inbox", "tasks", "admin", "static", "verify", "sop")
@@ -54,6 +58,7 @@ class Scene:
     meeting_request_id: str = ""
     document_id: str = ""  # the FPVC of the request at step 5
     document_code: str = ""
+    pending_token: str = ""  # an uploaded process pack waiting for confirmation
     clients: dict[str, FlaskClient] = field(default_factory=dict)
 
     def client(self, role: str) -> FlaskClient:
@@ -96,6 +101,7 @@ def scene(shared_site: Site) -> Scene:
         from engine import users
         users.add_user(db.session, "korban", roles=["pemohon"], now=now(), password="x" * 8)
         db.session.commit()
+        s.pending_token = pending_deploys().keep(pack.from_folder(BPMN))
     return s
 
 
@@ -180,6 +186,18 @@ RULES = [
          only({"auditor": 200, "admin": 200})),
     Rule("sop.sheet_pdf", "GET", lambda s: f"/proses/{PROCESS_ID}/v1/sop.pdf",
          only({"auditor": 200, "admin": 200})),
+    Rule("admin.preview", "GET", lambda s: f"/admin/proses/pratinjau/{s.pending_token}",
+         ADMIN_PAGE),
+    # The same content as the active version: confirmed, nothing new (admin comes last).
+    Rule("admin.confirm", "POST", lambda s: f"/admin/proses/pratinjau/{s.pending_token}",
+         ADMIN_POST),
+    Rule("admin.version_diagram", "GET", lambda s: f"{PROC}/1", ADMIN_PAGE),
+    Rule("admin.download", "GET", lambda s: f"{PROC}/1/unduh", ADMIN_PAGE),
+    Rule("admin.reactivate", "GET", lambda s: f"{PROC}/1/aktifkan", ADMIN_PAGE),
+    # Version 1 is the active one: the admin passes the guard and meets the engine's 409.
+    Rule("admin.reactivate", "POST", lambda s: f"{PROC}/1/aktifkan", only({"admin": 409})),
+    Rule("admin.migrate", "GET", lambda s: f"{PROC}/1/pindah?ke=1", only({"admin": 409})),
+    Rule("admin.migrate", "POST", lambda s: f"{PROC}/1/pindah?ke=1", only({"admin": 409})),
 ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from tests.conftest import PASSWORD, make_app
 from tests.integration.web.conftest import FPVC_FORM, Site, text
@@ -22,8 +23,9 @@ def paths(site: Site) -> list[str]:
     for rule in site.app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or rule.endpoint.split(".")[0] not in AREAS:
             continue
-        for odd in ODD:
-            values = dict.fromkeys(rule.arguments, "PLACEHOLDER")
+        for odd in ODD:  # a number where the route takes only numbers (``<int:version>``)
+            values = {arg: 1 if isinstance(rule._converters.get(arg), IntegerConverter)
+                      else "PLACEHOLDER" for arg in rule.arguments}
             out.append(str(rule.build(values)[1]).replace("PLACEHOLDER", odd))
     return out
 
