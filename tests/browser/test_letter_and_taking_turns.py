@@ -28,8 +28,9 @@ def test_a_letter_with_five_fields_reaches_staff_as_a_pdf(open_as: SignIn, shots
     shots.take(ani, "pemohon-surat-resmi-dan-lima-isian")
     ani.get_by_role("button", name="Kirim Permintaan").click()
     number = pages.request_number(ani)
-    expect(ani.get_by_role("heading", level=1)).to_contain_text("Berjalan")
-    expect(ani.get_by_text("Menunggu: Menerima dan memverifikasi FPVC")).to_be_visible()
+    expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
+    expect(ani.get_by_text(
+        "Menunggu Staf Seksi IIDC: Menerima dan memverifikasi FPVC")).to_be_visible()
     expect(ani.get_by_role("link", name=LETTER_NAME)).to_be_visible()
     expect(ani.get_by_text("dipakai pada FPVC")).to_be_visible()
     shots.take(ani, "pemohon-permintaan-dengan-surat")

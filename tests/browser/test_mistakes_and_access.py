@@ -39,14 +39,18 @@ def test_signing_with_a_wrong_password_is_refused_and_nothing_is_saved(
     # Nothing was saved: the task still waits in the inbox, the request is unsigned.
     expect(pages.inbox_row(joko, number)).to_contain_text("Memberi persetujuan atas permintaan")
     joko.get_by_role("link", name=number).click()
-    expect(joko.get_by_role("heading", level=1)).to_contain_text("Berjalan")
-    expect(joko.get_by_text("Menunggu: Memberi persetujuan atas permintaan")).to_be_visible()
+    expect(joko.get_by_role("heading", level=1)).to_contain_text("Perlu tindakan Anda")
+    expect(joko.get_by_text(
+        "Menunggu Sub Koordinator Infrastruktur Internet dan Data Center: Memberi persetujuan")
+    ).to_be_visible()
     expect(joko.get_by_text("Keputusan", exact=True)).to_have_count(0)
     expect(joko.get_by_role("heading", name="Detail jadwal video conference")).to_have_count(0)
     shots.take(joko, "permintaan-belum-ditandatangani")
 
     ani.reload()
-    expect(ani.get_by_text("Menunggu: Memberi persetujuan atas permintaan")).to_be_visible()
+    expect(ani.get_by_text(
+        "Menunggu Sub Koordinator Infrastruktur Internet dan Data Center: Memberi persetujuan")
+    ).to_be_visible()
     expect(ani.get_by_text("Permintaan dikembalikan")).to_have_count(0)
 
 
@@ -70,7 +74,7 @@ def test_end_time_before_start_time_keeps_what_was_typed(open_as: SignIn, shots:
 
     end.fill("15:30")
     ani.get_by_role("button", name="Kirim Permintaan").click()
-    expect(ani.get_by_role("heading", level=1)).to_contain_text("Berjalan")
+    expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
     expect(ani.get_by_text("15:30", exact=True)).to_be_visible()
     shots.take(ani, "diperbaiki-dan-terkirim")
 

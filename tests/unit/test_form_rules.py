@@ -294,7 +294,7 @@ def test_fpvc_empty_submission_lists_every_missing_field_in_form_order() -> None
         ("tanggal", "2025-02-30", "Tanggal tidak valid; gunakan format TTTT-BB-HH."),
         ("tanggal", "12/03/2025", "Tanggal tidak valid; gunakan format TTTT-BB-HH."),
         ("tanggal", "2025-03-09", "Tanggal tidak boleh sebelum hari ini (2025-03-10)."),
-        ("nip", "12345", "Format tidak sesuai, contoh: 197301041997032001."),
+        ("nip", "12345", "Format tidak sesuai, contoh: 123456789012345678."),
         ("telepon", "12-34", "Format tidak sesuai, contoh: 0812-3456-7890."),
         ("jam_mulai", "9.00", "Format tidak sesuai, contoh: 09:00."),
         ("jam_selesai", "12:00", "Jam selesai harus setelah jam mulai (13:00)."),

@@ -14,6 +14,7 @@ from flask_login import login_required
 
 from engine.errors import TaskClaimedByOther
 from engine.tasks import InboxItem
+from webui import display
 from webui.auth import current_actor
 from webui.auth.views import safe_next
 from webui.extensions import db, engine, utcnow
@@ -60,7 +61,8 @@ def claim(task_id: str) -> ResponseReturnValue:
         engine().claim(db.session, task_id[:64], current_actor(), utcnow())
     except TaskClaimedByOther as err:  # a colleague was quicker: say who, stay on the page
         db.session.rollback()
-        flash(gettext("Tugas ini sudah diambil oleh %(user)s.", user=err.by), "error")
+        flash(gettext("Tugas ini sudah diambil oleh %(user)s.", user=display.person(err.by)),
+              "error")
     else:
         db.session.commit()
         flash(gettext("Tugas diambil: tugas ini tercatat sedang Anda kerjakan."), "success")
@@ -74,7 +76,8 @@ def release(task_id: str) -> ResponseReturnValue:
         engine().unclaim(db.session, task_id[:64], current_actor(), utcnow())
     except TaskClaimedByOther as err:
         db.session.rollback()
-        flash(gettext("Tugas ini sedang dikerjakan oleh %(user)s.", user=err.by), "error")
+        flash(gettext("Tugas ini sedang dikerjakan oleh %(user)s.",
+                      user=display.person(err.by)), "error")
     else:
         db.session.commit()
         flash(gettext("Tugas dilepas: rekan lain dapat mengambilnya."), "success")

@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from webui import paging
 from webui.auth import current_actor, everything_readers_only
 from webui.display import STATUS
 from webui.extensions import db, engine, letters, utcnow
@@ -35,9 +36,11 @@ bp = Blueprint("requests", __name__)
 @login_required
 def mine() -> ResponseReturnValue:
     actor = current_actor()
-    items = engine().instances(db.session, actor, mine=True)
+    pages = paging.requested(engine().count_instances(db.session, actor, mine=True))
+    items = engine().instances(db.session, actor, mine=True, limit=pages.per_page,
+                               offset=pages.offset)
     startable = engine().startable(db.session, actor)
-    return render_template("requests/mine.html", items=items, startable=startable)
+    return render_template("requests/mine.html", items=items, startable=startable, pages=pages)
 
 
 @bp.post("/permintaan/baru")
@@ -59,8 +62,11 @@ def new() -> ResponseReturnValue:
 def everything() -> ResponseReturnValue:
     status = request.args.get("status", "")
     status = status if status in STATUS else ""
-    items = engine().instances(db.session, current_actor(), status=status or None)
-    return render_template("requests/everything.html", items=items, status=status)
+    actor = current_actor()
+    pages = paging.requested(engine().count_instances(db.session, actor, status=status or None))
+    items = engine().instances(db.session, actor, status=status or None,
+                               limit=pages.per_page, offset=pages.offset)
+    return render_template("requests/everything.html", items=items, status=status, pages=pages)
 
 
 @bp.get("/permintaan/<instance_id>")
