@@ -7,10 +7,11 @@ filters. Presentation only: the engine still decides, these only choose what to 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from babel import Locale, dates
 from flask import Flask, g, request
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -41,6 +42,25 @@ SYSTEM_ROLE_LABELS = {
 }
 
 
+def page_locale() -> Locale:
+    return get_locale() or Locale("id")
+
+
+def day(value: date | datetime | str | None) -> str:
+    """A date in the one style of every page, in the reader's language: ``30 Nov 2026``
+    (Indonesian), ``Nov 30, 2026`` (English). Times are taken in WIB."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = value.astimezone(WIB).date()
+    return dates.format_date(value, "medium", locale=page_locale())
+
+
 def tr(text: str | None) -> str:
     """A process text (step name, SOP row) in the user's language; the catalog holds them
     because ``webui.catalog`` extracts them from the BPMN files."""
@@ -58,6 +78,8 @@ def field_value(prop: Mapping[str, Any], value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return gettext("Ya") if value else gettext("Tidak")
+    if prop.get("format") == "date":
+        return day(str(value))
     for option, title in formrender.enum_options(prop, _lang()):
         if option == str(value):
             return title
@@ -231,13 +253,14 @@ PROVIDERS = {"jitsi": "Jitsi Meet", "zoom": "Zoom", "bigbluebutton": "BigBlueBut
 
 
 def meeting_when(meeting: Mapping[str, Any]) -> str:
-    """"2026-12-02, 09:00–11:00 WIB" from the meeting's start and end."""
+    """"2 Des 2026, 09.00–11.00 WIB" from the meeting's start and end."""
     try:
         start = datetime.fromisoformat(str(meeting.get("start"))).astimezone(WIB)
         end = datetime.fromisoformat(str(meeting.get("end"))).astimezone(WIB)
     except ValueError:
         return "–"
-    return f"{start:%Y-%m-%d}, {start:%H:%M}–{end:%H:%M} WIB"
+    clock = [dates.format_skeleton("Hm", t, tzinfo=WIB, locale=page_locale()) for t in (start, end)]
+    return f"{day(start)}, {clock[0]}–{clock[1]} WIB"
 
 
 def register(app: Flask) -> None:

@@ -7,33 +7,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, numbers
+from babel import dates, numbers
 from flask import Flask, session
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from markupsafe import Markup
 
 from webui import display
+from webui.display import day, page_locale
 
 WIB = ZoneInfo("Asia/Jakarta")
-
-
-def _locale() -> Locale:
-    return get_locale() or Locale("id")
-
-
-def day(value: date | datetime | None) -> str:
-    """A date in the one style of every page, in the reader's language: ``30 Nov 2026``
-    (Indonesian), ``Nov 30, 2026`` (English). Times are taken in WIB."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = value.astimezone(WIB).date()
-    return dates.format_date(value, "medium", locale=_locale())
 
 
 def wib(value: datetime | None, seconds: bool = False, zone: bool = True) -> str:
@@ -42,7 +24,7 @@ def wib(value: datetime | None, seconds: bool = False, zone: bool = True) -> str
         return "–"
     local = value.astimezone(WIB)
     clock = dates.format_skeleton("Hms" if seconds else "Hm", local, tzinfo=WIB,
-                                  locale=_locale())
+                                  locale=page_locale())
     return f"{day(local)} {clock}" + (" WIB" if zone else "")
 
 
@@ -52,18 +34,18 @@ def office_hours_text(hours: Any) -> str:
     days = sorted(getattr(hours, "weekdays", ()))
     if not days:
         return str(getattr(hours, "spec", ""))
-    names = dates.get_day_names("wide", locale=_locale())
+    names = dates.get_day_names("wide", locale=page_locale())
     # A range that runs over the weekend (Sat-Tue) starts after the gap in the days.
     start = next((d for d in days if (d - 1) % 7 not in days), days[0])
     end = next((d for d in days if (d + 1) % 7 not in days), days[-1])
     clock = [dates.format_skeleton("Hm", datetime.combine(date(2026, 1, 5), t), tzinfo=None,
-                                   locale=_locale()) for t in (hours.opens, hours.closes)]
+                                   locale=page_locale()) for t in (hours.opens, hours.closes)]
     return f"{names[start]}–{names[end]} {clock[0]}–{clock[1]}"
 
 
 def number(value: float | int | None) -> str:
     """``1206`` → ``1.206`` in Indonesian, ``1,206`` in English."""
-    return "–" if value is None else numbers.format_decimal(value, locale=_locale())
+    return "–" if value is None else numbers.format_decimal(value, locale=page_locale())
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -71,7 +53,7 @@ def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return numbers.format_percent(value / 100, pattern, locale=_locale())
+    return numbers.format_percent(value / 100, pattern, locale=page_locale())
 
 
 def unbroken(value: Any) -> Markup:

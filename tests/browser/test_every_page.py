@@ -150,7 +150,7 @@ def test_every_page_fits_both_widths_and_passes_axe(
     open_manual_link(sari, number)
     expect(sari.get_by_label("Platform")).to_have_value("zoom")  # as the requester chose
     see.look(sari, "staf-link-manual")
-    pages.fill_form(sari, {"Tautan bergabung": "https://zoom.us/j/81234567890",
+    pages.fill_form(sari, {"Link bergabung": "https://zoom.us/j/81234567890",
                            "Kode sandi": "RapatPelayanan"})
     sari.get_by_role("button", name="Simpan Link").click()
 

@@ -63,8 +63,8 @@ def test_staff_make_the_link_by_hand_when_zoom_refuses(
     expect(failed).to_contain_text(pages.FPVC["Jam mulai"])
     expect(sari.get_by_label("Platform")).to_have_value("zoom")
     sari.get_by_label("Platform").select_option(label="Zoom")
-    pages.fill_form(sari, {"Tautan bergabung": JOIN_URL, "Kode sandi": "RapatDisdik",
-                           "ID rapat": "812 3456 7890", "Tautan host": HOST_URL})
+    pages.fill_form(sari, {"Link bergabung": JOIN_URL, "Kode sandi": "RapatDisdik",
+                           "ID rapat": "812 3456 7890", "Link host": HOST_URL})
     sari.get_by_role("button", name="Simpan Link").click()
     expect(sari.get_by_role("status").filter(has_text="Tugas selesai")).to_contain_text(number)
 

@@ -148,7 +148,7 @@ def test_rule_keywords_that_name_missing_fields_are_problems_at_deploy() -> None
 )
 def test_web_address_format_wants_a_complete_http_address(url: str, ok: bool) -> None:
     data = {"meeting": {"join_url": url}}
-    expected = "Tautan harus alamat lengkap yang diawali http:// atau https://."
+    expected = "Link harus alamat lengkap yang diawali http:// atau https://."
     if ok:
         validate(schema("link_manual.schema.json"), data, TODAY)
     else:
@@ -363,17 +363,17 @@ def test_link_manual_errors_use_dotted_paths() -> None:
     assert errors_of(name, {"meeting": "https://x.id"}) == {
         "meeting": "Harus berupa kumpulan isian."
     }
-    bad = {"meeting": {"join_url": "https://meet.jit.si/a b", "host_url": "bukan tautan"}}
+    bad = {"meeting": {"join_url": "https://meet.jit.si/a b", "host_url": "bukan link"}}
     assert errors_of(name, bad) == {
-        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
-        "meeting.host_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
+        "meeting.join_url": "Link harus alamat lengkap yang diawali http:// atau https://.",
+        "meeting.host_url": "Link harus alamat lengkap yang diawali http:// atau https://.",
     }
     assert errors_of(name, {"meeting": {"join_url": "https:///rapat"}}) == {
-        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://."
+        "meeting.join_url": "Link harus alamat lengkap yang diawali http:// atau https://."
     }
     assert errors_of(name, {"meeting": {"join_url": "ftp://x.id/r", "provider": "teams"}}) == {
         "meeting.provider": "Pilih salah satu pilihan yang tersedia.",
-        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
+        "meeting.join_url": "Link harus alamat lengkap yang diawali http:// atau https://.",
     }
 
 
