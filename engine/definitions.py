@@ -186,6 +186,7 @@ def compile_definition(
         "operator_lane": process_props.get("operator_lane"),
         "number_prefix": process_props.get("number_prefix") or pack.DEFAULT_PREFIX,
         "mail": process_props.get("mail"),
+        "separation_of_duties": process_props.get("separation_of_duties", "true"),
         "lanes": [lane.get("name") for lane in process.xpath(".//bpmn:lane", namespaces=NS)],
         "lane_roles": {k: v for k, v in validation.lane_roles(process).items() if v},
         "fields": pack.meanings(forms),

@@ -15,16 +15,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import breaches, diagram, instances, jobs, reporting, roles, store, tasks
+from engine import breaches, diagram, instances, jobs, letters, reporting, roles, store, tasks
 from engine.diagram import Diagram, InstanceDiagram
 from engine.documents import snapshot
 from engine.documents.desk import DocumentDesk
 from engine.errors import Forbidden
-from engine.models import Attachment, MailMessageRow
+from engine.letters import LetterLimits
+from engine.models import MailMessageRow
 from engine.outbox import Services, WorkerSettings
 from engine.processes import ProcessVersions
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
+from engine.signature import WrongPassword
 from engine.signin import SignInPolicy
 from engine.users import Actor
 from engine.views import (
@@ -43,6 +45,7 @@ class EngineSettings:
     max_passes: int = 50
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     sign_in: SignInPolicy = field(default_factory=SignInPolicy)
+    letters: LetterLimits = field(default_factory=LetterLimits)
 
     @property
     def forms_dir(self) -> Path:
@@ -122,16 +125,21 @@ class Alur(ProcessVersions):
         password: str | None = None,
     ) -> InstanceView:
         """Complete a task; ``password`` is the signer's, asked again on a signing form."""
-        loaded = tasks.complete(
-            session,
-            task_id,
-            actor,
-            data,
-            now,
-            max_passes=self.settings.max_passes,
-            remote_addr=remote_addr,
-            password=password,
-        )
+        try:
+            loaded = tasks.complete(
+                session,
+                task_id,
+                actor,
+                data,
+                now,
+                max_passes=self.settings.max_passes,
+                remote_addr=remote_addr,
+                password=password,
+                sign_in=self.settings.sign_in,
+            )
+        except WrongPassword:
+            session.commit()  # the wrong password stays on record, as a failed sign-in does
+            raise
         snapshot.capture(session, loaded, task_id, now)  # the pass's document, if it makes one
         view = instances.view(session, loaded.row, loaded.workflow, loaded.records)
         return instances.as_read_by(view, actor)
@@ -154,20 +162,15 @@ class Alur(ProcessVersions):
         inst = instances.get_visible(session, instance_id, actor)
         if inst.requester_id != actor.user_id or inst.status != "running":
             raise Forbidden("Hanya pemohon yang dapat mengunggah berkas untuk permintaan berjalan.")
-        row = Attachment(
-            id=attachment_id,
-            instance_id=inst.id,
-            filename=filename,
-            stored_name=stored_name,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
-            uploaded_by=actor.username,
-            uploaded_at=now,
-        )
-        session.add(row)
-        session.flush()
-        return AttachmentView.of(row)
+        letter = letters.NewLetter(attachment_id, filename, stored_name, content_type, size,
+                                   sha256)
+        row = letters.add(session, inst, actor, letter, now, self.settings.letters)
+        return AttachmentView.of(row)  # another id: the same file was stored already
+
+    def discard_pending_letter(self, session: Session, task_id: str, attachment_id: str,
+                               actor: Actor) -> str | None:
+        """Drop a letter replaced before its step was completed; its stored name."""
+        return letters.discard_pending(session, task_id, attachment_id, actor)
 
     def attachment(self, session: Session, attachment_id: str, actor: Actor) -> AttachmentView:
         row = store.attachment(session, attachment_id)

@@ -203,11 +203,13 @@ def validate(
     ``engine.form_rules``); return it, or raise ``InvalidFormData``. ``today`` is the
     caller's date in WIB (Asia/Jakarta).
     """
-    # form_rules imports N_ from this module, so it is imported here, not at the top.
+    # form_rules and form_text import N_ from this module, so they are imported here.
     from engine import form_rules
+    from engine.form_text import text_errors
 
     values = normalize(schema, data)
     errors = _schema_errors(schema, values)
+    errors.update(text_errors(schema, values))  # a broken character says the most
     for key, error in form_rules.check(schema, values, today).items():
         errors.setdefault(key, error)  # the schema's message about a field comes first
     if errors:
@@ -325,3 +327,4 @@ _MESSAGES: dict[str, Callable[[ValidationError], FieldError]] = {
 def _message(error: ValidationError) -> FieldError:
     handler = _MESSAGES.get(str(error.validator))
     return handler(error) if handler is not None else FieldError(N_("Nilai tidak valid."))
+

@@ -62,6 +62,9 @@ class User(Base):
     jabatan: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Raised on sign-out and password change: a session signed in under an older epoch
+    # (a copied cookie) is no longer accepted.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", order_by="UserRole.role"
     )
@@ -85,6 +88,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ProcessVersion(Base):

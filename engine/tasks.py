@@ -25,8 +25,10 @@ from engine.errors import (
     TaskAlreadyCompleted,
     TaskClaimedByOther,
 )
+from engine.forms import N_
 from engine.meetings import host_roles, without_host_link
 from engine.models import StepRecord
+from engine.signin import SignInPolicy
 from engine.users import Actor
 from engine.views import InstanceSummary, StepView, TaskView
 
@@ -52,7 +54,9 @@ def may_act(actor: Actor, record: StepRecord) -> bool:
 
 def inbox(session: Session, actor: Actor) -> list[InboxItem]:
     rows = store.ready_steps_for(session, roles=actor.roles, user_id=actor.user_id)
-    return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows]
+    # A request of one's own waits for a colleague (separation of duties): not one's task.
+    return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows
+            if not _separated(r, actor)]
 
 
 def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
@@ -65,7 +69,8 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
 def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
     """The task page's content; the first opening by someone allowed to act is recorded."""
     record = _visible_record(session, task_id, actor)
-    can_act = may_act(actor, record)
+    own = may_act(actor, record) and _separated(record, actor)
+    can_act = may_act(actor, record) and not own
     if can_act and record.opened_at is None:
         record.opened_at, record.opened_by = now, actor.username
         store.add_event(
@@ -77,10 +82,11 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
             task_id=task_id,
         )
         session.flush()
-    return _task_view(record, can_act, actor)
+    return _task_view(record, can_act, actor, own_request=own)
 
 
-def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
+def _task_view(record: StepRecord, can_act: bool, actor: Actor, *,
+               own_request: bool = False) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
@@ -105,11 +111,13 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor) -> TaskView:
         output=meta.get("output"),
         can_act=can_act,
         context=data,
+        own_request=own_request,
     )
 
 
 def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
     record = _ready_for(session, task_id, actor)
+    _check_separation(record, actor)
     if not store.claim_step(session, task_id, actor.username, now, expect=None):
         session.refresh(record)
         if record.claimed_by != actor.username:
@@ -153,6 +161,27 @@ def _ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
     return record
 
 
+def separation_of_duties(meta: Mapping[str, Any]) -> bool:
+    """Whether the process keeps a requester from acting on their own request outside the
+    initiator lane (the BPMN process property ``separation_of_duties``; on unless
+    ``false``)."""
+    return str(meta.get("separation_of_duties", "true")).strip().lower() != "false"
+
+
+def _separated(record: StepRecord, actor: Actor) -> bool:
+    """Whether ``actor`` made this request and the process keeps them from this step."""
+    if record.requester_only or record.instance.requester_id != actor.user_id:
+        return False
+    return separation_of_duties(record.instance.version.meta)
+
+
+def _check_separation(record: StepRecord, actor: Actor) -> None:
+    """Staff do not verify, and an approver does not sign, a request they made themselves."""
+    if _separated(record, actor):
+        raise Forbidden(N_("Permintaan Anda sendiri harus dikerjakan rekan lain: Anda tidak "
+                           "dapat memverifikasi atau menyetujui permintaan yang Anda ajukan."))
+
+
 def _check_attachments(
     session: Session, schema: Mapping[str, Any], data: Mapping[str, Any], instance_id: str
 ) -> None:
@@ -181,12 +210,14 @@ def complete(
     max_passes: int,
     remote_addr: str | None = None,
     password: str | None = None,
+    sign_in: SignInPolicy | None = None,
 ) -> instances.Loaded:
     """Validate ``data`` against the task's form (and, on a signing form, ``password``),
     complete the task and save the instance; nothing changes when anything is refused."""
     record = _ready_for(session, task_id, actor)
     if record.claimed_by and record.claimed_by != actor.username:
         raise TaskClaimedByOther(task_id, record.claimed_by)
+    _check_separation(record, actor)
     loaded = instances.load(session, record.instance_id)
     task = runtime.find_task(loaded.workflow, task_id)
     if task is None or task.state != runtime.TaskState.READY:
@@ -196,7 +227,9 @@ def complete(
     if form_name and schema is not None:
         clean = forms.validate(schema, data, now.astimezone(WIB).date())
         _check_attachments(session, schema, clean, loaded.row.id)
-    signed = signature.check(session, schema or {}, clean, actor, password)
+    attempt = signature.Attempt(record.instance_id, task_id, now, remote_addr,
+                                sign_in or SignInPolicy())
+    signed = signature.check(session, schema or {}, clean, actor, password, attempt)
     runtime.complete_user_task(task, clean)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
     record.opened_at = record.opened_at or now

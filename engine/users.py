@@ -1,18 +1,15 @@
 """Users, roles, passwords and API tokens.
 
 Roles are slugs: ``auditor`` and ``admin`` are the system's own, the others are declared by
-the process packs' lanes (``engine.roles``). Passwords are hashed with the standard
-library's scrypt, tokens are stored only as SHA-256. Imports no web layer: Flask-Login wraps
-``Actor`` in the UI.
+the process packs' lanes (``engine.roles``). Passwords are hashed by ``engine.passwords``
+(argon2id), tokens are stored only as SHA-256 (``engine.tokens``, re-exported here); a
+per-user session epoch ends browser sessions on sign-out and password change. Imports no web
+layer: Flask-Login wraps ``Actor`` in the UI.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import hmac
-import secrets
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,16 +17,39 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import passwords
 from engine.errors import EngineError, NotFound
 from engine.forms import N_
-from engine.models import ApiToken, User, UserRole
+from engine.models import User, UserRole
+from engine.passwords import hash_password as hash_password  # re-exported (bench, tests)
 from engine.roles import book
-
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+from engine.tokens import TokenView as TokenView  # the token functions, re-exported
+from engine.tokens import issue_token as issue_token
+from engine.tokens import revoke_tokens
+from engine.tokens import token_views as token_views
+from engine.tokens import user_for_token as user_for_token
 
 
 class InvalidUser(EngineError):
     """A user could not be created or changed as asked (duplicate name, unknown role)."""
+
+
+# A username is part of URLs (``/admin/pengguna/<name>``), of audit events and of mail:
+# lower-case letters, digits, dot, dash and underscore, starting with a letter or digit,
+# 2 to 64 characters, no ``..``. ``tata/usaha`` or ``..`` could sign in but had no admin
+# page, so they could not be disabled.
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+USERNAME_RULE = N_("Nama pengguna 2–64 karakter: huruf kecil, angka, titik, tanda hubung atau "
+                   "garis bawah, diawali huruf atau angka, tanpa '..'.")
+
+
+def check_username(username: str) -> str:
+    """``username`` when it follows the one rule for usernames (web form, CLI, engine)."""
+    if not username or len(username) > 64:
+        raise InvalidUser("Nama pengguna wajib diisi (maksimal 64 karakter).")
+    if not USERNAME.fullmatch(username) or ".." in username:
+        raise InvalidUser(USERNAME_RULE)
+    return username
 
 
 @dataclass(frozen=True)
@@ -52,21 +72,16 @@ def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, user.display_name, frozenset(r.role for r in user.roles))
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
-
-
 def check_password(user: User, password: str) -> bool:
-    if not user.password_hash or not user.active:
-        return False
-    try:
-        _, salt_b64, digest_b64 = user.password_hash.split("$")
-    except ValueError:
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), dklen=32, **_SCRYPT)
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    """Whether ``password`` is the active ``user``'s. The hash is computed even for a
+    disabled user or one without a password, so the answer takes as long either way
+    (a quick "no" would tell which accounts are disabled)."""
+    right = verify_password(user.password_hash or passwords.dummy_hash(), password)
+    return right and bool(user.password_hash) and user.active
+
+
+def verify_password(stored: str, password: str) -> bool:
+    return passwords.verify(stored, password)
 
 
 def _check_roles(session: Session, roles: Iterable[str]) -> list[str]:
@@ -93,16 +108,14 @@ def add_user(
     nip: str | None = None,
     jabatan: str | None = None,
 ) -> User:
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise InvalidUser("Nama pengguna wajib diisi (maksimal 64 karakter).")
+    username = check_username(username.strip())
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InvalidUser(N_("Nama pengguna '%(name)s' sudah dipakai."), name=username)
     user = User(
         username=username,
         display_name=display_name or username,
         email=email,
-        password_hash=hash_password(password) if password else None,
+        password_hash=passwords.hash_password(password) if password else None,
         nip=_check_nip(nip),
         jabatan=(jabatan or "").strip()[:200] or None,
         active=True,
@@ -151,38 +164,15 @@ def users_with_role(session: Session, role: str) -> list[User]:
     return list(session.scalars(stmt))
 
 
-def issue_token(session: Session, user: User, now: datetime) -> str:
-    """Create an API token; only its hash is stored, so this is the one time it is shown."""
-    token = "alur_" + secrets.token_urlsafe(32)
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    session.add(ApiToken(user_id=user.id, token_sha256=digest, created_at=now))
+def end_sessions(session: Session, user: User) -> None:
+    """Every browser session of ``user`` signed in until now stops working."""
+    user.session_epoch = (user.session_epoch or 0) + 1
     session.flush()
-    return token
-
-
-def user_for_token(session: Session, token: str, now: datetime) -> User | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked.is_(False))
-    )
-    if row is None:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    row.last_used_at = now
-    return user
 
 
 # -- sign-in and administration (the web UI's login page and admin area) ---------------------
 
 MIN_PASSWORD_LENGTH = 8
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Checked when the username is unknown, so a wrong name costs as much as a wrong password."""
-    return hash_password(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -218,10 +208,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way)."""
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        probe = User(password_hash=_dummy_hash(), active=True)
-        check_password(probe, password)
+        verify_password(passwords.dummy_hash(), password)
         return None
-    return user if check_password(user, password) else None
+    if not check_password(user, password):
+        return None
+    if passwords.needs_rehash(user.password_hash or ""):  # an older or cheaper hash
+        user.password_hash = passwords.hash_password(password)
+    return user
 
 
 def check_new_password(password: str) -> None:
@@ -230,9 +223,12 @@ def check_new_password(password: str) -> None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends the user's sessions and revokes their API tokens: whoever held
+    the old password may have taken them."""
     check_new_password(password)
-    user.password_hash = hash_password(password)
-    session.flush()
+    user.password_hash = passwords.hash_password(password)
+    end_sessions(session, user)
+    revoke_tokens(session, user)
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: Actor) -> None:

@@ -206,6 +206,7 @@ class TaskView:
     output: str | None
     can_act: bool
     context: dict[str, Any] = field(default_factory=dict)
+    own_request: bool = False  # the lane's user made this request: a colleague must act
 
     @property
     def task_id(self) -> str:

@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from engine import migrate, users
+from engine import migrate, passwords, users
 from engine.db import make_engine, make_sessionmaker
 from tests.support import postgres
 from webui import create_app
@@ -27,6 +27,8 @@ from webui.extensions import db, engine
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "kata-sandi-uji"
+CHEAP_HASHING = "t=1,m=8,p=1"  # argon2id at its cheapest: tests sign in often
+passwords.configure(CHEAP_HASHING)  # engine-only tests create users without an app
 ROLE_USERS = {
     "pemohon": ["pemohon"],
     "pemohon2": ["pemohon"],
@@ -83,6 +85,7 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
         "WORKER": "off",
         "CONFERENCE_PLATFORMS": "jitsi",
         "JITSI_DOMAIN": "meet.example.id",
+        "PASSWORD_HASHING": CHEAP_HASHING,
         **extra,
     }
     app = create_app(config)

@@ -50,4 +50,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     import_module("webui.errors").register(app)
     import_module("webui.templating").register(app)
+    import_module("webui.headers").register(app)
     return app

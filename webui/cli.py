@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from engine import migrate, pack, users
+from engine import migrate, packfiles, users
 from engine.db import make_sessionmaker
 from engine.errors import DefinitionError, EngineError
 from engine.roles import book as role_book
@@ -68,7 +68,7 @@ def db_upgrade() -> None:
 def validate(file: Path) -> None:
     """Check a BPMN file with the forms beside it (its folder and forms/), deploying nothing."""
     try:
-        compiled = engine().compile_pack(pack.from_folder(file))
+        compiled = engine().compile_pack(packfiles.from_folder(file))
     except DefinitionError as err:
         raise click.ClickException(_definition_message(err)) from None
     click.echo(f"{file.name}: valid ({compiled.process_id}, sha256 {compiled.sha256[:12]})")
@@ -143,16 +143,6 @@ def users_add(
             jabatan=jabatan,
         )
     click.echo(f"Pengguna {name} dibuat ({', '.join(roles)}).")
-
-
-@users_group.command("token")
-@click.argument("name")
-@with_appcontext
-def users_token(name: str) -> None:
-    """Print a new API token for NAME (shown once)."""
-    with transaction() as session:
-        token = users.issue_token(session, users.get_user(session, name), utcnow())
-    click.echo(token)
 
 
 @main.command("worker")
@@ -232,3 +222,7 @@ def run(host: str, port: int) -> None:
 
 main.add_command(report_group)
 main.add_command(versions_cli.migrate_command)
+
+from webui import cli_tokens  # noqa: E402  (registers ``users token/tokens/revoke``)
+
+__all__ = ["cli_tokens", "main", "transaction", "users_group"]

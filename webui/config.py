@@ -40,7 +40,10 @@ def defaults(instance: Path) -> dict[str, Any]:
         "SIGNIN_MAX_FAILURES": 5,  # failed sign-ins per username / per address ...
         "SIGNIN_WINDOW_S": 900,  # ... within 15 minutes, then refused (engine.signin)
         "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed
+        "PASSWORD_HASHING": "t=2,m=19456,p=1",  # argon2id passes, memory KiB, lanes
         "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+        "LETTERS_PER_REQUEST": 5,  # letters one request may hold (engine.letters) ...
+        "LETTERS_PER_USER_DAY": 20,  # ... and one person may upload in 24 hours
         "OFFICE_HOURS": "Mon-Fri 07:30-16:00",
         "HOLIDAYS": "",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,

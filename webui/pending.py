@@ -15,7 +15,7 @@ import secrets
 import time
 from pathlib import Path
 
-from engine import pack
+from engine import packfiles
 from engine.errors import DefinitionError
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
@@ -35,21 +35,21 @@ class PendingDeploys:
             if old.stat().st_mtime < cutoff:
                 old.unlink(missing_ok=True)
 
-    def keep(self, source: pack.Pack) -> str:
+    def keep(self, source: packfiles.PackFiles) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._purge()
         token = secrets.token_urlsafe(16)
         path = self._path(token)
         assert path is not None
-        path.write_bytes(pack.to_zip(source))
+        path.write_bytes(packfiles.to_zip(source))
         return token
 
-    def load(self, token: str) -> pack.Pack | None:
+    def load(self, token: str) -> packfiles.PackFiles | None:
         path = self._path(token)
         if path is None or not path.is_file():
             return None
         try:
-            return pack.from_upload([("pending.zip", path.read_bytes())])
+            return packfiles.from_upload([("pending.zip", path.read_bytes())])
         except DefinitionError:
             return None
 

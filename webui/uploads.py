@@ -59,7 +59,13 @@ class LetterStore:
 
     def discard(self, stored: StoredFile) -> None:
         """Remove a stored file whose attachment row could not be written."""
-        (self.directory / stored.stored_name).unlink(missing_ok=True)
+        self.discard_name(stored.stored_name)
+
+    def discard_name(self, stored_name: str) -> None:
+        """Remove a stored file whose attachment row is gone."""
+        path = self.path_of(stored_name)
+        if path is not None:
+            path.unlink(missing_ok=True)
 
     def path_of(self, stored_name: str) -> Path | None:
         """The stored file's path, or None when missing or not a plain name in the directory."""

@@ -12,7 +12,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from engine import pack
+from engine import packfiles
 from engine.deploy import Preview
 from engine.migration import MigrationCheck
 from engine.users import Actor
@@ -50,7 +50,7 @@ def preview_text(preview: Preview) -> str:
 
 def dry_run(session: Session, files: tuple[Path, ...], processes_dir: Path) -> list[str]:
     paths = list(files) or sorted(processes_dir.glob("*.bpmn"))
-    return [preview_text(engine().preview(session, pack.from_folder(p))) for p in paths]
+    return [preview_text(engine().preview(session, packfiles.from_folder(p))) for p in paths]
 
 
 def _check_line(check: MigrationCheck) -> str:

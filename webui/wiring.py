@@ -12,11 +12,13 @@ from sqlalchemy import Engine
 from connectors.invite import build_invite
 from connectors.registry import build_mail_transport, build_registry
 from connectors.signing import Pkcs12Signer
+from engine import passwords
 from engine.bookings import SqlLedger
 from engine.db import make_sessionmaker
 from engine.documents.config import DocumentSettings
 from engine.documents.pdfbase import Letterhead
 from engine.facade import Alur, EngineSettings
+from engine.letters import LetterLimits
 from engine.outbox import Services, WorkerSettings
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
@@ -24,6 +26,7 @@ from webui.uploads import LetterStore
 
 
 def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
+    passwords.configure(str(config["PASSWORD_HASHING"]))  # the cost of new password hashes
     sessions = make_sessionmaker(db_engine)
     worker = WorkerSettings(
         max_attempts=int(config["JOB_MAX_ATTEMPTS"]),
@@ -45,6 +48,8 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
         worker=worker,
         sign_in=SignInPolicy(max_failures=int(config["SIGNIN_MAX_FAILURES"]),
                              window=timedelta(seconds=float(config["SIGNIN_WINDOW_S"]))),
+        letters=LetterLimits(per_request=int(config["LETTERS_PER_REQUEST"]),
+                             per_user_day=int(config["LETTERS_PER_USER_DAY"])),
     )
     return Alur(settings, services)
 

@@ -102,8 +102,10 @@ def shots(request: pytest.FixtureRequest) -> Shots:
 @pytest.fixture
 def open_as(browser: Browser, site: Site) -> Iterator[SignIn]:
     """``open_as("ani")``: a new browser context for that person, signed in through the
-    login page; ``viewport=`` for another screen size. Every context closes at teardown."""
+    login page; ``viewport=`` for another screen size. Every context closes at teardown,
+    and nothing the Content-Security-Policy blocked may have been reported on the way."""
     contexts: list[BrowserContext] = []
+    blocked: list[str] = []
 
     def _open(username: str, *, viewport: dict[str, int] | None = None) -> Page:
         context = browser.new_context(base_url=site.url, viewport=viewport or DESKTOP,
@@ -112,6 +114,8 @@ def open_as(browser: Browser, site: Site) -> Iterator[SignIn]:
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
+        page.on("console", lambda message: blocked.append(message.text)
+                if "Content Security Policy" in message.text else None)
         person = site.person(username)
         sign_in(page, person.username, person.password)
         return page
@@ -119,3 +123,4 @@ def open_as(browser: Browser, site: Site) -> Iterator[SignIn]:
     yield _open
     for context in contexts:
         context.close()
+    assert blocked == [], blocked

@@ -81,8 +81,6 @@ def revised_bpmn() -> bytes:
     step2 = xml.index('id="Task_Verifikasi"')
     target = xml.index('name="target" value="PT2M"', step2)
     xml = xml[:target] + 'name="target" value="PT3M"' + xml[target + 26 :]
-    xml = _replace_once(xml, "Waktu: 2 menit.\nOutput: FPVC (terverifikasi)",
-                        "Waktu: 3 menit.\nOutput: FPVC (terverifikasi)")
     xml = _replace_once(xml, 'name="target" value="PT7M"', 'name="target" value="PT9M"')
     return xml.encode("utf-8")
 

@@ -1,5 +1,6 @@
 """Users and roles for the process owner: list, create, edit name and email, assign roles,
-disable or enable, and reset a password. The engine's ``users`` module checks the rules
+disable or enable, reset a password (which ends the user's sessions and revokes their
+API tokens), and list or revoke API tokens. The engine's ``users`` module checks the rules
 (unique names, known roles, password length, no locking yourself out).
 """
 
@@ -67,8 +68,9 @@ def create_person() -> ResponseReturnValue:
 @bp.get("/pengguna/<username>")
 @roles_required("admin")
 def person(username: str) -> ResponseReturnValue:
-    user = users.UserView.of(users.get_user(db.session, username[:64]))
-    return render_template("admin/user.html", person=user, roles=_known())
+    user = users.get_user(db.session, username[:64])
+    return render_template("admin/user.html", person=users.UserView.of(user), roles=_known(),
+                           tokens=users.token_views(db.session, user), now=utcnow())
 
 
 def _change(username: str, apply: Callable[[User], None],
@@ -109,6 +111,16 @@ def set_active(username: str) -> ResponseReturnValue:
     done = gettext("Akun diaktifkan.") if active else gettext("Akun dinonaktifkan.")
     return _change(username, lambda user: users.set_active(
         db.session, user, active, actor=actor), done)
+
+
+@bp.post("/pengguna/<username>/token/<int:token_id>/cabut")
+@roles_required("admin")
+def revoke_token(username: str, token_id: int) -> ResponseReturnValue:
+    user = users.get_user(db.session, username[:64])
+    users.revoke_tokens(db.session, user, token_id)  # NotFound: 404
+    db.session.commit()
+    flash(gettext("Token API %(token)s dicabut.", token=token_id), "success")
+    return redirect(url_for("admin.person", username=user.username))
 
 
 @bp.post("/pengguna/<username>/sandi")

@@ -5,7 +5,7 @@
 Imports the engine's facade and views only, like every other web area.
 """
 
-from webui.api import instances, processes, reports, tasks
+from webui.api import instances, openapi, processes, reports, tasks
 from webui.api.blueprint import bp
 
-__all__ = ["bp", "instances", "processes", "reports", "tasks"]
+__all__ = ["bp", "instances", "openapi", "processes", "reports", "tasks"]

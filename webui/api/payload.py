@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -38,13 +38,26 @@ def checked_id(raw: str) -> str:
     return raw
 
 
-def _has_nul(value: Any) -> bool:
+def _texts(value: Any) -> Iterator[str]:
+    """Every string of a parsed JSON value, keys included."""
     if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def _is_lone_surrogate(text: str) -> bool:
+    """JSON's ``"\\ud800"`` parses to a half of a UTF-16 pair, which is no character:
+    it cannot be encoded to store or show (every page holding it would fail)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 
@@ -60,8 +73,11 @@ def json_object() -> dict[str, Any]:
         raise ApiError(400, gettext("Badan permintaan bukan JSON yang sah.")) from err
     if not isinstance(body, dict):
         raise ApiError(400, gettext("Badan permintaan harus objek JSON."))
-    if _has_nul(body):  # no database column can hold it; PostgreSQL would raise
+    texts = list(_texts(body))
+    if any("\x00" in t for t in texts):  # no database column can hold it; PostgreSQL raises
         raise ApiError(400, gettext("Teks tidak boleh memuat karakter NUL (\\u0000)."))
+    if any(_is_lone_surrogate(t) for t in texts):
+        raise ApiError(422, gettext("Teks memuat karakter yang tidak sah (Unicode rusak)."))
     return body
 
 

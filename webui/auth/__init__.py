@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, session
 from flask_login import UserMixin, current_user, login_required
 
 from engine import users
@@ -48,11 +48,19 @@ def _wrap(user: users.User | None) -> LoginUser | None:
     return LoginUser(users.actor_of(user), user.email)
 
 
+EPOCH_KEY = "epoch"  # the user's session epoch when this session signed in
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> LoginUser | None:
+    """The session's user, unless the session was ended on the server (sign-out, a new
+    password): its epoch is then older than the user's, and a copied cookie is refused."""
     if not user_id.isdigit():
         return None
-    return _wrap(db.session.get(users.User, int(user_id)))
+    user = db.session.get(users.User, int(user_id))
+    if user is None or session.get(EPOCH_KEY) != user.session_epoch:
+        return None
+    return _wrap(user)
 
 
 @login_manager.request_loader
@@ -60,7 +68,10 @@ def _load_from_token(req: Any) -> LoginUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return _wrap(users.user_for_token(db.session, header[7:].strip(), utcnow()))
+    user = users.user_for_token(db.session, header[7:].strip(), utcnow())
+    if db.session.dirty:
+        db.session.commit()  # when the token was last used (noted at most once a minute)
+    return _wrap(user)
 
 
 def current_actor() -> Actor:
@@ -113,5 +124,5 @@ def is_api_request() -> bool:
 
 from webui.auth import views  # noqa: E402  (registers the routes on ``bp``)
 
-__all__ = ["LoginUser", "bp", "current_actor", "is_api_request", "public", "roles_required",
-           "views"]
+__all__ = ["EPOCH_KEY", "LoginUser", "bp", "current_actor", "is_api_request", "public",
+           "roles_required", "views"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from itertools import chain
 
 from flask import (
-    Response,
     abort,
     flash,
     jsonify,
@@ -21,23 +20,18 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from engine import signin, users
 from engine.roles import book as role_book
 from webui import display
-from webui.auth import LoginUser, bp, current_actor, is_api_request, public
+from webui.auth import EPOCH_KEY, LoginUser, bp, current_actor, is_api_request, public
 from webui.errors import message_of
 from webui.extensions import db, engine, login_manager, utcnow
+from webui.redirects import safe_next
 
 LANGUAGES = ("id", "en")
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to return to; anything pointing off-site becomes ``default``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
+SESSION_USER_KEY = "_user_id"  # where Flask-Login keeps a cookie session's user
 
 
 @bp.before_app_request
@@ -50,17 +44,6 @@ def _refuse_nul_bytes() -> ResponseReturnValue | None:
     if "\x00" in request.path or any("\x00" in v for values in fields for v in values):
         abort(400)
     return None
-
-
-@bp.after_app_request
-def _page_headers(response: Response) -> Response:
-    """Pages are not framed by other sites, and links out (a meeting's join link) do not
-    carry our URLs, which hold request and task ids, to the other site."""
-    if not is_api_request():
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 @login_manager.unauthorized_handler
@@ -102,13 +85,19 @@ def login_submit() -> ResponseReturnValue:
     if lang:
         session["lang"] = lang
     login_user(LoginUser(users.actor_of(user), user.email))
-    return redirect(safe_next(request.form.get("next")))
+    session[EPOCH_KEY] = user.session_epoch
+    return redirect(back or "/")
 
 
 @bp.post("/keluar")
 @public
 def logout() -> ResponseReturnValue:
+    """Signing out ends the account's sessions on the server too: a copy of the cookie
+    (another tab, another device, a stolen one) stops working as well."""
     lang = session.get("lang")
+    if current_user.is_authenticated and SESSION_USER_KEY in session:
+        users.end_sessions(db.session, users.get_user(db.session, current_actor().username))
+        db.session.commit()
     logout_user()
     session.clear()
     if lang:

@@ -16,8 +16,8 @@ from engine.errors import TaskClaimedByOther
 from engine.tasks import InboxItem
 from webui import display
 from webui.auth import current_actor
-from webui.auth.views import safe_next
 from webui.extensions import db, engine, utcnow
+from webui.redirects import safe_next
 
 bp = Blueprint("inbox", __name__)
 

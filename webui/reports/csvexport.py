@@ -3,7 +3,8 @@
 ``record_lines``: one row per step record (one per step per pass) with times in ISO-8601
 with the WIB offset and durations in seconds. ``summary_lines``: the report's numbers, one
 row per step, per pass of each step, the SOP time, end-to-end, and the request counts.
-Column names are the JSON API's keys. The CLI prints ``summary_lines`` for ``--format csv``.
+Column names are the JSON API's keys. Text that a spreadsheet would run as a formula is
+neutralised (``cell``). The CLI prints ``summary_lines`` for ``--format csv``.
 """
 
 from __future__ import annotations
@@ -30,9 +31,24 @@ SUMMARY_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (an ``instansi`` of
+# ``=HYPERLINK(...)`` would be a live link, or worse, in the auditor's spreadsheet).
+# OWASP's rule: such text cells get a leading apostrophe; numbers are left as they are.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def cell(value: Any) -> Any:
+    """A value safe to put in a CSV cell opened by a spreadsheet."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _line(values: Sequence[Any]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(["" if v is None else v for v in values])
+    csv.writer(out, lineterminator="\r\n").writerow([cell(v) for v in values])
     return out.getvalue()
 
 

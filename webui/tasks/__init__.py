@@ -17,10 +17,11 @@ from flask_login import login_required
 
 from engine import signature
 from engine.errors import InvalidFormData, TaskClaimedByOther
+from engine.signin import TooManyAttempts
 from engine.views import InstanceView, TaskView
 from webui import display, formrender
 from webui.auth import current_actor
-from webui.errors import field_messages
+from webui.errors import field_messages, message_of
 from webui.extensions import db, engine, utcnow
 from webui.tasks import submission
 
@@ -150,6 +151,10 @@ def submit(task_id: str) -> ResponseReturnValue:
     except InvalidFormData as err:
         db.session.rollback()
         return render(task, data, field_messages(err), 422)
+    except TooManyAttempts as err:  # wrong signing passwords: the form stays as typed
+        db.session.rollback()
+        page, status = render(task, data, status=429, alert=message_of(err))  # type: ignore[misc]
+        return page, status, {"Retry-After": str(err.retry_after_s)}
     except TaskClaimedByOther as err:
         # A colleague took the task while this form was open: show it as it is now.
         db.session.rollback()

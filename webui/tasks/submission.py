@@ -14,11 +14,12 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import forms
 from engine.errors import EngineError, InvalidFormData
+from engine.letters import TooManyLetters
 from engine.pack import decision_of
 from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads
-from webui.errors import field_messages
+from webui.errors import field_messages, message_of
 from webui.extensions import db, engine, letters
 from webui.templating import WIB
 
@@ -39,7 +40,9 @@ def attach_uploads(task: TaskView, data: dict[str, Any], files: MultiDict[str, F
     """Store each uploaded file of the form and put its attachment id into ``data``.
 
     Attachments are committed at once, so a form re-rendered after an error still holds
-    the letter (its id in a hidden field) and the requester need not upload it again.
+    the letter (its id in a hidden field) and the requester need not upload it again. A new
+    file replaces the one held that way (which is deleted); the same file again is the one
+    already stored (``engine.letters``).
     """
     errors: dict[str, str] = {}
     for name in file_fields(task.schema or {}):
@@ -47,9 +50,14 @@ def attach_uploads(task: TaskView, data: dict[str, Any], files: MultiDict[str, F
         if upload is None or not upload.filename:
             continue
         try:
-            data[name] = _store(task, upload, actor, now)
+            new_id = _store(task, upload, actor, now)
         except uploads.UploadRejected as err:
             errors[name] = err.message
+            continue
+        held = data.get(name)
+        if isinstance(held, str) and held not in (new_id, task.values.get(name)):
+            _discard(task, held, actor)
+        data[name] = new_id
     if errors:
         raise Rejected(errors)
     return data
@@ -77,16 +85,28 @@ def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> 
     store = letters()
     stored = store.save(upload)
     try:
-        engine().add_attachment(
+        view = engine().add_attachment(
             db.session, task.instance.id, actor, attachment_id=stored.attachment_id,
             filename=stored.filename, stored_name=stored.stored_name,
             content_type=stored.content_type, size=stored.size, sha256=stored.sha256, now=now)
         db.session.commit()
-    except EngineError:
+    except EngineError as err:
         db.session.rollback()
         store.discard(stored)
+        if isinstance(err, TooManyLetters):
+            raise uploads.UploadRejected(message_of(err)) from err
         raise
-    return stored.attachment_id
+    if view.id != stored.attachment_id:  # the same file is stored already
+        store.discard(stored)
+    return view.id
+
+
+def _discard(task: TaskView, attachment_id: str, actor: Actor) -> None:
+    stored_name = engine().discard_pending_letter(db.session, task.task_id,
+                                                  attachment_id[:64], actor)
+    db.session.commit()
+    if stored_name is not None:
+        letters().discard_name(stored_name)
 
 
 def is_signing_form(task: TaskView) -> bool:

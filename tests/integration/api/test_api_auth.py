@@ -29,6 +29,7 @@ ENDPOINTS = [
     ("GET", "/processes/abc/versions/1/files"),
     ("POST", "/processes/abc/versions/1/activate"),
     ("POST", "/processes/abc/migrations"),
+    ("GET", "/openapi.json"),
 ]
 
 

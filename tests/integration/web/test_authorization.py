@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from engine import pack
+from engine import packfiles
 from tests.integration.web.conftest import PDF, Site, now, text
 from tests.support.revision import BPMN
 from webui.extensions import db, engine, pending_deploys
@@ -101,11 +101,22 @@ def scene(shared_site: Site) -> Scene:
         from engine import users
         users.add_user(db.session, "korban", roles=["pemohon"], now=now(), password="x" * 8)
         db.session.commit()
-        s.pending_token = pending_deploys().keep(pack.from_folder(BPMN))
+        s.pending_token = pending_deploys().keep(packfiles.from_folder(BPMN))
     return s
 
 
 Path = Callable[[Scene], str]
+
+
+def korban_token(scene: Scene) -> int:
+    """A new API token of the user the admin routes change: its id."""
+    with scene.site.app.app_context():
+        from engine import users
+        user = users.get_user(db.session, "korban")
+        users.issue_token(db.session, user, now())
+        token_id = users.token_views(db.session, user)[0].token_id
+        db.session.commit()
+    return token_id
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,8 @@ RULES = [
          data=lambda: {"roles": "pemohon"}),
     Rule("admin.set_active", "POST", lambda s: "/admin/pengguna/korban/aktif", ADMIN_POST,
          data=lambda: {"active": "0"}),
+    Rule("admin.revoke_token", "POST",
+         lambda s: f"/admin/pengguna/korban/token/{korban_token(s)}/cabut", ADMIN_POST),
     Rule("admin.set_password", "POST", lambda s: "/admin/pengguna/korban/sandi", ADMIN_POST,
          data=lambda: {"password": "sandi-baru-1"}),
     Rule("admin.incidents", "GET", lambda s: "/admin/insiden", ADMIN_PAGE),
@@ -207,7 +220,10 @@ def call(scene: Scene, rule: Rule, role: str) -> Any:
     path = rule.path(scene)
     if rule.method == "GET":
         return client.get(path)
-    return scene.site.post(client, path, rule.data())
+    response = scene.site.post(client, path, rule.data())
+    if rule.fresh_client:  # signing out ends every session of the account
+        scene.clients.pop(role, None)
+    return response
 
 
 def is_public(scene: Scene, rule: Rule) -> bool:
