@@ -67,7 +67,7 @@ def test_staff_take_a_task_in_turn(open_as: SignIn, shots: Shots) -> None:
 
     take(sari, number)  # ... when Sari takes the task
     row = pages.inbox_row(sari, number)
-    expect(row.get_by_role("cell", name="sari", exact=True)).to_be_visible()
+    expect(row.get_by_role("cell", name="Sari Wulandari", exact=True)).to_be_visible()
     expect(row.get_by_role("button", name="Lepas")).to_be_visible()
     shots.take(sari, "staf-a-mengambil-tugas")
 
@@ -75,12 +75,12 @@ def test_staff_take_a_task_in_turn(open_as: SignIn, shots: Shots) -> None:
         dewi.get_by_role("button", name="Verifikasi Selesai").click()
     assert sent.value.status == 409
     expect(dewi.get_by_role("alert")).to_contain_text(
-        "Isian Anda belum disimpan: tugas ini sudah diambil oleh sari.")
-    expect(dewi.get_by_text("Tugas ini sedang dikerjakan oleh sari.")).to_be_visible()
+        "Isian Anda belum disimpan: tugas ini sudah diambil oleh Sari Wulandari.")
+    expect(dewi.get_by_text("Tugas ini sedang dikerjakan oleh Sari Wulandari.")).to_be_visible()
     expect(dewi.get_by_role("button", name="Verifikasi Selesai")).to_have_count(0)
     shots.take(dewi, "staf-b-tidak-dapat-menyelesaikan")
     row = pages.inbox_row(dewi, number)
-    expect(row.get_by_role("cell", name="sari", exact=True)).to_be_visible()
+    expect(row.get_by_role("cell", name="Sari Wulandari", exact=True)).to_be_visible()
     expect(row.get_by_role("button")).to_have_count(0)  # neither "Ambil" nor "Lepas"
 
     pages.open_task(sari, number)
@@ -93,7 +93,7 @@ def test_staff_take_a_task_in_turn(open_as: SignIn, shots: Shots) -> None:
     shots.take(dewi, "staf-b-menyelesaikan")
     ani.reload()
     step2 = next(r for r in pages.timeline(ani) if r["Langkah"].startswith("2."))
-    assert step2["Pelaksana"].endswith("dewi"), step2
+    assert step2["Pelaksana"].endswith("Dewi Anggraini"), step2
 
 
 def take(page: Page, number: str) -> None:

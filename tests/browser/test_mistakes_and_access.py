@@ -30,7 +30,7 @@ def test_signing_with_a_wrong_password_is_refused_and_nothing_is_saved(
     joko = open_as("joko")
     pages.open_task(joko, number)
     pages.sign(joko, "bukan-sandi-joko")
-    expect(joko.get_by_role("alert")).to_contain_text("Isian belum benar.")
+    expect(joko.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
     expect(joko.get_by_text("Kata sandi salah; permintaan belum ditandatangani.")).to_be_visible()
     expect(joko.get_by_label("Kata sandi Anda")).to_have_value("")
     expect(joko.get_by_role("heading", level=1)).to_contain_text("Langkah 3")
@@ -64,7 +64,7 @@ def test_end_time_before_start_time_keeps_what_was_typed(open_as: SignIn, shots:
         ani.get_by_role("button", name="Kirim Permintaan").click()
     assert posted.value.status == 422
 
-    expect(ani.get_by_role("alert")).to_contain_text("Isian belum benar.")
+    expect(ani.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
     end = ani.get_by_label("Jam selesai")
     expect(end).to_have_attribute("aria-invalid", "true")
     expect(ani.get_by_text("Jam selesai harus setelah jam mulai (14:00).")).to_be_visible()
