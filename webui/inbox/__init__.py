@@ -14,7 +14,7 @@ from flask_login import login_required
 
 from engine.errors import TaskClaimedByOther
 from engine.tasks import InboxItem
-from webui import display
+from webui import display, paging
 from webui.auth import current_actor
 from webui.extensions import db, engine, utcnow
 from webui.redirects import safe_next
@@ -50,8 +50,11 @@ def index() -> ResponseReturnValue:
     step = request.args.get("langkah", "")[:200]
     query = request.args.get("q", "")[:200]
     shown = matching(items, step, query)
-    return render_template("inbox/index.html", items=shown, total=len(items),
-                           steps=step_choices(items), step=step, query=query, now=utcnow())
+    pages = paging.requested(len(shown))
+    return render_template("inbox/index.html",
+                           items=shown[pages.offset:pages.offset + pages.per_page],
+                           pages=pages, total=len(items), steps=step_choices(items), step=step,
+                           query=query, now=utcnow())
 
 
 @bp.post("/tugas/<task_id>/ambil")

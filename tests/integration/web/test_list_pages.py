@@ -41,3 +41,13 @@ def test_the_pages_of_all_requests_keep_the_filter(site: Site) -> None:
     assert link and "status=cancelled" in link.group(1), first[-3000:]
     second = text(client.get(link.group(1).replace("&amp;", "&")))
     assert rows(second) == [cancelled[0]]
+
+
+def test_the_inbox_comes_in_pages_that_keep_the_search(site: Site) -> None:
+    waiting = [site.at_step("2").summary.number for _ in range(PER_PAGE + 2)]
+    client = site.client("staf")
+    first = text(client.get("/tugas?q=VC-"))
+    assert rows(first) == waiting[:PER_PAGE]  # oldest first
+    link = re.search(r'href="(/tugas\?[^"]*halaman=2[^"]*)"', first)
+    assert link and "q=VC-" in link.group(1)
+    assert rows(text(client.get(link.group(1).replace("&amp;", "&")))) == waiting[PER_PAGE:]
