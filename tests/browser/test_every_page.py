@@ -109,7 +109,9 @@ def test_every_page_fits_both_widths_and_passes_axe(
     request_page = ani.url
     expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
     see.look(ani, "pemohon-permintaan")
-    for link in ani.locator("td a, .langswitch button").all():  # tap targets of 24×24 px
+    ani.get_by_role("link", name="Permintaan Saya").click()
+    expect(ani.get_by_role("row").filter(has_text=number)).to_contain_text("Menunggu")
+    for link in ani.locator("td a.mono, .langswitch button").all():  # tap targets, 24×24 px
         box = link.bounding_box()
         assert box and box["height"] >= 24 and box["width"] >= 24, (link.inner_text(), box)
 

@@ -31,7 +31,8 @@ def test_signing_with_a_wrong_password_is_refused_and_nothing_is_saved(
     pages.open_task(joko, number)
     pages.sign(joko, "bukan-sandi-joko")
     expect(joko.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
-    expect(joko.get_by_text("Kata sandi salah; permintaan belum ditandatangani.")).to_be_visible()
+    expect(joko.get_by_text("Kata sandi salah; permintaan belum ditandatangani.",
+                            exact=True)).to_be_visible()
     expect(joko.get_by_label("Kata sandi Anda")).to_have_value("")
     expect(joko.get_by_role("heading", level=1)).to_contain_text("Langkah 3")
     shots.take(joko, "sandi-salah-ditolak")
@@ -67,7 +68,8 @@ def test_end_time_before_start_time_keeps_what_was_typed(open_as: SignIn, shots:
     expect(ani.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
     end = ani.get_by_label("Jam selesai")
     expect(end).to_have_attribute("aria-invalid", "true")
-    expect(ani.get_by_text("Jam selesai harus setelah jam mulai (14:00).")).to_be_visible()
+    expect(ani.get_by_text("Jam selesai harus setelah jam mulai (14:00).",
+                           exact=True)).to_be_visible()
     pages.expect_form_values(ani, typed)
     expect(ani.get_by_role("radio", name=pages.PLATFORM)).to_be_checked()
     shots.take(ani, "jam-selesai-sebelum-jam-mulai")
