@@ -49,3 +49,24 @@ def make_engine(url: str) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_snapshot_engine(url: str) -> Engine:
+    """An engine for long read-only walks (``alur audit verify``): each transaction reads
+    one consistent snapshot and never blocks writers. SQLite: a deferred ``BEGIN`` in WAL
+    mode (the default engine's ``BEGIN IMMEDIATE`` would hold the write lock throughout);
+    PostgreSQL: ``REPEATABLE READ`` (``READ COMMITTED`` would see each statement's own)."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, isolation_level="REPEATABLE READ", **engine_options(url))
+    engine = create_engine(url, **engine_options(url))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine

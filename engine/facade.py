@@ -15,7 +15,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import breaches, diagram, instances, jobs, letters, reporting, roles, store, tasks
+from engine import (
+    audit,
+    breaches,
+    diagram,
+    dossier,
+    instances,
+    jobs,
+    letters,
+    reporting,
+    roles,
+    store,
+    tasks,
+)
 from engine.diagram import Diagram, InstanceDiagram
 from engine.documents import snapshot
 from engine.documents.desk import DocumentDesk
@@ -104,8 +116,11 @@ class Alur(ProcessVersions):
     def inbox(self, session: Session, actor: Actor) -> list[tasks.InboxItem]:
         return tasks.inbox(session, actor)
 
-    def open_task(self, session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
-        return tasks.open_task(session, task_id, actor, now)
+    def open_task(
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True
+    ) -> TaskView:
+        """``history=False``: leave ``sent_back`` out (the caller reads the records anyway)."""
+        return tasks.open_task(session, task_id, actor, now, history=history)
 
     def claim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
         tasks.claim(session, task_id, actor, now)
@@ -176,6 +191,17 @@ class Alur(ProcessVersions):
         row = store.attachment(session, attachment_id)
         instances.get_visible(session, row.instance_id, actor)
         return AttachmentView.of(row)
+
+    # -- the official record ------------------------------------------------------------
+    def record(
+        self, session: Session, instance_id: str, actor: Actor, now: datetime
+    ) -> dict[str, Any]:
+        """One request's whole record (``engine.dossier``); auditors and admins only."""
+        return dossier.export(session, instance_id, actor, now)
+
+    def verify_audit(self, session: Session) -> audit.Verdict:
+        """Walk the audit chain and the step records; the first broken link, if any."""
+        return audit.verify(session)
 
     # -- automated work ----------------------------------------------------------------
     def run_jobs(

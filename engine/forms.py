@@ -25,7 +25,7 @@ from jsonschema.exceptions import ValidationError
 
 from engine.errors import DefinitionError, FieldError, InvalidFormData
 
-__all__ = ["FORMAT_CHECKER", "N_", "load_schema", "normalize", "validate"]
+__all__ = ["FORMAT_CHECKER", "N_", "decision_of", "load_schema", "normalize", "validate"]
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 FORM_KEY = "__all__"  # errors that belong to no single field
@@ -101,6 +101,20 @@ def _format_checker() -> FormatChecker:
 
 
 FORMAT_CHECKER = _format_checker()
+
+
+def decision_of(schema: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The decision a form declares (``x-decision``: which field decides, which holds its
+    reason, which values send the request back), or None."""
+    rule = (schema or {}).get("x-decision")
+    if not isinstance(rule, Mapping) or not isinstance(rule.get("field"), str):
+        return None
+    declined = rule.get("declined")
+    return {
+        "field": rule["field"],
+        "reason": rule.get("reason") if isinstance(rule.get("reason"), str) else None,
+        "declined": [str(v) for v in declined] if isinstance(declined, list) else [],
+    }
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:

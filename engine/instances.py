@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import runtime, steps, store, versions
+from engine import passes, runtime, steps, store, versions
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.meetings import complete_meeting, host_roles, without_host_link
 from engine.models import Instance, ProcessVersion, StepRecord
-from engine.pack import SYSTEM_ROLES, returned_reason
+from engine.pack import SYSTEM_ROLES
 from engine.users import Actor
-from engine.views import AttachmentView, InstanceSummary, InstanceView, StepView
+from engine.views import AttachmentView, InstanceSummary, InstanceView
 
 #: The list columns of an instance, filled from the fields the pack says they mean.
 DENORMALISED = {"kegiatan": "title", "tanggal": "date", "instansi": "unit"}
@@ -171,16 +171,17 @@ def view(
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     if records is None:
         records = store.steps_of(session, row.id)
-    back = any(r.state == "ready" and r.requester_only for r in records)
-    reason = returned_reason(the_pack, data) if back else None
+    info = versions.info(row.version)
+    steps = passes.step_views(info, records, data)
+    decline = passes.current_decline(steps)  # each pass's own decision, not the latest data
     return InstanceView(
         summary=InstanceSummary.of(row),
-        data=data,
+        data=passes.current_data(data, steps),
         meeting=meeting,
-        steps=tuple(StepView.of(r) for r in records),
+        steps=steps,
         attachments=tuple(AttachmentView.of(a) for a in store.attachments_of(session, row.id)),
-        target_s=versions.info(row.version).meta.get("target_s"),
-        last_reason=reason,
+        target_s=info.meta.get("target_s"),
+        last_reason=decline.decision.reason if decline and decline.decision else None,
         host_roles=host_roles(the_pack),
         step_forms=the_pack.step_forms(),
         contact_email=_text(the_pack.value(data, "contact_email")),
@@ -197,4 +198,5 @@ def as_read_by(view: InstanceView, actor: Actor) -> InstanceView:
     if actor.has(*view.host_roles):
         return view
     meeting = without_host_link(view.meeting) if view.meeting else None
-    return replace(view, data=without_host_link(view.data), meeting=meeting)
+    return replace(view, data=without_host_link(view.data), meeting=meeting,
+                   steps=passes.without_host_links(view.steps))

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import instances, mailjobs, runtime, store
+from engine import audit, instances, mailjobs, runtime, store
 from engine.documents import production
 from engine.errors import Conflict, ConnectorError
 from engine.models import Job
@@ -147,7 +147,8 @@ def _apply(
                 actor="sistem",
                 instance_id=call.instance_id,
                 task_id=call.task_id,
-                detail={"operation": call.operation, "attempt": call.attempt},
+                detail={"operation": call.operation, "attempt": call.attempt,
+                        **_record_digest(loaded, call.task_id)},
             )
             done(session.merge(job), now)
             return outcome
@@ -155,6 +156,14 @@ def _apply(
         with sessions.begin() as session:
             done(session.merge(job), now, error=str(err))
         return None
+
+
+def _record_digest(loaded: instances.Loaded, task_id: str) -> dict[str, str]:
+    """The completed record's digest for its completion event (the audit chain)."""
+    record = next((r for r in loaded.records or () if r.task_id == task_id), None)
+    if record is None or record.state != "completed":
+        return {}
+    return {"record_sha256": audit.record_digest(record)}
 
 
 def _service_failed(

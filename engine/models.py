@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -210,21 +211,37 @@ class StepRecord(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
+    # The name the record shows, as it was when the step was done (migration 0005).
+    completed_by_name: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
     instance: Mapped[Instance] = relationship(viewonly=True)
     breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What this pass submitted (a form's normalised fields, a service task's result),
+    # written once when the step completes and never changed (migration 0005).
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    @validates("data")
+    def _written_once(self, _key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if self.data is not None and value != self.data:
+            raise ValueError("a step record's data is written once")
+        return value
 
 
 class Event(Base):
-    """Append-only audit log: who did what, when, from where."""
+    """Append-only audit log: who did what, when, from where; each row a link of the hash
+    chain of ``engine.audit`` (written only through ``store.add_event``)."""
 
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_kind", "kind", "instance_id", "task_id"),
         Index("ix_events_kind_at", "kind", "at"),  # the sign-in throttle's window
+        Index("ix_events_seq", "seq", unique=True),  # the chain's order; refuses a fork
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # migration 0005
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # sha256, 32 bytes
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(String(64))

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.forms import decision_of
+
 SYSTEM_ROLES = ("auditor", "admin")
 MEANINGS = ("title", "unit", "date", "start_time", "end_time", "contact_email")
 ROLE_SLUG = re.compile(r"[a-z][a-z0-9_]{1,31}")
@@ -38,12 +40,6 @@ class Decision:
     reason: str | None
     declined: tuple[Any, ...]
     labels: dict[str, str]  # value -> title, from the schema's x-enum-titles
-
-
-def decision_of(schema: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The form's ``x-decision`` declaration, or None."""
-    declared = (schema or {}).get("x-decision")
-    return dict(declared) if isinstance(declared, Mapping) and "field" in declared else None
 
 
 def meanings(forms: Mapping[str, Any]) -> dict[str, str]:

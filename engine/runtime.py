@@ -58,6 +58,7 @@ __all__ = [
     "schema_problems",
     "service_operation",
     "service_params",
+    "service_result",
     "start_workflow",
     "throw_error",
 ]
@@ -268,6 +269,14 @@ def throw_error(task: Task, code: str, message: str) -> bool:
         str(t.id) not in before for t in ready_user_tasks(workflow)
     )
     return bool(caught)
+
+
+def service_result(task: Task) -> dict[str, Any] | None:
+    """What a completed service task produced: ``{result variable: value}``."""
+    if not _is_service(task) or task.state != TaskState.COMPLETED:
+        return None
+    name = str(task.task_spec.result_variable)
+    return {name: task.data.get(name)}
 
 
 def service_operation(task: Task) -> str:

@@ -17,6 +17,7 @@ from engine import notifications, runtime, store, versions
 from engine.errors import LoopLimitReached
 from engine.forms import N_
 from engine.models import Instance, StepRecord
+from engine.users import SYSTEM
 
 
 def _new_record(
@@ -64,11 +65,16 @@ def _new_record(
 
 
 def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None:
+    """Close a record whose task left READY; a service task's record keeps its result
+    (a user task's record got its data from ``tasks.complete``)."""
     if task is not None and task.state == runtime.TaskState.COMPLETED:
         record.state = "completed"
         record.error = None  # an attempt failed, a later one succeeded: the step is fine
         record.completed_at = record.completed_at or now
-        record.completed_by = record.completed_by or "sistem"
+        if record.completed_by is None:
+            record.completed_by, record.completed_by_name = SYSTEM.username, SYSTEM.display_name
+        if record.data is None:
+            record.data = runtime.service_result(task)
     else:
         record.state = "cancelled"
         record.completed_at = record.completed_at or now

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from engine import audit
 from engine.errors import NotFound
 from engine.forms import N_
 from engine.models import (
@@ -210,21 +211,24 @@ def add_event(
     detail: dict[str, object] | None = None,
     remote_addr: str | None = None,
 ) -> None:
-    session.add(
-        Event(
-            at=at,
-            kind=kind,
-            actor=actor,
-            instance_id=instance_id,
-            task_id=task_id,
-            detail=detail or {},
-            remote_addr=remote_addr,
-        )
+    """Log an event: written as the next link of the audit chain when the caller commits
+    (``engine.audit``); a rolled back transaction logs nothing."""
+    audit.append(
+        session,
+        {
+            "at": at,
+            "kind": kind,
+            "actor": actor,
+            "instance_id": instance_id,
+            "task_id": task_id,
+            "detail": detail or {},
+            "remote_addr": remote_addr,
+        },
     )
 
 
 def events_of(session: Session, instance_id: str) -> Sequence[Event]:
-    stmt = select(Event).where(Event.instance_id == instance_id).order_by(Event.at, Event.id)
+    stmt = select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)
     return session.scalars(stmt).all()
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import forms, instances, runtime, signature, store, versions
+from engine import audit, forms, instances, passes, runtime, signature, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -66,8 +66,12 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
     return record
 
 
-def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> TaskView:
-    """The task page's content; the first opening by someone allowed to act is recorded."""
+def open_task(
+    session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True
+) -> TaskView:
+    """The task page's content; the first opening by someone allowed to act is recorded.
+    ``history``: read the instance's other records for ``sent_back`` (one more query, on
+    a later pass only); a caller that has them already passes False."""
     record = _visible_record(session, task_id, actor)
     own = may_act(actor, record) and _separated(record, actor)
     can_act = may_act(actor, record) and not own
@@ -82,26 +86,34 @@ def open_task(session: Session, task_id: str, actor: Actor, now: datetime) -> Ta
             task_id=task_id,
         )
         session.flush()
-    return _task_view(record, can_act, actor, own_request=own)
+    return _task_view(session, record, can_act, actor, history, own_request=own)
 
 
-def _task_view(record: StepRecord, can_act: bool, actor: Actor, *,
-               own_request: bool = False) -> TaskView:
+def _task_view(
+    session: Session, record: StepRecord, can_act: bool, actor: Actor, history: bool, *,
+    own_request: bool = False,
+) -> TaskView:
     inst = record.instance
     version = versions.info(inst.version)
     meta = version.step(record.bpmn_id)
     form_name, schema = version.form_of(record.bpmn_id)
+    step, back = StepView.of(record, decision=forms.decision_of(schema)), None
+    if history and record.pass_no > 1:  # why it came back, from the declining pass's record
+        steps = passes.step_views(version, store.steps_of(session, inst.id))
+        step = next((s for s in steps if s.task_id == record.task_id), step)
+        back = passes.sent_back(steps, step)
     data: dict[str, Any] = {}
     if record.state == "ready":
         task = runtime.find_task(instances.workflow_of(inst), record.task_id)
         data = dict(task.data) if task is not None else {}
     if not actor.has(*host_roles(version.pack)):
         data = without_host_link(data)
+        step = passes.without_host_links((step,))[0]
     values = {}
     if schema and schema.get("x-prefill", True):
         values = {k: data.get(k) for k in schema.get("properties", {}) if k in data}
     return TaskView(
-        step=StepView.of(record),
+        step=step,
         instance=InstanceSummary.of(inst),
         form_name=form_name,
         schema=schema,
@@ -112,6 +124,7 @@ def _task_view(record: StepRecord, can_act: bool, actor: Actor, *,
         can_act=can_act,
         context=data,
         own_request=own_request,
+        sent_back=back,
     )
 
 
@@ -232,8 +245,10 @@ def complete(
     signed = signature.check(session, schema or {}, clean, actor, password, attempt)
     runtime.complete_user_task(task, clean)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
+    record.completed_by_name, record.data = actor.display_name, clean  # this pass, kept as is
     record.opened_at = record.opened_at or now
     record.opened_by = record.opened_by or actor.username
+    detail = {"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed}
     store.add_event(
         session,
         at=now,
@@ -242,7 +257,7 @@ def complete(
         instance_id=record.instance_id,
         task_id=task_id,
         remote_addr=remote_addr,
-        detail={"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed},
+        detail={**detail, "record_sha256": audit.record_digest(record)},
     )
     try:
         instances.save(session, loaded, now, max_passes=max_passes)

@@ -6,11 +6,32 @@ times as aware datetimes (the API layer formats them).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from engine.models import Attachment, Instance, ProcessVersion, StepRecord
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The decision a pass recorded on a form that declares one (``x-decision``)."""
+
+    field: str
+    value: str
+    reason_field: str | None
+    reason: str | None
+    declined: bool
+
+    @classmethod
+    def of(cls, rule: Mapping[str, Any] | None, data: Mapping[str, Any] | None) -> Decision | None:
+        if not rule or not data or data.get(rule["field"]) in (None, ""):
+            return None
+        value = str(data[rule["field"]])
+        reason = data.get(rule["reason"]) if rule.get("reason") else None
+        return cls(rule["field"], value, rule.get("reason"),
+                   reason if isinstance(reason, str) else None, value in rule.get("declined", ()))
 
 
 @dataclass(frozen=True)
@@ -37,9 +58,25 @@ class StepView:
     waiting_s: float | None
     working_s: float | None
     within_target: bool | None
+    # What this pass submitted, as it was (None: not done, or done before migration 0005)
+    data: dict[str, Any] | None = None
+    completed_by_name: str | None = None
+    decision: Decision | None = None
+    # A later pass has been worked on: this record is history, not the current state
+    superseded: bool = False
 
     @classmethod
-    def of(cls, row: StepRecord) -> StepView:
+    def of(
+        cls,
+        row: StepRecord,
+        *,
+        decision: Mapping[str, Any] | None = None,
+        superseded: bool = False,
+        legacy: Mapping[str, Any] | None = None,
+    ) -> StepView:
+        """``decision``: the form's declared decision (``forms.decision_of``), if any;
+        ``legacy``: where to read it for a record kept before per-pass data (migration
+        0005), whose ``data`` stays None."""
         def seconds(a: datetime | None, b: datetime | None) -> float | None:
             return (b - a).total_seconds() if a and b else None
 
@@ -68,6 +105,10 @@ class StepView:
             waiting_s=seconds(row.ready_at, row.opened_at),
             working_s=seconds(row.opened_at, row.completed_at),
             within_target=within,
+            data=dict(row.data) if row.data is not None else None,
+            completed_by_name=row.completed_by_name,
+            decision=Decision.of(decision, row.data if row.data is not None else legacy),
+            superseded=superseded,
         )
 
 
@@ -207,6 +248,8 @@ class TaskView:
     can_act: bool
     context: dict[str, Any] = field(default_factory=dict)
     own_request: bool = False  # the lane's user made this request: a colleague must act
+    # The decline that sent this step back (a revising requester's "why"), from its record
+    sent_back: StepView | None = None
 
     @property
     def task_id(self) -> str:
@@ -221,6 +264,7 @@ class TaskView:
             "values": self.values,
             "can_act": self.can_act,
             "documentation": self.documentation,
+            "sent_back": step_dict(self.sent_back) if self.sent_back else None,
         }
 
 

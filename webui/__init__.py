@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, session
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from engine.db import configure_engine, engine_options
 from webui import config
@@ -18,13 +19,23 @@ from webui.extensions import babel, csrf, db, login_manager
 from webui.pending import PendingDeploys
 from webui.wiring import build_alur, build_letters, build_office_hours
 
-BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "verify", "sop")
+BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "verify", "sop",
+              "record")
 
 
 def _locale() -> str:
     """Bahasa Indonesia unless the user switched to English: a government service speaks
     its own language first, whatever the browser's default happens to be."""
     return "en" if session.get("lang") == "en" else "id"
+
+
+class RowIntegerConverter(IntegerConverter):
+    """``<int:…>`` in a route: a number a database column can hold (a larger one is a 404,
+    never an overflow in the database driver)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -45,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=_locale, timezone_selector=lambda: "Asia/Jakarta")
+    app.url_map.converters["int"] = RowIntegerConverter
     for name in BLUEPRINTS:
         module = import_module(f"webui.{name}")
         app.register_blueprint(module.bp)

@@ -20,6 +20,7 @@ from engine.errors import DefinitionError, EngineError
 from engine.roles import book as role_book
 from webui import create_app, versions_cli
 from webui.extensions import db, engine, utcnow
+from webui.record import audit_group
 from webui.reports.cli import report_group
 
 
@@ -222,6 +223,7 @@ def run(host: str, port: int) -> None:
 
 main.add_command(report_group)
 main.add_command(versions_cli.migrate_command)
+main.add_command(audit_group)
 
 from webui import cli_tokens  # noqa: E402  (registers ``users token/tokens/revoke``)
 

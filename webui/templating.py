@@ -12,7 +12,7 @@ from flask import Flask, session
 from flask_babel import gettext
 from markupsafe import Markup
 
-from webui import display
+from webui import display, history
 from webui.display import day, page_locale
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -85,6 +85,7 @@ def duration(seconds: float | None) -> str:
 
 def register(app: Flask) -> None:
     display.register(app)  # the page vocabulary: labels, process texts, area helpers
+    history.register(app)  # each pass's own record on the timeline and task pages
     app.add_template_filter(wib, "wib")
     app.add_template_filter(day, "day")
     app.add_template_filter(number, "number")

@@ -318,6 +318,9 @@ class RecordRow:
     opened_at: datetime | None
     completed_at: datetime | None
     target_s: int | None
+    completed_by: str | None = None
+    completed_by_name: str | None = None
+    data: dict[str, Any] | None = None  # what this pass submitted (its own record)
 
 
 def record_rows(session: Session, scope: Scope, *, batch: int = 2000) -> Iterator[RecordRow]:
@@ -338,6 +341,9 @@ def record_rows(session: Session, scope: Scope, *, batch: int = 2000) -> Iterato
             S.opened_at,
             S.completed_at,
             S.target_s,
+            S.completed_by,
+            S.completed_by_name,
+            S.data,
         )
         .join(Inst, Inst.id == S.instance_id)
         .join(ProcessVersion, ProcessVersion.id == Inst.process_version_id)
@@ -345,35 +351,5 @@ def record_rows(session: Session, scope: Scope, *, batch: int = 2000) -> Iterato
         .order_by(Inst.created_at, Inst.id, S.ready_at, S.id)
         .execution_options(yield_per=batch)
     )
-    for (
-        number,
-        instance_id,
-        instansi,
-        version,
-        status,
-        bpmn_id,
-        name,
-        lane,
-        pass_no,
-        state,
-        ready,
-        opened,
-        completed,
-        target,
-    ) in session.execute(stmt):
-        yield RecordRow(
-            number,
-            instance_id,
-            instansi,
-            version,
-            status,
-            bpmn_id,
-            name,
-            lane,
-            pass_no,
-            state,
-            ready,
-            opened,
-            completed,
-            target,
-        )
+    for row in session.execute(stmt):
+        yield RecordRow(**row._mapping)

@@ -93,7 +93,7 @@ def test_staff_take_a_task_in_turn(open_as: SignIn, shots: Shots) -> None:
     shots.take(dewi, "staf-b-menyelesaikan")
     ani.reload()
     step2 = next(r for r in pages.timeline(ani) if r["Langkah"].startswith("2."))
-    assert step2["Pelaksana"].endswith("Dewi Anggraini"), step2
+    assert step2["Pelaksana"].endswith("Dewi Anggraini"), step2  # who, by display name
 
 
 def take(page: Page, number: str) -> None:

@@ -47,6 +47,7 @@ def person(browser: Browser, site: Site) -> Callable[..., Page]:
 
 
 def no_sideways_scroll(page: Page) -> None:
+    page.wait_for_load_state("load")  # measured with the stylesheet applied, on a busy host too
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{page.url}: {width}px wide"  # type: ignore[index]
 

@@ -182,6 +182,7 @@ def paths() -> dict[str, Schema]:
                 "201": _json(_ref("ProcessVersion"), "a new version"),
                 "200": _json(_ref("ProcessVersion"), "unchanged")}, 400, 403, 413, 422),
         },
+        **version_paths(),
         "/reports/durations": {"get": _op(
             "Step durations against the SOP's targets (auditor, admin)",
             {"200": _json(_ref("DurationReport"), "the report")}, 400, 403,
@@ -191,6 +192,36 @@ def paths() -> dict[str, Schema]:
                         _query("version", {"type": "integer"}, "one process version")])},
         "/openapi.json": {"get": _op("This document", {"200": {
             "description": "OpenAPI 3.1", "content": {"application/json": {}}}})},
+    }
+
+
+VERSION_PATH = {"parameters": [
+    {"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}]}
+MIGRATION_BODY = {"type": "object", "required": ["from_version", "to_version"], "properties": {
+    "from_version": {"type": "integer"}, "to_version": {"type": "integer"},
+    "instances": {"type": "array", "items": {"type": "string"}},
+    "dry_run": {"type": "boolean", "description": "check only, move nothing"}}}
+MIGRATION_RESULTS = {"type": "object", "properties": {"results": {"type": "array", "items": {
+    "type": "object", "properties": {"ok": {"type": "boolean"},
+                                     "reasons": {"type": "array", "items": {"type": "string"}}}}}}}
+
+
+def version_paths() -> dict[str, Schema]:
+    """A process owner's endpoints: a version's files, reactivation, moving requests."""
+    return {
+        "/processes/{process_id}/versions/{version}/files": {**VERSION_PATH, "get": _op(
+            "A version's exact files as one zip (admin)", {"200": {
+                "description": "the BPMN and its forms", "content": {"application/zip": {}}}},
+            403, 404)},
+        "/processes/{process_id}/versions/{version}/activate": {**VERSION_PATH, "post": _op(
+            "Make an older version active again (admin)",
+            {"200": _json(_ref("ProcessVersion"), "now active")}, 403, 404, 409)},
+        "/processes/{process_id}/migrations": {
+            "parameters": [VERSION_PATH["parameters"][0]],
+            "post": _op("Check or move waiting requests to another version (admin)",
+                        {"200": _json(MIGRATION_RESULTS, "one result per request")},
+                        400, 403, 404, 409, requestBody=_body(MIGRATION_BODY))},
     }
 
 

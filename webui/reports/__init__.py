@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from engine.errors import NotFound
+from engine.meetings import HOST_ROLES
 from engine.reporting.model import DurationReport
 from webui.auth import current_actor, roles_required
 from webui.extensions import db, engine, office_hours, utcnow
@@ -73,7 +74,8 @@ def records_csv() -> ResponseReturnValue:
     if args.errors:
         return _invalid(args)
     rows = engine().duration_records(db.session, **args.engine_kwargs())
-    return _csv(csvexport.record_lines(rows), "laporan-langkah.csv")
+    host_links = current_actor().has(*HOST_ROLES)
+    return _csv(csvexport.record_lines(rows, host_links=host_links), "laporan-langkah.csv")
 
 
 @bp.get("/ringkasan.csv")

@@ -1,20 +1,24 @@
 """CSV exports of the durations report, written line by line so a large export streams.
 
 ``record_lines``: one row per step record (one per step per pass) with times in ISO-8601
-with the WIB offset and durations in seconds. ``summary_lines``: the report's numbers, one
-row per step, per pass of each step, the SOP time, end-to-end, and the request counts.
-Column names are the JSON API's keys. Text that a spreadsheet would run as a formula is
-neutralised (``cell``). The CLI prints ``summary_lines`` for ``--format csv``.
+with the WIB offset and durations in seconds, who did it, and what that pass submitted
+(``data``, its own record as JSON; the meeting's host link only for those who may read
+it). ``summary_lines``: the report's numbers, one row per step, per pass of each step, the
+SOP time, end-to-end, and the request counts. Column names are the JSON API's keys. Text
+that a spreadsheet would run as a formula is neutralised (``cell``). The CLI prints
+``summary_lines`` for ``--format csv``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from engine.meetings import without_host_link
 from engine.reporting.model import Distribution, DurationReport
 from engine.reporting.queries import RecordRow
 from webui.templating import WIB
@@ -22,7 +26,8 @@ from webui.templating import WIB
 RECORD_COLUMNS = (
     "number", "instance_id", "instansi", "version", "request_status", "bpmn_id", "name",
     "lane", "pass", "state", "ready_at", "opened_at", "completed_at", "duration_s",
-    "waiting_s", "working_s", "target_s", "within_target",
+    "waiting_s", "working_s", "target_s", "within_target", "completed_by",
+    "completed_by_name", "data",
 )
 SUMMARY_COLUMNS = (
     "level", "bpmn_id", "name", "pass", "target_s", "count", "mean_s", "median_s", "p90_s",
@@ -60,7 +65,14 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds(), 3) if start and end else None
 
 
-def record_row(r: RecordRow) -> list[Any]:
+def _data(data: dict[str, Any] | None, host_links: bool) -> str | None:
+    if data is None:
+        return None
+    shown = data if host_links else without_host_link(data)
+    return json.dumps(shown, ensure_ascii=False, sort_keys=True)
+
+
+def record_row(r: RecordRow, *, host_links: bool = False) -> list[Any]:
     done = r.completed_at if r.state == "completed" else None
     duration = _seconds(r.ready_at, done)
     within = None if duration is None or r.target_s is None else duration <= r.target_s
@@ -69,14 +81,16 @@ def record_row(r: RecordRow) -> list[Any]:
         r.bpmn_id, r.name, r.lane, r.pass_no, r.state, _iso(r.ready_at), _iso(r.opened_at),
         _iso(r.completed_at), duration, _seconds(r.ready_at, r.opened_at),
         _seconds(r.opened_at, done), r.target_s,
-        None if within is None else str(within).lower(),
+        None if within is None else str(within).lower(), r.completed_by, r.completed_by_name,
+        _data(r.data, host_links),
     ]
 
 
-def record_lines(rows: Iterable[RecordRow]) -> Iterator[str]:
+def record_lines(rows: Iterable[RecordRow], *, host_links: bool = False) -> Iterator[str]:
+    """``host_links``: the reader may see the meeting's host link (``HOST_ROLES``)."""
     yield _line(RECORD_COLUMNS)
     for row in rows:
-        yield _line(record_row(row))
+        yield _line(record_row(row, host_links=host_links))
 
 
 def _dist(d: Distribution) -> list[Any]:

@@ -15,7 +15,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from engine import signature
+from engine import passes, signature
 from engine.errors import InvalidFormData, TaskClaimedByOther
 from engine.signin import TooManyAttempts
 from engine.views import InstanceView, TaskView
@@ -118,6 +118,8 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
         multipart=bool(files), failure=failures[-1] if failures else None,
         sign_form=submission.is_signing_form(task),
         signing=submission.signing_of(task),
+        request_data=passes.as_of(view, task.step),
+        sent_back=passes.sent_back(view.steps, task.step) if task.step.pass_no > 1 else None,
         submit_label=formrender.text(schema, "x-submit-label", lang) or DEFAULT_SUBMIT,
         now=utcnow(), alert=alert,
     )
@@ -127,7 +129,7 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
 @bp.get("/tugas/<task_id>")
 @login_required
 def show(task_id: str) -> ResponseReturnValue:
-    task = engine().open_task(db.session, task_id[:64], current_actor(), utcnow())
+    task = engine().open_task(db.session, task_id[:64], current_actor(), utcnow(), history=False)
     db.session.commit()
     return render(task)
 
@@ -136,7 +138,7 @@ def show(task_id: str) -> ResponseReturnValue:
 @login_required
 def submit(task_id: str) -> ResponseReturnValue:
     actor, now = current_actor(), utcnow()
-    task = engine().open_task(db.session, task_id[:64], actor, now)
+    task = engine().open_task(db.session, task_id[:64], actor, now, history=False)
     db.session.commit()
     data = formrender.parse(task.schema or {}, request.form)
     if task.can_act:
@@ -161,7 +163,8 @@ def submit(task_id: str) -> ResponseReturnValue:
         alert = gettext("Isian Anda belum disimpan: tugas ini sudah diambil oleh %(user)s. "
                         "Minta %(user)s melepasnya bila Anda yang akan mengerjakannya.",
                         user=display.person(err.by))
-        return render(engine().open_task(db.session, task.task_id, actor, now), data,
+        return render(engine().open_task(db.session, task.task_id, actor, now, history=False),
+                      data,
                       status=409, alert=alert)
     db.session.commit()
     flash(_done_message(task, data, _next_of(task, actor)), "success")

@@ -14,8 +14,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import forms
 from engine.errors import EngineError, InvalidFormData
+from engine.forms import decision_of
 from engine.letters import TooManyLetters
-from engine.pack import decision_of
 from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads

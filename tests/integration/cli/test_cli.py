@@ -73,7 +73,7 @@ def test_user_mistakes_are_one_line_errors(app: Flask) -> None:
     assert duplicate.exit_code == 1 and "sudah dipakai" in duplicate.output
     unknown = invoke(app, "users", "token", "siapa")
     assert unknown.exit_code == 1 and "tidak ditemukan" in unknown.output
-    bad_role = invoke(app, "users", "add", "x", "--role", "raja")
+    bad_role = invoke(app, "users", "add", "xena", "--role", "raja")
     assert bad_role.exit_code == 1 and "raja" in bad_role.output and "staf_iidc" in bad_role.output
 
 

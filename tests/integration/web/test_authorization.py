@@ -26,7 +26,7 @@ from webui.extensions import db, engine, pending_deploys
 PROC = "/admin/proses/permintaan_layanan_video_conference"
 
 ROLES = ("anon", "pemohon", "pemohon2", "staf", "subkoor", "auditor", "admin")
-HTML_AREAS = ("auth", "requests", "inbox", "tasks", "admin", "static", "verify", "sop")
+HTML_AREAS = ("auth", "requests", "inbox", "tasks", "admin", "static", "verify", "sop", "record")
 LOGIN = 302  # an anonymous visitor of a protected page is sent to /masuk
 PROCESS_ID = "permintaan_layanan_video_conference"
 _ids = itertools.count()
@@ -157,6 +157,9 @@ RULES = [
     Rule("requests.withdraw", "POST", on_fresh("2", "/permintaan/{0}/batal"),
          {**only({"pemohon": 302, "staf": 302, "admin": 302}), "pemohon2": 404},
          fresh_scene=True),
+    # the whole record: auditors and admins only; requesters may not, even their own
+    Rule("record.download", "GET", lambda s: f"/permintaan/{s.request_id}/rekaman.json",
+         only({"auditor": 200, "admin": 200})),
     Rule("inbox.index", "GET", lambda s: "/tugas", everyone(200)),
     Rule("inbox.claim", "POST", on_fresh("2", "/tugas/{1}/ambil"),
          {**only({"staf": 302}), "pemohon2": 404}, fresh_scene=True),

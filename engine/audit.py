@@ -1,0 +1,284 @@
+"""The tamper-evident audit log: every event is a link of one hash chain.
+
+One **global** chain, not one per request: it also holds the events of no request
+(sign-ins, which the throttle relies on), deleting every event of one request still breaks
+it, and it has a single head to write down outside the database (``alur audit verify``
+prints it). Each event stores ``seq`` (its place, 1, 2, 3 … without gaps), ``prev_hash``
+(the previous event's hash, zeros for the first) and ``hash``, 32 bytes each::
+
+    hash = sha256("<prev_hash>:<seq>:<body>")    body = sha256(canonical JSON of the fields)
+
+(hashes written in lowercase hex inside the text; stored as bytes, half the room of hex).
+
+The canonical JSON holds ``at`` (ISO-8601 UTC, microseconds), ``instance_id``, ``actor``,
+``kind``, ``task_id``, ``detail`` and ``remote_addr``, keys sorted, no spaces, UTF-8.
+A completed step record is covered through its completion event, whose ``detail`` carries
+``record_sha256`` over the record's final fields and the data that pass submitted
+(``record_digest``).
+
+Appending: ``store.add_event`` queues the event on the session; when the caller commits,
+``_seal`` flushes everything else first, then writes the queued events, each with one
+``INSERT … SELECT`` that reads the chain's head (the row with the highest ``seq``) and
+computes ``seq``, ``prev_hash`` and ``hash`` in SQL from the body digest computed here, so
+chaining costs no extra round trip. Two writers must never read the same head: SQLite
+serialises writers already (every transaction is ``BEGIN IMMEDIATE``, see ``engine.db``);
+on PostgreSQL the transaction first takes a transaction-scoped advisory lock
+(``pg_advisory_xact_lock``), one more statement, held until commit. The lock is taken
+last, after every other row lock of the transaction, so it cannot deadlock with them; it
+does serialise the commits of writers that log events, for the short time of their last
+statements. The unique index on ``seq`` refuses a fork even if that rule were broken.
+Rolled back transactions drop their queued events. Imports no web layer.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ScalarResult,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.sql.dml import Insert
+
+from engine.models import Event, StepRecord
+
+GENESIS = "0" * 64
+PENDING = "alur.audit.pending"
+#: The advisory lock key of the chain on PostgreSQL (any 64-bit number no other part of
+#: the database uses): the first 8 bytes of sha256("alur.audit.events"), signed.
+LOCK_KEY = int.from_bytes(hashlib.sha256(b"alur.audit.events").digest()[:8], "big", signed=True)
+FIELDS = ("at", "instance_id", "actor", "kind", "task_id", "detail", "remote_addr")
+
+
+def canonical(value: Any) -> str:
+    """The one JSON text of ``value`` every hash is computed over."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_iso)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def sha256(text_: str) -> str:
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
+def _sha256_bytes(text_: str) -> bytes:
+    return hashlib.sha256(text_.encode("utf-8")).digest()
+
+
+def body_digest(fields: Mapping[str, Any]) -> str:
+    return sha256(canonical({key: fields.get(key) for key in FIELDS}))
+
+
+def link_hash(prev_hash: str, seq: int, body: str) -> str:
+    return sha256(f"{prev_hash}:{seq}:{body}")
+
+
+def record_digest(record: StepRecord) -> str:
+    """The digest of a completed step record: who, when, and what that pass submitted."""
+    return sha256(canonical({
+        "task_id": record.task_id, "instance_id": record.instance_id,
+        "bpmn_id": record.bpmn_id, "pass": record.pass_no, "state": record.state,
+        "completed_at": record.completed_at, "completed_by": record.completed_by,
+        "completed_by_name": record.completed_by_name, "data": record.data,
+    }))
+
+
+# -- appending -----------------------------------------------------------------------------
+def append(session: Session, fields: dict[str, Any]) -> None:
+    """Queue one event; it is written, chained, when the session commits (and dropped
+    when the transaction or savepoint it was logged in rolls back)."""
+    real: Any = session
+    if isinstance(real, scoped_session):  # the web layer's Flask-SQLAlchemy proxy
+        real = real()
+    where = real.get_nested_transaction() or real.get_transaction()
+    real.info.setdefault(PENDING, []).append((where, fields))
+
+
+@functools.cache
+def _insert(dialect: str) -> Insert:
+    """One event, chained onto the head in the same statement (built once per dialect)."""
+    table = Event.__table__
+    head = select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1).subquery("head")
+    base = select(literal(1).label("one")).subquery("base")
+    seq = func.coalesce(head.c.seq, 0) + 1
+    prev = func.coalesce(head.c.hash, bytes.fromhex(GENESIS))
+    if dialect == "sqlite":
+        link = func.lower(func.hex(prev)) + ":" + cast(seq, String) + ":" + bindparam("body")
+        digest = func.alur_sha256(link)
+    else:
+        link = func.encode(prev, "hex") + ":" + cast(seq, String) + ":" + bindparam("body")
+        digest = func.sha256(func.convert_to(link, "UTF8"))
+    values = [bindparam(key, type_=table.c[key].type) for key in FIELDS]
+    chained = select(seq, prev, digest, *values).select_from(base.outerjoin(head, true()))
+    return insert(Event).from_select(["seq", "prev_hash", "hash", *FIELDS], chained)
+
+
+def _prepare(session: Session) -> Insert:
+    """The dialect's INSERT; takes the chain's lock (PostgreSQL) or installs the hash
+    function on this connection (SQLite: a plain Python function, no round trip)."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        raw: Any = connection.connection.driver_connection
+        raw.create_function("alur_sha256", 1, _sha256_bytes, deterministic=True)
+    elif dialect == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+    else:
+        raise NotImplementedError(f"audit chain on {dialect}")
+    return _insert(dialect)
+
+
+def _seal(session: Session) -> None:
+    pending: list[tuple[Any, dict[str, Any]]] = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    session.flush()  # every other row lock first: the chain's lock is the last one taken
+    statement = _prepare(session)
+    rows = []
+    for _, fields in pending:
+        row = {key: fields.get(key) for key in FIELDS}
+        row["detail"] = row["detail"] or {}
+        rows.append({**row, "body": body_digest(row)})
+    session.connection().execute(statement, rows)
+
+
+def _within(inner: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = inner.parent
+    return False
+
+
+def _forget(session: Session, rolled_back: SessionTransaction) -> None:
+    """Drop the events logged in a transaction or savepoint that rolled back."""
+    pending = session.info.get(PENDING)
+    if pending:
+        pending[:] = [(tx, f) for tx, f in pending if not _within(tx, rolled_back)]
+
+
+def _end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (already written) or rolled back
+        session.info.pop(PENDING, None)
+
+
+event.listen(Session, "before_commit", _seal)
+event.listen(Session, "after_soft_rollback", _forget)
+event.listen(Session, "after_transaction_end", _end)
+
+
+def head(session: Session) -> dict[str, Any]:
+    """The chain's newest link: ``{"seq": …, "hash": …}`` (``seq`` 0 for an empty log)."""
+    last = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1))
+    row = last.first()
+    return {"seq": row.seq, "hash": row.hash.hex()} if row else {"seq": 0, "hash": GENESIS}
+
+
+# -- verifying -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Broken:
+    """The first link that does not hold: where, and what is wrong with it."""
+
+    seq: int | None
+    event_id: int | None
+    problem: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    events: int
+    records: int
+    head_seq: int
+    head_hash: str
+    broken: Broken | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def _fields(row: Event) -> dict[str, Any]:
+    return {key: getattr(row, key) for key in FIELDS}
+
+
+def _walk(session: Session, batch: int) -> ScalarResult[Event]:
+    """Every event in chain order, fetched ``batch`` at a time (close it when done)."""
+    return session.scalars(select(Event).order_by(Event.seq).execution_options(yield_per=batch))
+
+
+def _check_link(row: Event, seq: int, prev: str) -> str | None:
+    if row.seq != seq:
+        return (f"urutan terputus: diharapkan #{seq}, ditemukan #{row.seq} "
+                "(ada event yang dihapus)")
+    if row.prev_hash.hex() != prev:
+        return "prev_hash tidak sama dengan hash event sebelumnya (event disisipkan atau diubah)"
+    if row.hash.hex() != link_hash(prev, seq, body_digest(_fields(row))):
+        return "hash tidak cocok dengan isi event (baris diubah)"
+    return None
+
+
+def verify(session: Session, *, batch: int = 1000) -> Verdict:
+    """Walk the whole chain, then the completed step records against their events;
+    stops at the first broken link."""
+    prev, seq, digests = GENESIS, 0, {}
+    with closing(_walk(session, batch)) as rows:
+        for row in rows:
+            problem = _check_link(row, seq + 1, prev)
+            if problem is not None:
+                return Verdict(seq, 0, seq, prev, Broken(row.seq, row.id, problem))
+            seq, prev = row.seq, row.hash.hex()
+            digest = (row.detail or {}).get("record_sha256")
+            if row.task_id and digest:
+                digests[row.task_id] = digest
+    with closing(_completed_records(session, batch)) as records:
+        broken, count = _check_records(records, digests)
+    return Verdict(seq, count, seq, prev, broken)
+
+
+def _completed_records(session: Session, batch: int) -> ScalarResult[StepRecord]:
+    stmt = (select(StepRecord).where(StepRecord.state == "completed")
+            .order_by(StepRecord.id).execution_options(yield_per=batch))
+    return session.scalars(stmt)
+
+
+def _check_records(
+    records: Iterable[StepRecord], digests: dict[str, str]
+) -> tuple[Broken | None, int]:
+    count = 0
+    for record in records:
+        count += 1
+        expected = digests.pop(record.task_id, None)
+        if expected is None:
+            if record.data is None:
+                continue  # closed by a cancel or a boundary event: nothing was submitted
+            problem = f"catatan langkah {record.task_id} tidak punya event penyelesaian"
+            return Broken(None, None, problem), count
+        if record_digest(record) != expected:
+            problem = (f"catatan langkah {record.task_id} ({record.bpmn_id}, putaran "
+                       f"{record.pass_no}) tidak cocok dengan event penyelesaiannya (diubah)")
+            return Broken(None, None, problem), count
+    if digests:
+        task_id = next(iter(digests))
+        return Broken(None, None, f"catatan langkah {task_id} hilang (dihapus)"), count
+    return None, count
