@@ -44,7 +44,8 @@ def test_every_pass_shows_its_own_decision_and_reason(open_as: SignIn, shots: Sh
         has=sari.get_by_role("heading", name="Data permintaan"))
     expect(data_card).not_to_contain_text("Tidak disetujui")
     expect(data_card).not_to_contain_text(REASON)
-    expect(sari.locator("table.timeline")).to_contain_text("Keputusan pengajuan ke-1: Tidak disetujui")
+    expect(sari.locator("table.timeline")).to_contain_text(
+        "Keputusan pengajuan ke-1: Tidak disetujui")
     shots.take(sari, "staf-putaran-2")
     sari.get_by_label("Catatan verifikasi").fill(NOTE_2)
     sari.get_by_role("button", name="Verifikasi Selesai").click()
@@ -59,7 +60,8 @@ def test_every_pass_shows_its_own_decision_and_reason(open_as: SignIn, shots: Sh
     rows = pages.timeline(audi)
     approvals = [r for r in rows if r["Langkah"].startswith("3.")]
     assert [r["Pengajuan ke-"] for r in approvals] == ["1", "2"]
-    assert "Keputusan pengajuan ke-1: Tidak disetujui — alasan: " + REASON in approvals[0]["Langkah"]
+    first = approvals[0]["Langkah"]
+    assert "Keputusan pengajuan ke-1: Tidak disetujui — alasan: " + REASON in first
     assert "Keputusan: Disetujui & ditandatangani" in approvals[1]["Langkah"]
     assert all(r["Pelaksana"].endswith("Joko Prasetyo") for r in approvals)
     assert all("selesai" in r["Waktu (WIB)"] for r in approvals)
