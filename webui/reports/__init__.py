@@ -23,8 +23,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from engine.errors import NotFound
-from engine.roles import book as role_book
 from engine.reporting.model import DurationReport
+from engine.roles import book as role_book
 from webui.auth import current_actor, roles_required
 from webui.extensions import db, engine, office_hours, utcnow
 from webui.reports import charts, csvexport, marks, params
