@@ -1,5 +1,6 @@
 # The two commands of the README. Both create or reuse .venv and install what they need.
 #   make run   - install, migrate the SQLite database, deploy processes/, seed demo users, serve
+#                on http://127.0.0.1:5000 (make run PORT=8080 HOST=0.0.0.0 for another)
 #   make test  - install the test extras (and Debian's Chromium when missing, axe-core from npm),
 #                lint, type-check, check the import contracts, run the whole suite
 PYTHON ?= python3
@@ -27,8 +28,11 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 $(MO): $(PO) | $(RUN_STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d webui/translations
 
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 run: $(RUN_STAMP) $(MO)
-	$(BIN)/alur run
+	$(BIN)/alur run --host $(HOST) --port $(PORT)
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \

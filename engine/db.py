@@ -8,6 +8,8 @@ Flask-SQLAlchemy but with the same ``engine_options``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -21,10 +23,21 @@ def engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True}
 
 
+def create_private(path: str | None) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite does (with
+    the umask's 0644); its -wal and -shm files take the database file's mode."""
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    with contextlib.suppress(FileNotFoundError):  # a missing folder: SQLite's own error
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def configure_engine(engine: Engine) -> Engine:
-    """Install the SQLite pragmas and IMMEDIATE transactions; a no-op for other databases."""
+    """Install the SQLite pragmas and IMMEDIATE transactions; a no-op for other databases.
+    A new SQLite file is created private to its owner."""
     if engine.dialect.name != "sqlite":
         return engine
+    create_private(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

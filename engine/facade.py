@@ -211,13 +211,18 @@ class Alur(ProcessVersions):
         *,
         limit: int = 1000,
         worker_id: str = "worker",
+        stop: Callable[[], bool] = lambda: False,
     ) -> int:
-        """One worker tick: record target breaches, then run due jobs (up to ``limit``)."""
+        """One worker tick: record target breaches, then run due jobs (up to ``limit``,
+        or until ``stop()`` says so between two jobs); how many jobs ran."""
         with sessions.begin() as session:
             breaches.record_breaches(session, clock())
         done = 0
-        while done < limit and jobs.run_once(sessions, self.services, clock, worker_id):
-            done += 1
+        while done < limit and not stop():
+            ran = jobs.run_once(sessions, self.services, clock, worker_id)
+            if not ran:
+                break
+            done += ran
         return done
 
     def retry_incident(

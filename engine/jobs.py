@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit, instances, mailjobs, runtime, store
+from engine import audit, instances, mailjobs, runtime, store, workers
 from engine.documents import production
 from engine.errors import Conflict, ConnectorError
 from engine.models import Job
@@ -34,19 +34,20 @@ log = logging.getLogger(__name__)
 
 def run_once(
     sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker"
-) -> bool:
-    """Claim and run one due job; False when there was none."""
+) -> int:
+    """Claim and run one due job (notifications: a batch of them); how many jobs ran,
+    0 when none was due. While the job calls the outside world its lease is renewed."""
+    lease = timedelta(seconds=services.settings.lease_s)
     with sessions.begin() as session:
         now = clock()
-        job = store.next_job(session, now, now - timedelta(seconds=services.settings.lease_s))
+        job = store.next_job(session, now, now - lease)
         if job is None:
-            return False
+            return 0
         job.status, job.locked_at, job.locked_by = "running", now, worker_id
         job.attempts += 1
         if job.kind == "notify":
             mailjobs.notify(session, services, job, now)
-            mailjobs.more_notifications(session, services, now, worker_id)
-            return True
+            return 1 + mailjobs.more_notifications(session, services, now, worker_id)
         if job.kind == "service_task":
             call, broken = _prepare_call(session, job)
         elif job.kind == "send_mail":
@@ -55,18 +56,19 @@ def run_once(
             production.prepare(session, services, job)
         else:
             done(job, now, "failed", f"unknown job kind {job.kind}")
-            return True
+            return 1
         if job.status == "done":
-            return True
+            return 1
         session.flush()
         session.expunge(job)
-    if job.kind == "service_task" and call is not None:
-        _service_task(sessions, services, job, call, broken, clock)
-    elif job.kind == "send_mail" and message is not None:
-        mailjobs.send_mail(sessions, services, job, message, clock)
-    elif job.kind == "document":
-        production.produce(sessions, services, job, clock)
-    return True
+    with workers.leased(sessions, job, clock, lease):
+        if job.kind == "service_task" and call is not None:
+            _service_task(sessions, services, job, call, broken, clock)
+        elif job.kind == "send_mail" and message is not None:
+            mailjobs.send_mail(sessions, services, job, message, clock)
+        elif job.kind == "document":
+            production.produce(sessions, services, job, clock)
+    return 1
 
 
 def _prepare_call(session: Session, job: Job) -> tuple[ServiceCall | None, ConnectorError | None]:

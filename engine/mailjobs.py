@@ -57,18 +57,19 @@ def _document_pending(session: Session, job: Job) -> bool:
 
 def more_notifications(
     session: Session, services: Services, now: datetime, worker_id: str, limit: int = 50
-) -> None:
+) -> int:
     """Write the other due notifications in the same transaction: they call nobody, and
-    one commit for a batch saves a disk flush for each."""
+    one commit for a batch saves a disk flush for each. Returns how many were written."""
     lease = now - timedelta(seconds=services.settings.lease_s)
-    for _ in range(limit):
+    for count in range(limit):
         session.flush()
         job = store.next_job(session, now, lease)
         if job is None or job.kind != "notify":
-            return
+            return count
         job.status, job.locked_at, job.locked_by = "running", now, worker_id
         job.attempts += 1
         notify(session, services, job, now)
+    return limit
 
 
 def prepare_mail(session: Session, services: Services, job: Job) -> MailMessage | None:

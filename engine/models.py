@@ -354,3 +354,13 @@ class Document(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signed: Mapped[bool] = mapped_column(Boolean)  # carries a PAdES signature
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkerBeat(Base):
+    """The last sign of life of each worker (``alur worker`` process or ``alur run``'s
+    thread), written at most every few seconds: ``/readyz`` asks for a recent one."""
+
+    __tablename__ = "worker_beats"
+
+    worker_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

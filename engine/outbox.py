@@ -21,7 +21,7 @@ class WorkerSettings:
     max_attempts: int = 5
     backoff_base_s: float = 2.0
     backoff_max_s: float = 600.0
-    lease_s: float = 300.0
+    lease_s: float = 30.0  # renewed every third of it while the job runs (engine.workers)
     max_passes: int = 50
     base_url: str = "http://127.0.0.1:5000"
     mail_from: str = "alur@localhost"

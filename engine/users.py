@@ -114,7 +114,7 @@ def add_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        email=email,
+        email=check_email(email),
         password_hash=passwords.hash_password(password) if password else None,
         nip=_check_nip(nip),
         jabatan=(jabatan or "").strip()[:200] or None,
@@ -133,6 +133,19 @@ def _check_nip(nip: str | None) -> str | None:
     if nip is not None and not (len(nip) == 18 and nip.isdigit()):
         raise InvalidUser("NIP harus 18 angka.")
     return nip
+
+
+def check_email(email: str | None) -> str | None:
+    """The one rule for a user's email (admin page, ``alur users add``): optional, else
+    one ``@`` with a name before it and a domain with a dot after it, no spaces, at most
+    254 characters."""
+    email = (email or "").strip() or None
+    if email is not None:
+        local, _, domain = email.partition("@")
+        if (len(email) > 254 or not local or "." not in domain.strip(".") or "@" in domain
+                or any(c.isspace() for c in email)):
+            raise InvalidUser("Alamat email tidak valid.")
+    return email
 
 
 def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
@@ -251,8 +264,5 @@ def update_profile(session: Session, user: User, *, display_name: str, email: st
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise InvalidUser("Nama lengkap wajib diisi (maksimal 200 karakter).")
-    email = (email or "").strip() or None
-    if email is not None and (len(email) > 254 or "@" not in email):
-        raise InvalidUser("Alamat email tidak valid.")
-    user.display_name, user.email = display_name, email
+    user.display_name, user.email = display_name, check_email(email)
     session.flush()

@@ -1,6 +1,12 @@
 """Shared fixtures: the Flask app on a migrated SQLite file with the real processes/
 deployed, a user per role, a signed-in client, and the throw-away PostgreSQL cluster.
 
+Set-up is shared where it can be: each xdist worker migrates one SQLite template file and
+one PostgreSQL template database, and builds one app-ready file (processes deployed, the
+role users added) once per session; a test gets a copy (a file copy, or
+``CREATE DATABASE ... TEMPLATE``). Passwords are hashed at argon2id's cheapest
+cost (``ALUR_PASSWORD_HASHING``), here and in every ``alur`` subprocess the tests start.
+
 In CI (``CI=true``) a missing PostgreSQL is a failure, never a silent skip.
 """
 
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,6 +35,7 @@ from webui.extensions import db, engine
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "kata-sandi-uji"
 CHEAP_HASHING = "t=1,m=8,p=1"  # argon2id at its cheapest: tests sign in often
+os.environ["ALUR_PASSWORD_HASHING"] = CHEAP_HASHING  # inherited by the `alur` subprocesses
 passwords.configure(CHEAP_HASHING)  # engine-only tests create users without an app
 ROLE_USERS = {
     "pemohon": ["pemohon"],
@@ -43,41 +51,78 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
+def _pg_bindir() -> Path:
     bindir = postgres.find_bindir()
     if bindir is None:
         if IN_CI:
             pytest.fail("PostgreSQL binaries not found; CI must test PostgreSQL for real")
         pytest.skip("PostgreSQL binaries not found")
-    with postgres.cluster(bindir) as url:
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    with postgres.cluster(_pg_bindir()) as url:
         yield url
 
 
-@pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    """An empty, migrated schema per test on the session's cluster."""
+@pytest.fixture(scope="module")
+def pg_cluster() -> Iterator[postgres.Cluster]:
+    """A cluster of the module's own, migrated, which its tests may stop and start."""
+    with postgres.running_cluster(_pg_bindir()) as cluster:
+        migrate.upgrade(cluster.url)
+        yield cluster
+
+
+def _database_url(server: str, name: str) -> str:
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(pg_server: str) -> Iterator[str]:
+    """A migrated database on the session's cluster, the template of every ``pg_url``."""
     admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    name = f"tmpl_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
-    migrate.upgrade(url)
-    yield url
+    migrate.upgrade(_database_url(pg_server, name))
+    yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'alur.db'}"
-    migrate.upgrade(url)
-    return url
+def pg_url(pg_server: str, migrated_pg: str) -> Iterator[str]:
+    """An empty, migrated database per test, copied from the session's template."""
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_pg}"'))
+    yield _database_url(pg_server, name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
-def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
-    config = {
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once per session (per xdist worker) and copied per test."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    assert not path.with_name(path.name + "-wal").exists()  # checkpointed on dispose
+    return path
+
+
+@pytest.fixture
+def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    path = tmp_path / "alur.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+def app_config(url: str, tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    return {
         "TESTING": True,
         "DATABASE_URL": url,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
@@ -88,7 +133,11 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
         "PASSWORD_HASHING": CHEAP_HASHING,
         **extra,
     }
-    app = create_app(config)
+
+
+def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
+    """The app on ``url`` (a migrated database) with processes/ deployed and the role users."""
+    app = create_app(app_config(url, tmp_path, **extra))
     with app.app_context():
         session = db.session
         engine().deploy_dir(session, actor="test", now=now())
@@ -106,9 +155,24 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
     return app
 
 
+@pytest.fixture(scope="session")
+def ready_sqlite(migrated_sqlite: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make_app``'s database (deployed, role users), made once per session."""
+    folder = tmp_path_factory.mktemp("ready")
+    path = folder / "ready.db"
+    shutil.copyfile(migrated_sqlite, path)
+    app = make_app(f"sqlite:///{path}", folder)
+    with app.app_context():
+        db.engine.dispose()
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture
-def app(sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(sqlite_url, tmp_path)
+def app(ready_sqlite: Path, tmp_path: Path) -> Iterator[Flask]:
+    path = tmp_path / "alur.db"
+    shutil.copyfile(ready_sqlite, path)
+    app = create_app(app_config(f"sqlite:///{path}", tmp_path))
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -14,13 +14,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from engine.db import configure_engine, engine_options
-from webui import config
+from webui import config, config_check
 from webui.extensions import babel, csrf, db, login_manager
 from webui.pending import PendingDeploys
 from webui.wiring import build_alur, build_letters, build_office_hours
 
 BLUEPRINTS = ("auth", "requests", "inbox", "tasks", "admin", "reports", "api", "verify", "sop",
-              "record")
+              "record", "health")
 
 
 def _locale() -> str:
@@ -41,6 +41,7 @@ class RowIntegerConverter(IntegerConverter):
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    config_check.check(app.config)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:  # the client's address (sign-in throttling, audit log) from X-Forwarded-For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
@@ -63,4 +64,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import_module("webui.errors").register(app)
     import_module("webui.templating").register(app)
     import_module("webui.headers").register(app)
+    import_module("webui.requestlog").register(app)
+    import_module("webui.outage").register(app)
     return app

@@ -1,24 +1,29 @@
-"""The ``alur`` command: a Flask CLI group. User mistakes end with a one-line message on
-stderr and exit code 1, never a traceback."""
+"""The ``alur`` command: a click group whose commands run inside the app built by
+``create_app`` (Flask's ``ScriptInfo``, without Flask's own ``--app``/``--env-file``/
+``--debug`` options). User and configuration mistakes, and a database that cannot be
+reached, end with a one-line message on stderr and exit code 1, never a traceback.
+``run``, ``serve`` and ``worker`` live in ``webui.cli_serve``."""
 
 from __future__ import annotations
 
-import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine import migrate, packfiles, users
 from engine.db import make_sessionmaker
 from engine.errors import DefinitionError, EngineError
-from engine.roles import book as role_book
 from webui import create_app, versions_cli
+from webui.config_check import ConfigError
 from webui.extensions import db, engine, utcnow
 from webui.record import audit_group
 from webui.reports.cli import report_group
@@ -45,9 +50,34 @@ def _definition_message(err: DefinitionError) -> str:
     return f"{err.filename} ditolak:\n" + "\n".join(f"  - {p}" for p in err.problems)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
-def main() -> None:
+def load_app() -> Flask:
+    """The app for a command; a configuration mistake becomes its one-line message."""
+    try:
+        return create_app()
+    except ConfigError as err:
+        raise click.ClickException(str(err)) from None
+
+
+class AlurGroup(click.Group):
+    """Commands run with the app; a database that cannot be reached is one line too."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, InterfaceError) as err:
+            raise click.ClickException(
+                f"basis data tidak dapat dihubungi ({type(err.orig).__name__}); periksa "
+                "ALUR_DATABASE_URL dan apakah server basis data berjalan"
+            ) from None
+
+
+@click.group(cls=AlurGroup)
+@click.version_option(metadata.version("alur"), prog_name="alur", message="%(prog)s %(version)s")
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Alur: Standard Operating Procedures as executable BPMN."""
+    if ctx.obj is None:  # the test runner brings its own ScriptInfo
+        ctx.obj = ScriptInfo(create_app=load_app, set_debug_flag=False)
 
 
 @main.group("db")
@@ -59,6 +89,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Apply all Alembic migrations."""
+
     migrate.upgrade(current_app.config["DATABASE_URL"])
     click.echo("Skema basis data mutakhir.")
 
@@ -128,10 +159,10 @@ def users_add(
     password_stdin: bool,
 ) -> None:
     """Create a user with one or more roles."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    if password_stdin and not password:
-        raise click.ClickException("Kata sandi kosong.")
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     with transaction() as session:
+        if password is not None:
+            users.check_new_password(password)  # the web form's rules, not a copy
         users.add_user(
             session,
             name,
@@ -146,85 +177,11 @@ def users_add(
     click.echo(f"Pengguna {name} dibuat ({', '.join(roles)}).")
 
 
-@main.command("worker")
-@click.option("--once", is_flag=True, help="Run the due jobs, then exit.")
-@with_appcontext
-def worker(once: bool) -> None:
-    """Run outbox jobs (service tasks, notifications, mail)."""
-    from webui.worker import WorkerThread
-
-    if once:
-        done = engine().run_jobs(make_sessionmaker(db.engine), utcnow)
-        click.echo(f"{done} pekerjaan dijalankan.")
-        return
-    thread = WorkerThread(engine(), db.engine, float(current_app.config["WORKER_POLL_S"]))
-    click.echo("Worker berjalan; Ctrl+C untuk berhenti.")
-    try:
-        thread.run()
-    except KeyboardInterrupt:
-        thread.stop()
-
-
-def seed_demo_users(app: Flask) -> list[tuple[str, str, str]]:
-    """On an empty database, one demo user per role (the deployed packs' lane roles,
-    auditor, admin), named after the role; returns (name, password, roles)."""
-    created = []
-    with transaction() as session:
-        if users.list_users(session):
-            return []
-        book = role_book(session)
-        for role in book.known:
-            name, roles = role, [role]
-            label = str(book.labels.get(role) or role.title())
-            display = f"{label} (demo)"
-            password = secrets.token_urlsafe(9)
-            users.add_user(
-                session,
-                name,
-                roles=roles,
-                now=utcnow(),
-                display_name=display,
-                email=f"{name}@demo.alur.local",
-                password=password,
-            )
-            created.append((name, password, ", ".join(roles)))
-    path = Path(app.instance_path) / "demo-users.txt"
-    path.write_text("".join(f"{n}\t{p}\t{r}\n" for n, p, r in created))
-    path.chmod(0o600)
-    return created
-
-
-@main.command("run")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
-def run(host: str, port: int) -> None:
-    """Upgrade the database, deploy processes/, seed demo users, serve with the worker."""
-    from werkzeug.serving import run_simple
-
-    from webui.worker import WorkerThread
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    migrate.upgrade(app.config["DATABASE_URL"])
-    with transaction() as session:
-        for result in engine().deploy_dir(session, actor="alur run", now=utcnow()):
-            click.echo(f"Proses {result.version.process_id} v{result.version.version} aktif.")
-    demo = seed_demo_users(app)
-    if demo:
-        click.echo("\n*** PENGGUNA DEMO (hanya untuk mencoba; jangan dipakai di produksi) ***")
-        for name, password, roles in demo:
-            click.echo(f"  {name:<10} sandi: {password:<14} peran: {roles}")
-        click.echo(f"  (disimpan di {Path(app.instance_path) / 'demo-users.txt'})\n")
-    if app.config["WORKER"] == "thread":
-        WorkerThread(engine(), db.engine, float(app.config["WORKER_POLL_S"])).start()
-    click.echo(f"Alur melayani di http://{host}:{port}/")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
-
-
 main.add_command(report_group)
 main.add_command(versions_cli.migrate_command)
 main.add_command(audit_group)
 
-from webui import cli_tokens  # noqa: E402  (registers ``users token/tokens/revoke``)
+# Registered by import: ``run``, ``serve`` and ``worker``; ``users token/tokens/revoke``.
+from webui import cli_serve, cli_tokens  # noqa: E402
 
-__all__ = ["cli_tokens", "main", "transaction", "users_group"]
+__all__ = ["cli_serve", "cli_tokens", "main", "transaction", "users_group"]

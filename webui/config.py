@@ -34,6 +34,8 @@ def defaults(instance: Path) -> dict[str, Any]:
         "MAX_PASSES": 50,
         "JOB_MAX_ATTEMPTS": 5,
         "JOB_BACKOFF_S": 2.0,
+        "JOB_LEASE_S": 30.0,  # a running job's claim, renewed while it runs (engine.jobs)
+        "WORKER_SEEN_S": 60.0,  # /readyz wants a worker heartbeat younger than this
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "alur@localhost",
         "OFFICE_NAME": "Diskominfo Kota Tangerang",  # the office running Alur (page header)

@@ -22,6 +22,7 @@ from engine.letters import LetterLimits
 from engine.outbox import Services, WorkerSettings
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
+from webui.config_check import ConfigError
 from webui.uploads import LetterStore
 
 
@@ -31,13 +32,19 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
     worker = WorkerSettings(
         max_attempts=int(config["JOB_MAX_ATTEMPTS"]),
         backoff_base_s=float(config["JOB_BACKOFF_S"]),
+        lease_s=float(config["JOB_LEASE_S"]),
         max_passes=int(config["MAX_PASSES"]),
         base_url=str(config["BASE_URL"]),
         mail_from=str(config["MAIL_FROM"]),
     )
+    try:
+        connectors = build_registry(config, ledger=SqlLedger(sessions))
+        mail = build_mail_transport(config)
+    except ValueError as err:  # the connectors' settings name the variable
+        raise ConfigError.of_connectors(err) from None
     services = Services(
-        connectors=build_registry(config, ledger=SqlLedger(sessions)),
-        mail=build_mail_transport(config),
+        connectors=connectors,
+        mail=mail,
         invite=build_invite,
         settings=worker,
         documents=build_documents(config),

@@ -15,11 +15,14 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from engine import users
+from engine.db import make_engine, make_sessionmaker
 from tests.browser.pages import PEOPLE, Person, Shots, SignIn, sign_in
 from tests.support.live import Server, alur_server
 
@@ -33,14 +36,16 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ACTION_TIMEOUT_MS = 10_000
+ACTION_TIMEOUT_MS = 60_000  # every action and page load; generous for a loaded CI host
 DESKTOP = {"width": 1280, "height": 900}
+expect.set_options(timeout=ACTION_TIMEOUT_MS)  # expect() has its own 5 s default
 
 
 @dataclass
 class Site:
-    """The live server; people are registered on it the first time they are needed
-    (each ``alur users add`` is its own process, ~1 s, so only those a module uses)."""
+    """The live server; people are registered on it the first time they are needed,
+    straight into its database (``alur users add`` itself is tested in tests/integration/cli;
+    a process per person cost a second or more each on a loaded host)."""
 
     server: Server
     registered: set[str] = field(default_factory=set)
@@ -52,12 +57,13 @@ class Site:
     def person(self, username: str) -> Person:
         person = PEOPLE[username]
         if username not in self.registered:
-            self.server.cli(
-                "users", "add", person.username, "--role", person.role,
-                "--display-name", person.display_name,
-                "--email", f"{person.username}@tangerangkota.go.id",
-                "--password-stdin", input=person.password + "\n",
-            )
+            database = make_engine(self.server.env["ALUR_DATABASE_URL"])
+            with make_sessionmaker(database).begin() as session:
+                users.add_user(session, person.username, roles=[person.role],
+                               now=datetime.now(UTC), display_name=person.display_name,
+                               email=f"{person.username}@tangerangkota.go.id",
+                               password=person.password)
+            database.dispose()
             self.registered.add(username)
         return person
 

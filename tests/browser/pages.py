@@ -180,7 +180,7 @@ def sign(page: Page, password: str) -> None:
     page.get_by_role("button", name="Setujui & Tandatangani").click()
 
 
-def wait_for_meeting(page: Page, timeout_s: float = 20.0) -> Locator:
+def wait_for_meeting(page: Page, timeout_s: float = 120.0) -> Locator:
     """Reload the request page until the worker's link shows; the link card."""
     card = page.locator("section").filter(
         has=page.get_by_role("heading", name="Detail jadwal video conference"))

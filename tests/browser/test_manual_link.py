@@ -83,7 +83,7 @@ def test_staff_make_the_link_by_hand_when_zoom_refuses(
     invite.dispose()
 
 
-def wait_for_row(page: Page, number: str, step: str, timeout_s: float = 20.0) -> Locator:
+def wait_for_row(page: Page, number: str, step: str, timeout_s: float = 120.0) -> Locator:
     """The request's row in "Kotak Tugas" once it waits at ``step`` (the worker's turn)."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ALUR = Path(sys.executable).parent / "alur"
+# Time limits for a loaded CI host (seven suites on two cores): generous, because a passing
+# test never waits for them, and a limit that trips on a slow machine proves nothing.
+CLI_TIMEOUT_S = 300
+START_TIMEOUT_S = 180
 
 
 def free_port() -> int:
@@ -52,7 +56,7 @@ class Server:
             capture_output=True,
             text=True,
             env=self.env,
-            timeout=60,
+            timeout=CLI_TIMEOUT_S,
             check=True,
         )
         return done.stdout
@@ -82,13 +86,13 @@ def alur_server(folder: Path, extra_env: Mapping[str, str] | None = None) -> Ite
     )
     server = Server(f"http://127.0.0.1:{port}", env, process, 0.0)
     try:
-        wait_for(f"{server.url}/masuk", timeout=60)
+        wait_for(f"{server.url}/masuk", timeout=START_TIMEOUT_S)
         server.started_in = time.monotonic() - started
         yield server
     finally:
         process.terminate()
         try:
-            server.output = process.communicate(timeout=10)[0]
+            server.output = process.communicate(timeout=60)[0]
         except subprocess.TimeoutExpired:
             process.kill()
             server.output = process.communicate()[0]

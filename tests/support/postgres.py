@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -36,9 +37,32 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+@dataclass
+class Cluster:
+    """A running cluster that a test may stop and start again (a database outage)."""
+
+    url: str
+    pg_ctl: list[str]
+
+    def stop(self) -> None:
+        subprocess.run(_as_postgres([*self.pg_ctl, "-m", "fast", "-w", "stop"]),
+                       check=True, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run(_as_postgres([*self.pg_ctl, "-w", "start"]), check=True,
+                       capture_output=True)
+
+
 @contextmanager
 def cluster(bindir: Path) -> Iterator[str]:
     """Yields a SQLAlchemy URL (psycopg 3) of an empty database on a new cluster."""
+    with running_cluster(bindir) as handle:
+        yield handle.url
+
+
+@contextmanager
+def running_cluster(bindir: Path) -> Iterator[Cluster]:
+    """A new cluster with one empty database, stopped and removed at the end."""
     root = Path(tempfile.mkdtemp(prefix="alur-pg-"))
     data, sock = root / "data", root / "sock"
     sock.mkdir()
@@ -62,10 +86,11 @@ def cluster(bindir: Path) -> Iterator[str]:
         "--no-sync",
     )
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
+    pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log")]
+    run(*pg_ctl, "-w", "start")
     try:
         run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "alur", "alur")
-        yield f"postgresql+psycopg://alur@127.0.0.1:{port}/alur"
+        yield Cluster(f"postgresql+psycopg://alur@127.0.0.1:{port}/alur", pg_ctl)
     finally:
         subprocess.run(
             _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),

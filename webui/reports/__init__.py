@@ -26,7 +26,7 @@ from engine.errors import NotFound
 from engine.reporting.model import DurationReport
 from engine.roles import book as role_book
 from webui.auth import current_actor, roles_required
-from webui.extensions import db, engine, office_hours, utcnow
+from webui.extensions import db, engine, office_hours
 from webui.reports import charts, csvexport, marks, params
 
 bp = Blueprint("reports", __name__, url_prefix="/laporan")
@@ -34,8 +34,7 @@ bp.add_app_template_global(charts.short_duration, "short_duration")
 ROLES = ("auditor", "admin")
 def _report(args: params.ReportArgs) -> DurationReport:
     return engine().durations(db.session, **args.engine_kwargs(),
-                              office_hours=office_hours() if args.office else None,
-                              now=utcnow())
+                              office_hours=office_hours() if args.office else None)
 
 
 @bp.get("")
@@ -74,8 +73,6 @@ def records_csv() -> ResponseReturnValue:
     if args.errors:
         return _invalid(args)
     rows = engine().duration_records(db.session, **args.engine_kwargs())
-    # Host links (they carry a host token) for the operator lanes and admins, as on the
-    # request page (engine.meetings.host_roles, over every deployed pack).
     host_links = current_actor().has("admin", *role_book(db.session).operators)
     return _csv(csvexport.record_lines(rows, host_links=host_links), "laporan-langkah.csv")
 

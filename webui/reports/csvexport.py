@@ -87,7 +87,8 @@ def record_row(r: RecordRow, *, host_links: bool = False) -> list[Any]:
 
 
 def record_lines(rows: Iterable[RecordRow], *, host_links: bool = False) -> Iterator[str]:
-    """``host_links``: the reader may see the meeting's host link (operator lanes, admins)."""
+    """``host_links``: the reader may see the meeting's host link (an admin or a role of an
+    operator lane, ``engine.meetings.host_roles``)."""
     yield _line(RECORD_COLUMNS)
     for row in rows:
         yield _line(record_row(row, host_links=host_links))

@@ -14,7 +14,7 @@ from flask import Flask
 from engine import users
 from engine.models import Job
 from tests.support.journey import PROCESSES
-from tests.support.live import ALUR, alur_server, wait_for
+from tests.support.live import ALUR, CLI_TIMEOUT_S, START_TIMEOUT_S, alur_server, wait_for
 from webui.cli import main
 from webui.extensions import db
 
@@ -107,13 +107,17 @@ def test_the_console_script_reports_errors_on_stderr(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=CLI_TIMEOUT_S,
     )
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     broken = tmp_path / "rusak.bpmn"
     broken.write_bytes(b"<bpmn:definitions")
     result = subprocess.run(
-        [str(ALUR), "validate", str(broken)], capture_output=True, text=True, env=env, timeout=60
+        [str(ALUR), "validate", str(broken)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=CLI_TIMEOUT_S,
     )
     assert result.returncode == 1
     assert "XML tidak valid" in result.stderr and "Traceback" not in result.stderr
@@ -121,7 +125,7 @@ def test_the_console_script_reports_errors_on_stderr(tmp_path: Path) -> None:
 
 def test_alur_run_starts_quickly_with_demo_users(tmp_path: Path) -> None:
     with alur_server(tmp_path) as server:
-        assert "csrf_token" in wait_for(f"{server.url}/masuk", timeout=5)
+        assert "csrf_token" in wait_for(f"{server.url}/masuk", timeout=START_TIMEOUT_S)
         assert server.started_in < 30  # the real figure (well under 2 s) is in bench/
     assert "PENGGUNA DEMO" in server.output
     for name in ("pemohon", "staf_iidc", "subkoor_iidc", "auditor", "admin"):

@@ -85,6 +85,7 @@ def test_old_requests_finish_on_v1_new_ones_follow_v2_and_waiting_ones_move_or_a
 
     with sessions.begin() as s:
         moved = alur.migrate(s, PROCESS, 1, 2, admin(people), clock())
+    with sessions() as s:  # events are chained and written as the transaction commits
         events = [e for e in store.events_of(s, at_verification.instance_id)
                   if e.kind == "instance_migrated"]
     assert {c.instance_id: c.migrated for c in moved} == {

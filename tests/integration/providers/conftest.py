@@ -154,7 +154,7 @@ def config(zoom: FakeZoom, bbb: FakeBbb) -> dict[str, Any]:
         "CONFERENCE_PLATFORMS": "jitsi,zoom,bigbluebutton",
         "JITSI_DOMAIN": JITSI_DOMAIN,
         "SECRET_KEY": "kunci-ruang-uji",
-        "HTTP_TIMEOUT": 2,
+        "HTTP_TIMEOUT": 30,
     }
 
 

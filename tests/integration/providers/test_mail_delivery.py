@@ -89,7 +89,7 @@ def mailing(build: Build, smtp: SmtpServer) -> Alur:
             "SMTP_PORT": smtp.port,
             "SMTP_STARTTLS": "false",
             "MAIL_FROM": SENDER,
-            "HTTP_TIMEOUT": 2,
+            "HTTP_TIMEOUT": 30,
         }
     )
     assert transport is not None

@@ -133,8 +133,8 @@ def test_bigbluebutton_failed_under_http_200_goes_to_the_manual_link(
 def test_a_zoom_create_answered_too_late_is_found_not_made_twice(
     build: Build, approved: Approved, zoom: FakeZoom, sessions: sessionmaker[Session]
 ) -> None:
-    zoom.answer_create_late(0.6)  # Zoom makes the meeting at once but answers after our timeout
-    j = approved(build(HTTP_TIMEOUT=0.3), "zoom")
+    zoom.answer_create_late(2)  # Zoom makes the meeting at once but answers after our timeout
+    j = approved(build(HTTP_TIMEOUT=1), "zoom")
     j.run_worker()
 
     assert len(zoom.received("POST", "/meetings")) == 1

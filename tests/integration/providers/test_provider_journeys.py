@@ -117,6 +117,6 @@ def test_bigbluebutton_meeting_is_signed_and_named_after_the_instance(
     assert parse_qs(join.query)["role"] == ["VIEWER"]
     assert parse_qs(join.query)["fullName"] == ["Ani Lestari"]
     # the signed link really opens the meeting on the server
-    answer = http.get(meeting["join_url"], allow_redirects=False, timeout=2)
+    answer = http.get(meeting["join_url"], allow_redirects=False, timeout=30)
     assert answer.status_code == 302 and "/html5client/join" in answer.headers["Location"]
     assert bbb.joins[-1]["meetingID"] == meeting_id

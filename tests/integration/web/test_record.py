@@ -44,14 +44,14 @@ def test_the_revising_requester_reads_why_on_the_task_page(site: Site) -> None:
     assert "Alasan tidak disetujui" in page and REASON in page
     assert "Putaran 1 · Subkoor" in page
     detail = text(site.client("pemohon").get(f"/permintaan/{instance_id}"))
-    assert "Permintaan tidak disetujui" in detail
+    assert "Permintaan dikembalikan" in detail
 
 
 def test_the_timeline_keeps_every_pass_and_the_old_decision_is_history(site: Site) -> None:
     instance_id = declined_then_signed(site)
     finish(site, instance_id)
     page = text(site.client("pemohon").get(f"/permintaan/{instance_id}"))
-    assert "Permintaan tidak disetujui" not in page  # resubmitted and signed since
+    assert "Permintaan dikembalikan" not in page  # resubmitted and signed since
     assert "Keputusan putaran 1:" in page and REASON in page
     note = 'Catatan verifikasi: <span class="prewrap">{}</span>'
     assert note.format("Surat belum ada") in page and note.format("Lengkap") in page
@@ -74,7 +74,7 @@ def test_during_pass_two_staff_do_not_see_the_old_decision_as_current(site: Site
     assert "Tidak disetujui" not in data_card and REASON not in data_card
     assert "Keputusan putaran 1:" in page  # history, in the timeline
     detail = text(site.client("pemohon").get(f"/permintaan/{instance_id}"))
-    assert "Permintaan tidak disetujui" not in detail
+    assert "Permintaan dikembalikan" not in detail
 
 
 def test_the_step_csv_carries_each_pass_data(site: Site) -> None:
@@ -100,7 +100,8 @@ def test_auditors_download_the_whole_record(site: Site) -> None:
     assert all(len(s["record_sha256"]) == 64 for s in approvals)
     seqs = [e["seq"] for e in record["events"]]
     assert seqs == sorted(seqs) and record["chain"]["head"]["seq"] >= seqs[-1]
-    digests = {e["task_id"]: e["detail"].get("record_sha256") for e in record["events"]}
+    digests = {e["task_id"]: e["detail"].get("record_sha256") for e in record["events"]
+               if e["kind"] == "task_completed"}
     assert all(digests[s["task_id"]] == s["record_sha256"] for s in approvals)
     assert record["withheld"] == ["host_url"]
     assert site.client("pemohon").get(f"/permintaan/{instance_id}/rekaman.json").status_code == 403

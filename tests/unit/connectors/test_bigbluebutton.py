@@ -55,7 +55,7 @@ def test_create_is_signed_over_the_exact_query_and_returns_signed_join_links(
     for url, name, role in ((meeting["join_url"], "Siti Rahma", "VIEWER"),
                             (meeting["host_url"], "Staf Diskominfo", "MODERATOR")):
         assert url.startswith(bbb.api_url + "/join?")
-        assert http.get(url, allow_redirects=False, timeout=2).status_code == 302
+        assert http.get(url, allow_redirects=False, timeout=30).status_code == 302
         assert (bbb.joins[-1]["fullName"], bbb.joins[-1]["role"]) == (name, role)
 
 
@@ -72,7 +72,7 @@ def test_sha1_checksums_when_configured(http: requests.Session, clock: Clock,
         create = connector(http, clock, bbb.config(BBB_CHECKSUM="sha1"))
         meeting = create(make_call())
         assert len(bbb.received("GET", "/create")[0].params["checksum"]) == 40
-        assert http.get(meeting["join_url"], allow_redirects=False, timeout=2).status_code == 302
+        assert http.get(meeting["join_url"], allow_redirects=False, timeout=30).status_code == 302
 
 
 def test_names_with_reserved_characters_still_verify(bbb: FakeBbb, create: Connector,

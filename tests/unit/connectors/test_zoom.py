@@ -176,8 +176,8 @@ def test_lost_answer_finds_the_meeting_instead_of_creating_twice(
     with FakeZoom(hosts=(HOST1,), page_cap=2) as zoom:
         for hour in range(11, 16):  # other meetings, so the lookup must follow page tokens
             zoom.add_meeting(HOST1, start_time=f"2031-03-12T{hour}:00:00")
-        create = connector(zoom, http, ledger, clock, ZOOM_HOSTS=HOST1, HTTP_TIMEOUT=0.3)
-        zoom.answer_create_late(0.6)
+        create = connector(zoom, http, ledger, clock, ZOOM_HOSTS=HOST1, HTTP_TIMEOUT=1)
+        zoom.answer_create_late(2)
 
         meeting = create(make_call())
 
@@ -194,8 +194,8 @@ def test_lost_answer_and_failed_lookup_is_retryable_and_never_duplicates(
     http: requests.Session, ledger: MemoryLedger, clock: Clock, make_call: Factory
 ) -> None:
     with FakeZoom(hosts=(HOST1,)) as zoom:
-        create = connector(zoom, http, ledger, clock, ZOOM_HOSTS=HOST1, HTTP_TIMEOUT=0.3)
-        zoom.answer_create_late(0.6)
+        create = connector(zoom, http, ledger, clock, ZOOM_HOSTS=HOST1, HTTP_TIMEOUT=1)
+        zoom.answer_create_late(2)
         zoom.fail_next("list", 503, message="Service unavailable")
 
         with pytest.raises(ConnectorError) as caught:
