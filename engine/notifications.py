@@ -98,7 +98,7 @@ def _when(meeting: Mapping[str, Any]) -> str | None:
 
 
 def _meeting_text(meeting: Mapping[str, Any]) -> str:
-    lines = [f"Tautan: {meeting.get('join_url')}"]
+    lines = [f"Link: {meeting.get('join_url')}"]
     if meeting.get("passcode"):
         lines.append(f"Kode sandi: {meeting['passcode']}")
     if meeting.get("meeting_id"):

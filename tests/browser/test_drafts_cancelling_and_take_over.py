@@ -97,9 +97,10 @@ def test_a_colleague_takes_over_a_claimed_task_after_confirming(
     expect(sari.get_by_role("status").filter(has_text="Tugas diambil")).to_be_visible()
 
     pages.open_task(dewi, number)
-    expect(dewi.get_by_text("Tugas ini sedang dikerjakan oleh sari.")).to_be_visible()
+    expect(dewi.get_by_text("Tugas ini sedang dikerjakan oleh Sari Wulandari.")).to_be_visible()
     dewi.get_by_role("link", name="Ambil alih…").click()
-    expect(dewi.get_by_role("heading", level=1)).to_have_text("Ambil alih tugas dari sari?")
+    expect(dewi.get_by_role("heading", level=1)).to_have_text(
+        "Ambil alih tugas dari Sari Wulandari?")
     shots.take(dewi, "staf-b-konfirmasi-ambil-alih")
     dewi.get_by_role("button", name="Ya, ambil alih").click()
     expect(dewi.get_by_role("status").filter(has_text="Tugas diambil alih")).to_be_visible()

@@ -15,6 +15,7 @@ from flask_login import login_required
 from engine.errors import Conflict, Forbidden, TaskClaimedByOther
 from engine.views import TaskView
 from webui.auth import current_actor
+from webui.display import person
 from webui.extensions import db, engine, utcnow
 from webui.inbox import bp
 
@@ -47,11 +48,11 @@ def take_over(task_id: str) -> ResponseReturnValue:
     except TaskClaimedByOther as err:  # changed hands since the page was shown: ask again
         db.session.rollback()
         flash(gettext("Tugas ini kini dipegang oleh %(user)s. Periksa lagi sebelum mengambil "
-                      "alih.", user=err.by), "error")
+                      "alih.", user=person(err.by)), "error")
         return redirect(url_for("inbox.confirm_take_over", task_id=task_id[:64]))
     db.session.commit()
     flash(gettext("Tugas diambil alih: kini Anda yang mengerjakannya; %(user)s diberi tahu "
-                  "lewat surat.", user=expect or "–"), "success")
+                  "lewat surat.", user=person(expect) or "–"), "success")
     return redirect(url_for("tasks.show", task_id=task_id[:64]))
 
 
@@ -80,10 +81,10 @@ def assign(task_id: str) -> ResponseReturnValue:
                         expect=expect)
     except TaskClaimedByOther as err:
         db.session.rollback()
-        flash(gettext("Tugas ini kini dipegang oleh %(user)s. Periksa lagi.", user=err.by),
+        flash(gettext("Tugas ini kini dipegang oleh %(user)s. Periksa lagi.", user=person(err.by)),
               "error")
         return redirect(back)
     db.session.commit()
     flash(gettext("Tugas diberikan kepada %(user)s; yang bersangkutan diberi tahu lewat "
-                  "surat.", user=to), "success")
+                  "surat.", user=person(to)), "success")
     return redirect(back)

@@ -65,7 +65,7 @@ def test_take_over_and_assignment_pages(site: Site) -> None:
     staf2 = site.client("staf2")
     assert "Ambil alih…" in text(staf2.get(f"/tugas/{task_id}"))
     confirm = text(staf2.get(f"/tugas/{task_id}/ambil-alih"))
-    assert "Ambil alih tugas dari staf?" in confirm and 'name="dari" value="staf"' in confirm
+    assert "Ambil alih tugas dari Staf?" in confirm and 'name="dari" value="staf"' in confirm
     stale = site.post(staf2, f"/tugas/{task_id}/ambil-alih", {"dari": "orang-lain"})
     assert stale.location.endswith(f"/tugas/{task_id}/ambil-alih")
     taken = site.post(staf2, f"/tugas/{task_id}/ambil-alih", {"dari": "staf"})
@@ -74,7 +74,7 @@ def test_take_over_and_assignment_pages(site: Site) -> None:
 
     admin = site.client("admin")
     page = text(admin.get(f"/tugas/{task_id}/penugasan"))
-    assert "Staf Dua (staf2)" in page and "Lepas dari staf2" in page
+    assert "Staf Dua (staf2)" in page and "Lepas dari Staf Dua" in page
     given = site.post(admin, f"/tugas/{task_id}/penugasan", {"kepada": "staf", "dari": "staf2"})
     assert given.status_code == 302
     assert site.view(view.id).steps[-1].claimed_by == "staf"
