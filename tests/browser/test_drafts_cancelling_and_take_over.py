@@ -12,9 +12,10 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import pages
+from tests.browser import axe, pages
 from tests.browser.conftest import ACTION_TIMEOUT_MS, Site
 from tests.browser.pages import Shots, SignIn
+from tests.browser.test_every_page import Inspector
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-drafts-cancel")]
 
@@ -108,3 +109,27 @@ def test_a_colleague_takes_over_a_claimed_task_after_confirming(
     dewi.get_by_role("button", name="Verifikasi Selesai").click()
     expect(dewi.get_by_role("status").filter(has_text="Tugas selesai")).to_contain_text(number)
     shots.take(dewi, "staf-b-selesai-setelah-ambil-alih")
+
+
+def test_the_new_pages_fit_both_widths_and_pass_axe(open_as: SignIn, shots: Shots) -> None:
+    """The cancel confirmation (also with its error), the take-over confirmation and the
+    admin's assignment page, checked like every other page (tests/browser/test_every_page)."""
+    axe.script()  # skip (or fail in CI) when axe-core is missing
+    see = Inspector(shots)
+    ani = open_as("ani")
+    number = pages.start_request(ani, {**pages.FPVC, "Nama kegiatan": "Rapat Diperiksa"})
+    request_page = ani.url
+    see.look(ani, "pemohon-batalkan", request_page + "/batal")
+    ani.get_by_label("Alasan pembatalan").fill(" ")
+    ani.get_by_role("button", name="Ya, batalkan permintaan").click()
+    expect(ani.get_by_role("alert")).to_contain_text("Tulis alasan pembatalan.")
+    see.look(ani, "pemohon-batalkan-galat")
+
+    sari, dewi = open_as("sari"), open_as("dewi")
+    pages.inbox_row(sari, number).get_by_role("button", name="Ambil").click()
+    pages.open_task(dewi, number)
+    task_page = dewi.url
+    see.look(dewi, "staf-ambil-alih", task_page + "/ambil-alih")
+    adi = open_as("adi")
+    see.look(adi, "admin-penugasan", task_page + "/penugasan")
+    see.verdict()

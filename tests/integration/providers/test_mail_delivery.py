@@ -257,7 +257,7 @@ def test_the_link_goes_to_the_forms_address_too_with_the_meeting_in_the_body(
     text = body.get_content()
     assert "Tanggal dan jam: 15-01-2099 09:00–10:30 WIB" in text
     assert "Platform: Zoom" in text
-    assert f"Tautan: {meeting['join_url']}" in text
+    assert f"Link: {meeting['join_url']}" in text
     assert f"Kode sandi: {meeting['passcode']}" in text
     assert "zak=" not in text  # the join link only, never Zoom's host link
 
