@@ -64,21 +64,23 @@ def backup(database_url: str, target: Path) -> None:
 
 
 def restore(database_url: str, source: Path, *, force: bool = False) -> None:
-    """Replace the database behind ``database_url`` by the backup ``source``. Refused when
-    the database holds rows, unless ``force``."""
+    """Replace the database behind ``database_url`` by the backup ``source``: checked to be
+    an intact backup of Alur first, and refused when the database holds rows, unless
+    ``force``."""
     if not source.is_file():
         raise BackupError("berkas cadangan %(file)s tidak ada", file=str(source))
+    url = make_url(database_url)
+    sqlite = url.get_backend_name() == "sqlite"
+    if sqlite:
+        _sqlite_readable(source)
+    else:
+        _pg_readable(url, source)
     if not force and has_data(database_url):
         raise BackupError(
             "basis data tujuan sudah berisi data; pemulihan akan menimpanya. Ulangi dengan "
             "--force bila memang itu maksudnya (buat cadangannya dulu)")
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        try:
-            _sqlite_restore(source, _sqlite_path(url))
-        except (OSError, sqlite3.Error) as err:
-            raise BackupError("pemulihan dari %(file)s gagal: %(why)s", file=str(source),
-                              why=getattr(err, "strerror", None) or str(err)) from None
+    if sqlite:
+        _sqlite_restore(source, _sqlite_path(url))
     else:
         # --dbname is the name only (pg_restore wants one); host, user, password in env
         _run_pg("pg_restore", url, [f"--dbname={url.database}", "--clean", "--if-exists",
@@ -118,14 +120,22 @@ def _sqlite_backup(source: Path, scratch: Path) -> None:
         _check(dst, scratch)                       # from a read-only medium too
 
 
-def _sqlite_restore(source: Path, target: Path) -> None:
+def _sqlite_readable(source: Path) -> None:
     with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src:
         _check(src, source)
         if not _is_alur(src):
             raise BackupError("%(file)s bukan cadangan basis data Alur", file=str(source))
+
+
+def _sqlite_restore(source: Path, target: Path) -> None:
+    try:
         _create_private(target)
-        with contextlib.closing(sqlite3.connect(target, timeout=SQLITE_TIMEOUT_S)) as dst:
+        with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+                contextlib.closing(sqlite3.connect(target, timeout=SQLITE_TIMEOUT_S)) as dst:
             src.backup(dst)
+    except (OSError, sqlite3.Error) as err:
+        raise BackupError("pemulihan dari %(file)s gagal: %(why)s", file=str(source),
+                          why=getattr(err, "strerror", None) or str(err)) from None
 
 
 def _check(conn: sqlite3.Connection, path: Path) -> None:
@@ -179,6 +189,12 @@ def find_pg_tool(name: str) -> Path:
     return Path(candidates[0])
 
 
+def _pg_readable(url: URL, source: Path) -> None:
+    listing = _run_pg("pg_restore", url, ["--list", str(source)])
+    if not all(f"TABLE public {name} " in listing for name in ("alembic_version", "events")):
+        raise BackupError("%(file)s bukan cadangan basis data Alur", file=str(source))
+
+
 def libpq_environment(url: URL) -> dict[str, str]:
     """The libpq variables for ``url``: the password travels here, not in argv."""
     env = {"PGHOST": url.host, "PGPORT": str(url.port) if url.port else None,
@@ -190,7 +206,8 @@ def libpq_environment(url: URL) -> dict[str, str]:
     return {k: v for k, v in env.items() if v}
 
 
-def _run_pg(tool: str, url: URL, args: list[str]) -> None:
+def _run_pg(tool: str, url: URL, args: list[str]) -> str:
+    """Run ``tool`` with the connection in its environment; its standard output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env.update(libpq_environment(url))
     # argv is the tool found here and fixed options; the connection travels in env
@@ -201,3 +218,4 @@ def _run_pg(tool: str, url: URL, args: list[str]) -> None:
         errors = [line for line in lines if "error:" in line] or lines  # not the hints
         raise BackupError("%(tool)s gagal: %(why)s", tool=tool,
                           why=errors[0] if errors else f"kode keluar {done.returncode}")
+    return done.stdout

@@ -200,6 +200,19 @@ def test_an_edited_event_in_the_restored_copy_fails_verify(database: Database,
     assert result.exit_code == 1 and f"event #{seq}" in result.output, result.output
 
 
+def test_a_backup_of_something_else_is_refused(database: Database, tmp_path: Path) -> None:
+    other = database.fresh()  # an empty database, not Alur's
+    assert cli(other, tmp_path, "db", "backup", str(tmp_path / "lain.bak")).exit_code == 0
+    result = cli(database.fresh(), tmp_path, "db", "restore", str(tmp_path / "lain.bak"))
+    assert result.exit_code == 1 and "bukan cadangan basis data Alur" in result.output, \
+        result.output
+    garbage = tmp_path / "acak.bak"
+    garbage.write_bytes(b"bukan cadangan" * 100)
+    result = cli(database.fresh(), tmp_path, "db", "restore", str(garbage))
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "rusak" in result.output or "pg_restore gagal" in result.output, result.output
+
+
 def test_a_missing_file_or_tool_is_one_plain_line(sqlite_url: str, tmp_path: Path) -> None:
     result = cli(sqlite_url, tmp_path, "db", "restore", "--force", str(tmp_path / "tidak.bak"))
     assert result.exit_code == 1 and "tidak ada" in result.output
