@@ -208,8 +208,7 @@ def libpq_environment(url: URL) -> dict[str, str]:
 
 def _run_pg(tool: str, url: URL, args: list[str]) -> str:
     """Run ``tool`` with the connection in its environment; its standard output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update(libpq_environment(url))
+    env = {**os.environ, **libpq_environment(url)}  # PGSSLMODE, PGPASSFILE … as psycopg
     # argv is the tool found here and fixed options; the connection travels in env
     done = subprocess.run([str(find_pg_tool(tool)), *args], env=env,  # noqa: S603
                           capture_output=True, text=True, check=False)
