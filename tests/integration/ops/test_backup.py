@@ -24,7 +24,7 @@ from engine import backup
 from engine.db import make_engine, make_sessionmaker
 from engine.models import Base
 from tests.conftest import app_config
-from tests.support.journey import Clock, FakeConference, Journey, make_alur, seed
+from tests.support.journey import Clock, FakeConference, Journey, People, make_alur, seed
 from webui import create_app
 from webui.cli import main
 from webui.extensions import db
@@ -64,11 +64,11 @@ def database(request: pytest.FixtureRequest, sqlite_url: str, tmp_path: Path) ->
 class Writer(threading.Thread):
     """Completes whole requests, step by step, until told to stop; counts the steps."""
 
-    def __init__(self, url: str, journey: Journey) -> None:
+    def __init__(self, url: str, people: People) -> None:
         super().__init__(daemon=True)
         self.engine = make_engine(url)
         self.journey = Journey(make_sessionmaker(self.engine), make_alur(FakeConference()),
-                               Clock(), journey.people)
+                               Clock(), people)
         self.steps = 0
         self.stop = threading.Event()
         self.error: BaseException | None = None
@@ -146,66 +146,70 @@ def held_open(url: str) -> Iterator[None]:
 
 def test_backup_under_writes_restores_and_verifies(database: Database, tmp_path: Path) -> None:
     with held_open(database.url):
-        backup_under_writes(database, tmp_path)
+        people = populate(database.url, journeys=2)
+        hot, committed = backup_while_writing(database.url, tmp_path, people)
+        restored = database.fresh()
+        result = cli(restored, tmp_path, "db", "restore", str(hot))
+        assert result.exit_code == 0, result.output
+        verdict = cli(restored, tmp_path, "audit", "verify")
+        assert verdict.exit_code == 0 and "Utuh:" in verdict.output, verdict.output
+        copied, source = chain(restored), chain(database.url)
+        assert len(committed) <= len(copied) < len(source) and copied == source[:len(copied)]
+
+        cold = tmp_path / "dingin.alurbak"
+        assert cli(database.url, tmp_path, "db", "backup", str(cold)).exit_code == 0
+        at_rest = database.fresh()
+        assert cli(at_rest, tmp_path, "db", "restore", str(cold)).exit_code == 0
+        assert rows(at_rest) == rows(database.url)
+
+        refused = cli(database.url, tmp_path, "db", "restore", str(hot))
+        assert refused.exit_code == 1 and "--force" in refused.output
+        assert "sudah berisi data" in refused.output and "Traceback" not in refused.output
+        assert chain(database.url) == source
+        forced = cli(database.url, tmp_path, "db", "restore", "--force", str(hot))
+        assert forced.exit_code == 0, forced.output
+        assert chain(database.url) == copied and rows(database.url) == rows(restored)
 
 
-def backup_under_writes(database: Database, tmp_path: Path) -> None:
-    engine = make_engine(database.url)
+def populate(url: str, journeys: int) -> People:
+    """The SOP's users, and ``journeys`` whole requests (one decline each) completed."""
+    engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     alur, clock = make_alur(FakeConference()), Clock()
     people = seed(sessions, alur, clock)
-    for _ in range(2):
+    for _ in range(journeys):
         Journey(sessions, alur, clock, people).full(declines=1)
     engine.dispose()
+    return people
 
-    writer = Writer(database.url, Journey(sessions, alur, clock, people))
+
+def backup_while_writing(url: str, tmp_path: Path,
+                         people: People) -> tuple[Path, list[tuple[int, bytes]]]:
+    """``alur db backup`` while a writer completes tasks; the backup and the chain as it
+    stood before the backup began."""
+    writer = Writer(url, people)
     writer.start()
     try:
-        before = writer.wait_past(0)
-        committed = chain(database.url)
+        writer.wait_past(0)
+        committed = chain(url)
         hot = tmp_path / "panas.alurbak"
-        result = cli(database.url, tmp_path, "db", "backup", str(hot))
+        result = cli(url, tmp_path, "db", "backup", str(hot))
         assert result.exit_code == 0, result.output
-        writer.wait_past(before)  # the writer went on during and after the copy
+        writer.wait_past(writer.steps + 1)  # two more steps, begun after the copy ended
     finally:
         writer.stop.set()
         writer.join(WRITER_TIMEOUT_S)
     assert writer.error is None, repr(writer.error)
     assert hot.stat().st_mode & 0o777 == 0o600
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".alur-cadangan-")]
-    again = cli(database.url, tmp_path, "db", "backup", str(hot))
+    again = cli(url, tmp_path, "db", "backup", str(hot))
     assert again.exit_code == 1 and "sudah ada" in again.output
-
-    restored = database.fresh()
-    result = cli(restored, tmp_path, "db", "restore", str(hot))
-    assert result.exit_code == 0, result.output
-    verdict = cli(restored, tmp_path, "audit", "verify")
-    assert verdict.exit_code == 0 and "Utuh:" in verdict.output, verdict.output
-    copied, source = chain(restored), chain(database.url)
-    assert len(committed) <= len(copied) < len(source) and copied == source[:len(copied)]
-
-    cold = tmp_path / "dingin.alurbak"
-    assert cli(database.url, tmp_path, "db", "backup", str(cold)).exit_code == 0
-    at_rest = database.fresh()
-    assert cli(at_rest, tmp_path, "db", "restore", str(cold)).exit_code == 0
-    assert rows(at_rest) == rows(database.url)
-
-    refused = cli(database.url, tmp_path, "db", "restore", str(hot))
-    assert refused.exit_code == 1 and "--force" in refused.output
-    assert "sudah berisi data" in refused.output and "Traceback" not in refused.output
-    assert chain(database.url) == source
-    forced = cli(database.url, tmp_path, "db", "restore", "--force", str(hot))
-    assert forced.exit_code == 0, forced.output
-    assert chain(database.url) == copied and rows(database.url) == rows(restored)
+    return hot, committed
 
 
 def test_an_edited_event_in_the_restored_copy_fails_verify(database: Database,
                                                            tmp_path: Path) -> None:
-    engine = make_engine(database.url)
-    sessions = make_sessionmaker(engine)
-    alur, clock = make_alur(FakeConference()), Clock()
-    Journey(sessions, alur, clock, seed(sessions, alur, clock)).full()
-    engine.dispose()
+    populate(database.url, journeys=1)
     dump = tmp_path / "cadangan.alurbak"
     assert cli(database.url, tmp_path, "db", "backup", str(dump)).exit_code == 0
     restored = database.fresh()
