@@ -1,8 +1,8 @@
 # The two commands of the README. Both create or reuse .venv and install what they need.
 #   make run   - install, migrate the SQLite database, deploy processes/, seed demo users, serve
 #                on http://127.0.0.1:5000 (make run PORT=8080 HOST=0.0.0.0 for another)
-#   make test  - install the test extras (and Debian's Chromium when missing), lint, type-check,
-#                check the import contracts, run the whole suite
+#   make test  - install the test extras (and Debian's Chromium when missing, axe-core from npm),
+#                lint, type-check, check the import contracts, run the whole suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 MO := webui/translations/en/LC_MESSAGES/messages.mo
 PO := webui/translations/en/LC_MESSAGES/messages.po
 
-.PHONY: run test lint chromium bench
+.PHONY: run test lint chromium axe bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,23 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# axe-core, the accessibility checker the browser tests inject into every page (npm, pinned
+# by tests/browser/vendor/package-lock.json); installed once, again when the lock changes.
+AXE := tests/browser/vendor/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/vendor/package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Debian's npm for axe-core"; \
+		apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	cd tests/browser/vendor && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe: $(AXE)
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: $(TEST_STAMP) $(MO) chromium lint
+test: $(TEST_STAMP) $(MO) chromium $(AXE) lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(TEST_STAMP)

@@ -129,7 +129,7 @@ def through_engine(n: int, folder: Path) -> tuple[float, list[float], float]:
 
 
 def password_check_ms(n: int = 5) -> float:
-    """The deliberate cost of checking the signer's password (scrypt), once."""
+    """The deliberate cost of checking the signer's password (argon2id), once."""
     user = User(password_hash=hash_password(SIGNING_PASSWORD), active=True)
     started = time.perf_counter()
     for _ in range(n):
@@ -181,7 +181,7 @@ def main() -> None:
         commit_ms = durable_commit_ms(Path(tmp))
     floor_rate = floor(args.n)
     signing_ms = password_check_ms()
-    # The floor verifies no password; the engine checks the approver's (scrypt, on purpose
+    # The floor verifies no password; the engine checks the approver's (argon2id, on purpose
     # slow) once per instance. The headline ratio leaves that deliberate cost out.
     per_instance = 1 / engine_rate - signing_ms / 1000
     latencies.sort()
@@ -190,7 +190,7 @@ def main() -> None:
     print(f"floor (bare SpiffWorkflow, JSON in memory): {floor_rate:8.1f} instances/s")
     print(f"engine facade (SQLite, durable commits):    {engine_rate:8.1f} instances/s")
     print(
-        f"  of which the signer's password check (scrypt): {signing_ms:.1f} ms per instance; "
+        f"  of which the signer's password check (argon2id): {signing_ms:.1f} ms per instance; "
         f"without it {1 / per_instance:.1f} instances/s"
     )
     print(

@@ -95,6 +95,7 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 def make_tokens(env: dict[str, str]) -> dict[str, str]:
     cli(env, "db", "upgrade")
+    cli(env, "deploy")  # the lanes' roles exist once the process is deployed
     for name, role in PEOPLE.items():
         cli(env, "users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
     return {name: cli(env, "users", "token", name).splitlines()[-1] for name in PEOPLE}

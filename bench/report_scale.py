@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine import migrate, store, users  # noqa: E402
 from engine.models import Instance, StepRecord  # noqa: E402
 from engine.reporting.workclock import OfficeHours  # noqa: E402
-from webui import create_app  # noqa: E402
+from webui import create_app
+from webui.auth import EPOCH_KEY  # noqa: E402
 from webui.extensions import db, engine  # noqa: E402
 
 START = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)  # a Monday, 08:00 WIB
@@ -50,6 +51,7 @@ USER_STEPS = (  # bpmn_id, name, lane, step, target_s, mean wait, mean work (sec
 LINK = ("Task_BuatLink", "Membuat link jadwal video conference", STAFF_LANE, "4")
 MANUAL = ("Task_BuatLinkManual", "Membuat link video conference secara manual", STAFF_LANE, "4")
 RECEIVE = ("Task_TerimaJadwal", "Detail jadwal video conference diterima", "Pemohon", "5")
+ROLES = {"Pemohon": "pemohon", STAFF_LANE: "staf_iidc", SUBKOOR_LANE: "subkoor_iidc"}
 
 
 class Seeder:
@@ -69,7 +71,8 @@ class Seeder:
         done = (opened or ready) + timedelta(seconds=work)
         self.steps.append({
             "task_id": str(uuid.uuid4()), "instance_id": inst, "bpmn_id": spec[0],
-            "name": spec[1], "lane": spec[2], "step": spec[3], "kind": kind,
+            "name": spec[1], "lane": spec[2], "role": ROLES[spec[2]], "step": spec[3],
+            "kind": kind,
             "requester_only": spec[2] == "Pemohon", "pass_no": pass_no, "state": state,
             "target_s": target, "ready_at": ready,
             "due_at": ready + timedelta(seconds=target) if target else None,
@@ -173,7 +176,8 @@ def measure(app: Any) -> dict[str, float]:
     with app.app_context():
         session = db.session
         staff = users.actor_of(users.get_user(session, "staf"))
-        auditor_id = users.get_user(session, "auditor").id
+        auditor = users.get_user(session, "auditor")
+        auditor_id, auditor_epoch = auditor.id, auditor.session_epoch
         report = best_of(lambda: engine().durations(session), repeat=5)
         report_cpu = min(cpu_of(lambda: engine().durations(session)) for _ in range(3))
         hours = OfficeHours.parse("Mon-Fri 07:30-16:00")
@@ -184,6 +188,7 @@ def measure(app: Any) -> dict[str, float]:
     client = app.test_client()
     with client.session_transaction() as sess:
         sess["_user_id"], sess["_fresh"] = str(auditor_id), True
+        sess[EPOCH_KEY] = auditor_epoch  # a session signed in now (webui.auth)
 
     def page() -> None:
         response = client.get("/laporan")

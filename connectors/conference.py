@@ -35,6 +35,11 @@ class CreateMeeting:
     def platforms(self) -> tuple[str, ...]:
         return tuple(self._providers)
 
+    @property
+    def default(self) -> str:
+        """The platform used when a request names none."""
+        return self._default
+
     def __call__(self, call: ServiceCall) -> dict[str, Any]:
         request = MeetingRequest.from_call(call)
         platform = request.platform or self._default

@@ -90,13 +90,24 @@ class Alur(ProcessVersions):
         return instances.as_read_by(view, actor)
 
     def instances(
-        self, session: Session, actor: Actor, *, status: str | None = None, mine: bool = False
+        self, session: Session, actor: Actor, *, status: str | None = None, mine: bool = False,
+        limit: int = 200, offset: int = 0,
     ) -> list[InstanceSummary]:
         everyone = roles.book(session).sees_everything(actor.roles) and not mine
         rows = store.instances(
-            session, requester_id=None if everyone else actor.user_id, status=status
+            session, requester_id=None if everyone else actor.user_id, status=status,
+            limit=limit, offset=offset,
         )
         return [InstanceSummary.of(r) for r in rows]
+
+    def count_instances(
+        self, session: Session, actor: Actor, *, status: str | None = None, mine: bool = False
+    ) -> int:
+        """How many requests ``instances`` lists in all (for its pages)."""
+        everyone = roles.book(session).sees_everything(actor.roles) and not mine
+        return store.count_instances(
+            session, requester_id=None if everyone else actor.user_id, status=status
+        )
 
     def cancel(self, session: Session, instance_id: str, actor: Actor, now: datetime) -> None:
         instances.cancel(session, instance_id, actor, now, max_passes=self.settings.max_passes)
@@ -244,11 +255,14 @@ class Alur(ProcessVersions):
         instansi: str | None = None,
         version: int | None = None,
         office_hours: OfficeHours | None = None,
+        now: datetime | None = None,
     ) -> reporting.DurationReport:
         """Step durations against their SOP targets (read-only; auditors and admins); on
-        the working-hours clock when ``office_hours`` are given (slower)."""
+        the working-hours clock when ``office_hours`` are given (slower); with ``now``,
+        the steps overdue at that moment too."""
         return reporting.durations(
-            session, reporting.ReportFilter(date_from, date_to, instansi, version), office_hours
+            session, reporting.ReportFilter(date_from, date_to, instansi, version), office_hours,
+            now,
         )
 
     def duration_records(

@@ -277,8 +277,8 @@ _TYPE_MESSAGES = {
 _FORMAT_MESSAGES = {
     "email": N_("Alamat email tidak valid."),
     "date": N_("Tanggal tidak valid; gunakan format TTTT-BB-HH."),
-    "uri": N_("Alamat tautan (URL) tidak valid."),
-    "web-address": N_("Tautan harus alamat lengkap yang diawali http:// atau https://."),
+    "uri": N_("Alamat link (URL) tidak valid."),
+    "web-address": N_("Link harus alamat lengkap yang diawali http:// atau https://."),
 }
 _LIMIT_MESSAGES = {
     "minimum": N_("Paling kecil %(limit)s."),

@@ -91,16 +91,30 @@ def entry_for(texts: Mapping[str, Any], kind: str, bpmn_id: str | None = None) -
 def render(text: str, values: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     """``text`` with its placeholders filled; a field of ``data`` goes in on one line."""
     fields = {k: _one_line(v) for k, v in data.items() if isinstance(v, str | int | float)}
-    named = {**fields, **{k: "-" if v in (None, "") else str(v) for k, v in values.items()}}
-    return Template(text).safe_substitute(_Missing(named))
+    named = {**fields, **{k: _EMPTY if v is None else str(v) for k, v in values.items()}}
+    return _tidy(Template(text).safe_substitute(_Missing(named)))
+
+
+#: Stands for a value nobody filled until the text is tidied.
+_EMPTY = "\x00"
+_ONLY_EMPTY = re.compile(r" ?\((?:\x00(?:, *)?)+\)")  # "($title, $unit)", both empty
+_EMPTY_IN_LIST = re.compile(r"\x00, *|, *\x00")
+
+
+def _tidy(text: str) -> str:
+    """Empty values leave no "(-, -)": a bracket of nothing goes, an empty item of a list
+    goes, and an empty value elsewhere reads as "-"."""
+    text = _ONLY_EMPTY.sub("", text)
+    return _EMPTY_IN_LIST.sub("", text).replace(_EMPTY, "-")
 
 
 def _one_line(value: Any) -> str:
-    return _CONTROL.sub(" ", str(value)).strip() or "-"
+    return _CONTROL.sub(" ", str(value)).strip() or _EMPTY
 
 
 class _Missing(dict[str, str]):
-    """A placeholder nobody filled reads as "-", never as ``$name``."""
+    """A placeholder nobody filled reads as "-" (or nothing in a bracket), never as
+    ``$name``."""
 
     def __missing__(self, key: str) -> str:
-        return "-"
+        return _EMPTY

@@ -62,7 +62,7 @@ def _wib(dt: datetime | None) -> str:
 
 
 def _meeting_text(meeting: Mapping[str, Any]) -> str:
-    lines = [f"Tautan: {meeting.get('join_url')}"]
+    lines = [f"Link: {meeting.get('join_url')}"]
     if meeting.get("passcode"):
         lines.append(f"Kode sandi: {meeting['passcode']}")
     if meeting.get("meeting_id"):

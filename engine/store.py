@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -110,13 +111,26 @@ def instances(
     requester_id: int | None = None,
     status: str | None = None,
     limit: int = 200,
+    offset: int = 0,
 ) -> Sequence[Instance]:
-    stmt = select(Instance)
+    stmt = _instances_where(select(Instance), requester_id, status)
+    stmt = stmt.order_by(Instance.created_at.desc(), Instance.id).limit(limit).offset(offset)
+    return session.scalars(stmt).all()
+
+
+def count_instances(
+    session: Session, *, requester_id: int | None = None, status: str | None = None
+) -> int:
+    stmt = _instances_where(select(func.count()).select_from(Instance), requester_id, status)
+    return int(session.scalar(stmt) or 0)
+
+
+def _instances_where(stmt: Any, requester_id: int | None, status: str | None) -> Any:
     if requester_id is not None:
         stmt = stmt.where(Instance.requester_id == requester_id)
     if status:
         stmt = stmt.where(Instance.status == status)
-    return session.scalars(stmt.order_by(Instance.created_at.desc()).limit(limit)).all()
+    return stmt
 
 
 def step_by_task(session: Session, task_id: str, *, workflow: bool = False) -> StepRecord:

@@ -89,7 +89,8 @@ def _check_roles(session: Session, roles: Iterable[str]) -> list[str]:
     unknown = [r for r in roles if r not in known]
     if unknown:
         raise InvalidUser(
-            N_("Peran tidak dikenal: %(unknown)s (pilihan: %(roles)s)"),
+            N_("Peran tidak dikenal: %(unknown)s (pilihan: %(roles)s). Peran sebuah lajur "
+               "ada setelah proses yang menyebutnya dideploy (alur deploy)."),
             unknown=", ".join(unknown),
             roles=", ".join(known),
         )

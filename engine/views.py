@@ -155,9 +155,18 @@ class InstanceSummary:
     instansi: str | None
     pass_count: int
     incident: str | None
+    #: Whose turn it is: the lane of the waiting step, and whether that is the requester's
+    #: own lane (the pack's ``initiator_lane``) or automated work (a service task).
+    current_lane: str | None = None
+    current_role: str | None = None
+    requesters_turn: bool = False
+    automated: bool = False
 
     @classmethod
     def of(cls, row: Instance) -> InstanceSummary:
+        meta = row.version.meta or {}
+        waiting: dict[str, Any] = next((s for s in (meta.get("steps") or {}).values()
+                        if row.current_step and s.get("name") == row.current_step), {})
         return cls(
             id=row.id,
             number=row.number,
@@ -175,6 +184,10 @@ class InstanceSummary:
             instansi=row.instansi,
             pass_count=row.pass_count,
             incident=row.incident,
+            current_lane=waiting.get("lane"),
+            current_role=(meta.get("lane_roles") or {}).get(waiting.get("lane")),
+            requesters_turn=bool(waiting) and waiting.get("lane") == meta.get("initiator_lane"),
+            automated=waiting.get("kind") == "service",
         )
 
 

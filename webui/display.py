@@ -7,16 +7,17 @@ filters. Presentation only: the engine still decides, these only choose what to 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request
+from babel import Locale, dates
+from flask import Flask, g, request
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine import roles
+from engine import roles, users
 from engine.views import InstanceSummary, TaskView
 from webui import formrender
 from webui.extensions import db
@@ -41,6 +42,25 @@ SYSTEM_ROLE_LABELS = {
 }
 
 
+def page_locale() -> Locale:
+    return get_locale() or Locale("id")
+
+
+def day(value: date | datetime | str | None) -> str:
+    """A date in the one style of every page, in the reader's language: ``30 Nov 2026``
+    (Indonesian), ``Nov 30, 2026`` (English). Times are taken in WIB."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = value.astimezone(WIB).date()
+    return dates.format_date(value, "medium", locale=page_locale())
+
+
 def tr(text: str | None) -> str:
     """A process text (step name, SOP row) in the user's language; the catalog holds them
     because ``webui.catalog`` extracts them from the BPMN files."""
@@ -58,6 +78,8 @@ def field_value(prop: Mapping[str, Any], value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return gettext("Ya") if value else gettext("Tidak")
+    if prop.get("format") == "date":
+        return day(str(value))
     for option, title in formrender.enum_options(prop, _lang()):
         if option == str(value):
             return title
@@ -98,9 +120,49 @@ def request_fields(data: Mapping[str, Any], forms: Iterable[Mapping[str, Any]]) 
             for key, prop in _shown_fields(forms).items() if data.get(key) not in (None, "")]
 
 
+KEY_MEANINGS = ("title", "date", "start_time", "end_time")
+
+
+def key_facts(data: Mapping[str, Any], forms: Iterable[Mapping[str, Any]]) -> list[Shown]:
+    """What a person making the meeting by hand needs first: the fields the pack marks as
+    the title, date and times, and the service choices (the platform asked for)."""
+    lang, found = _lang(), []
+    for key, prop in _shown_fields(forms).items():
+        if prop.get("x-meaning") in KEY_MEANINGS or prop.get("x-choices-from"):
+            found.append(Shown(formrender.text(prop, "title", lang) or key,
+                               field_value(prop, data.get(key)), True))
+    return found
+
+
 def form_text(schema: Mapping[str, Any] | None, key: str) -> str:
     """A text of a pack's form (``x-open-label``…) in the user's language."""
     return formrender.text(schema or {}, key, _lang()) or ""
+
+
+class Turn(NamedTuple):
+    """What a request waits for, as a badge: its words and its colour (a CSS suffix)."""
+
+    label: str
+    kind: str
+
+
+def turn(summary: InstanceSummary) -> Turn:
+    """The status as the signed-in person needs it: "Perlu tindakan Anda" when the waiting
+    step is theirs, else whom it waits for; finished, cancelled and stuck requests say so."""
+    if summary.status != "running":
+        return Turn(str(STATUS.get(summary.status, summary.status)), summary.status)
+    if summary.automated:
+        return Turn(gettext("Diproses otomatis"), "running")
+    if summary.requesters_turn:
+        if current_user.is_authenticated and summary.requester == current_user.username:
+            return Turn(gettext("Perlu tindakan Anda"), "you")
+        return Turn(gettext("Menunggu pemohon"), "running")
+    if (summary.current_role and current_user.is_authenticated
+            and current_user.has(summary.current_role)):
+        return Turn(gettext("Perlu tindakan Anda"), "you")
+    if summary.current_lane:
+        return Turn(gettext("Menunggu %(who)s", who=tr(summary.current_lane)), "running")
+    return Turn(str(STATUS["running"]), "running")
 
 
 def may_withdraw(summary: InstanceSummary) -> bool:
@@ -111,8 +173,34 @@ def may_withdraw(summary: InstanceSummary) -> bool:
                 or current_user.has("admin", *_book().operators))
 
 
+def person(username: str | None) -> str:
+    """A person as others read them: their display name, not their username (step records,
+    claims and events store usernames). One query per page, for every name on it."""
+    if not username:
+        return ""
+    names: dict[str, str] | None = g.get("display_names")
+    if names is None:
+        names = {u.username: u.display_name or u.username for u in users.list_users(db.session)}
+        g.display_names = names
+    return names.get(username, username)
+
+
 def _book() -> roles.RoleBook:
     return roles.book(db.session)
+
+
+class Menu(NamedTuple):
+    requests: bool  # "Permintaan Saya": who may start a request (a requester lane's role)
+    tasks: bool  # "Kotak Tugas": who works in a lane (the requester's lane too)
+
+
+def menu_of_user() -> Menu:
+    """The menus the signed-in person can use: an auditor or an admin who holds no lane's
+    role has no requests of their own and no tasks, so neither menu."""
+    if not current_user.is_authenticated:
+        return Menu(False, False)
+    book, held = _book(), current_user.actor.roles
+    return Menu(bool(held & book.starters), bool(held & (book.starters | book.workers)))
 
 
 def is_staff() -> bool:
@@ -165,13 +253,14 @@ PROVIDERS = {"jitsi": "Jitsi Meet", "zoom": "Zoom", "bigbluebutton": "BigBlueBut
 
 
 def meeting_when(meeting: Mapping[str, Any]) -> str:
-    """"2026-12-02, 09:00–11:00 WIB" from the meeting's start and end."""
+    """"2 Des 2026, 09.00–11.00 WIB" from the meeting's start and end."""
     try:
         start = datetime.fromisoformat(str(meeting.get("start"))).astimezone(WIB)
         end = datetime.fromisoformat(str(meeting.get("end"))).astimezone(WIB)
     except ValueError:
         return "–"
-    return f"{start:%Y-%m-%d}, {start:%H:%M}–{end:%H:%M} WIB"
+    clock = [dates.format_skeleton("Hm", t, tzinfo=WIB, locale=page_locale()) for t in (start, end)]
+    return f"{day(start)}, {clock[0]}–{clock[1]} WIB"
 
 
 def register(app: Flask) -> None:
@@ -183,11 +272,14 @@ def register(app: Flask) -> None:
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(lambda p: PROVIDERS.get(p, p), "provider_label")
     app.add_template_filter(meeting_when, "meeting_when")
+    app.add_template_filter(person, "person")
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"request_fields": request_fields, "may_withdraw": may_withdraw,
+        return {"request_fields": request_fields, "key_facts": key_facts,
+                "may_withdraw": may_withdraw,
                 "is_staff": is_staff, "here": here, "form_text": form_text,
                 "area_of_path": area_of_path, "request_area": request_area,
-                "task_area": task_area,
+                "task_area": task_area, "turn": turn,
+                "menu_of_user": menu_of_user,
                 "STATUS_LABELS": STATUS}

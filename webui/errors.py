@@ -93,7 +93,11 @@ def _engine_error(err: EngineError) -> ResponseReturnValue:
         return _respond(status, message, {"file": "; ".join(err.problems)},
                         problems=err.problems)
     if isinstance(err, TaskAlreadyCompleted | TaskClaimedByOther):
-        return _respond(status, message_of(err), by=err.by)  # who to ask
+        # Who to ask, by the name people know them by (the API keeps the username).
+        from webui.display import person
+
+        message = gettext(err.template, **{**err.params, "by": person(err.by) or err.params["by"]})
+        return _respond(status, message, by=err.by)
     if isinstance(err, TooManyAttempts):
         body, status = _respond(status, message_of(err))  # type: ignore[misc]
         return body, status, {"Retry-After": str(err.retry_after_s)}

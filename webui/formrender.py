@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
@@ -75,7 +76,7 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any] | None,
            errors: Mapping[str, str] | None, lang: str, prefix: str = "",
            offered: Mapping[str, Collection[str]] | None = None) -> list[Field]:
     """The controls of ``schema`` (an object schema) in property order. ``offered`` narrows
-    a choice field to the values this installation serves (the empty choice stays)."""
+    a choice field to the values this installation serves."""
     values, errors, offered = values or {}, errors or {}, offered or {}
     props: Mapping[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
@@ -86,24 +87,71 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any] | None,
         other_label = _in_sentence(text(props.get(other, {}), "title", lang) or other) \
             if other else None
         item = Field(name=name, label=text(prop, "title", lang) or key, widget=widget_of(prop),
-                     help=text(prop, "description", lang), required=key in required,
+                     help=_hint(prop, lang), required=key in required,
                      required_without=other_label, value=values.get(key),
                      error=errors.get(name), attrs=attributes(prop))
         if item.widget == "group":
             nested = values.get(key) if isinstance(values.get(key), Mapping) else {}
             item.children = fields(prop, nested, errors, lang, prefix=name + ".")
         elif "enum" in prop:
+            # A served choice offers what is served, not also an empty "default" choice
+            # that means one of them (the page shows the default chosen instead).
             allowed = offered.get(name)
             item.options = [(value, title) for value, title in enum_options(prop, lang)
-                            if allowed is None or not value or value in allowed]
+                            if allowed is None or value in allowed]
         out.append(item)
     return out
+
+
+def _hint(prop: Mapping[str, Any], lang: str) -> str | None:
+    """The field's description, with the schema's example after it as a hint ("Contoh:
+    0812-3456-7890"): an example inside the box reads as if it were already filled in."""
+    described = text(prop, "description", lang)
+    examples = prop.get("examples")
+    if not examples or prop.get("x-widget") == "file":
+        return described
+    example = gettext("Contoh: %(example)s", example=str(examples[0]))
+    return f"{described} {example}" if described else example
 
 
 def any_required(controls: list[Field]) -> bool:
     """Whether a control (or one inside a group) is marked required, so the form explains
     the mark: a form without one must not claim that something is required."""
     return any(f.required or f.required_without or any_required(f.children) for f in controls)
+
+
+class Problem(NamedTuple):
+    """One line of the error summary: the control's id (the link's target), its label and
+    the message."""
+
+    target: str
+    label: str
+    message: str
+
+
+def problems(controls: list[Field], errors: Mapping[str, str],
+             extra: Mapping[str, str] | None = None) -> list[Problem]:
+    """The error summary in the form's order: each field with a message (inside groups
+    too), then ``extra`` controls outside the schema (``{"password": "Kata sandi Anda"}``),
+    then what belongs to no field (linked to the form's first control)."""
+    out: list[Problem] = []
+
+    def walk(items: list[Field]) -> None:
+        for item in items:
+            if item.error:
+                out.append(Problem(item.id, item.label, item.error))
+            walk(item.children)
+
+    walk(controls)
+    for name, label in (extra or {}).items():
+        if errors.get(name):
+            out.append(Problem("f-" + name, label, errors[name]))
+    known = {p.target for p in out}
+    first = controls[0].id if controls else "isi"
+    for name, message in errors.items():
+        if "f-" + name.replace(".", "-") not in known and name not in (extra or {}):
+            out.append(Problem(first, "", message))
+    return out
 
 
 def _in_sentence(label: str) -> str:
@@ -143,9 +191,6 @@ def attributes(prop: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(pattern, str) and pattern.startswith("^") and pattern.endswith("$") \
             and prop.get("pattern") != _TIME_PATTERN:
         attrs["pattern"] = pattern[1:-1]
-    examples = prop.get("examples")
-    if examples:
-        attrs["placeholder"] = str(examples[0])
     if prop.get("x-widget") == "file":
         attrs["accept"] = prop.get("contentMediaType", "application/pdf")
     return attrs

@@ -28,7 +28,7 @@ def pass_rows(step: StepView, form: Mapping[str, Any] | None = None) -> list[Sho
     rows = request_fields(data, [form] if form else [])
     meeting = data.get("meeting")
     if isinstance(meeting, dict) and meeting.get("join_url"):
-        rows.append(Shown(gettext("Tautan bergabung"), str(meeting["join_url"]), True))
+        rows.append(Shown(gettext("Link bergabung"), str(meeting["join_url"]), True))
     return rows
 
 

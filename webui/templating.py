@@ -3,24 +3,57 @@ request numbers, the language switch."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import dates, numbers
 from flask import Flask, session
 from flask_babel import gettext
 from markupsafe import Markup
 
 from webui import display, history
+from webui.display import day, page_locale
 
 WIB = ZoneInfo("Asia/Jakarta")
 
 
-def wib(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    """An aware UTC time shown in Asia/Jakarta, e.g. ``28-11-2026 09:15 WIB``."""
+def wib(value: datetime | None, seconds: bool = False, zone: bool = True) -> str:
+    """An aware UTC time shown in Asia/Jakarta, e.g. ``30 Nov 2026 09.15 WIB``."""
     if value is None:
         return "–"
-    return value.astimezone(WIB).strftime(fmt) + " WIB"
+    local = value.astimezone(WIB)
+    clock = dates.format_skeleton("Hms" if seconds else "Hm", local, tzinfo=WIB,
+                                  locale=page_locale())
+    return f"{day(local)} {clock}" + (" WIB" if zone else "")
+
+
+def office_hours_text(hours: Any) -> str:
+    """Office hours in the reader's words: ``Senin–Jumat 07.30–16.00`` (from the setting
+    ``Mon-Fri 07:30-16:00``); the days in their language, the times in its style."""
+    days = sorted(getattr(hours, "weekdays", ()))
+    if not days:
+        return str(getattr(hours, "spec", ""))
+    names = dates.get_day_names("wide", locale=page_locale())
+    # A range that runs over the weekend (Sat-Tue) starts after the gap in the days.
+    start = next((d for d in days if (d - 1) % 7 not in days), days[0])
+    end = next((d for d in days if (d + 1) % 7 not in days), days[-1])
+    clock = [dates.format_skeleton("Hm", datetime.combine(date(2026, 1, 5), t), tzinfo=None,
+                                   locale=page_locale()) for t in (hours.opens, hours.closes)]
+    return f"{names[start]}–{names[end]} {clock[0]}–{clock[1]}"
+
+
+def number(value: float | int | None) -> str:
+    """``1206`` → ``1.206`` in Indonesian, ``1,206`` in English."""
+    return "–" if value is None else numbers.format_decimal(value, locale=page_locale())
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A percentage given as 0..100: ``98.1`` → ``98,1%`` in Indonesian."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return numbers.format_percent(value / 100, pattern, locale=page_locale())
 
 
 def unbroken(value: Any) -> Markup:
@@ -54,6 +87,10 @@ def register(app: Flask) -> None:
     display.register(app)  # the page vocabulary: labels, process texts, area helpers
     history.register(app)  # each pass's own record on the timeline and task pages
     app.add_template_filter(wib, "wib")
+    app.add_template_filter(day, "day")
+    app.add_template_filter(number, "number")
+    app.add_template_filter(percent, "percent")
+    app.add_template_filter(office_hours_text, "office_hours_text")
     app.add_template_filter(iso, "iso")
     app.add_template_filter(unbroken, "unbroken")
     app.add_template_filter(duration, "duration")

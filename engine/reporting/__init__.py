@@ -143,10 +143,11 @@ def _number_order(meta: dict[str, dict[str, Any]]) -> list[str]:
 
 def _steps(
     session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[str, Any]],
-    order: list[str], reader: Reader,
+    order: list[str], reader: Reader, now: datetime | None = None,
 ) -> tuple[StepStats, ...]:
     passes = reader.passes()
     open_now, breaches = q.open_counts(session, sel), q.breach_counts(session, scope)
+    overdue = q.overdue_counts(session, sel, now) if now is not None else {}
     for bpmn_id in passes:
         meta.setdefault(bpmn_id, {"name": bpmn_id})
     _merge_order(order, list(meta))
@@ -166,6 +167,7 @@ def _steps(
                 passes=tuple(mine),
                 open=open_now.get(bpmn_id, 0),
                 breaches=breaches.get(bpmn_id, 0),
+                overdue=overdue.get(bpmn_id, 0),
                 histogram=reader.histogram(bpmn_id, dist, m.get("target_s")),
             )
         )
@@ -173,7 +175,8 @@ def _steps(
 
 
 def durations(
-    session: Session, filt: ReportFilter | None = None, hours: OfficeHours | None = None
+    session: Session, filt: ReportFilter | None = None, hours: OfficeHours | None = None,
+    now: datetime | None = None,
 ) -> DurationReport:
     """The whole report for ``filt`` (default: every request of the active process), on the
     calendar clock, or on the working-hours clock when ``hours`` are given."""
@@ -191,7 +194,8 @@ def durations(
         reader = OfficeReader(numbers)
         requests = office_requests(session, scope, numbers, target_s)
     meta = _step_meta(resolved.versions, filt.version)
-    steps = _steps(session, scope, sel, meta, _flow_order(resolved, filt.version, meta), reader)
+    steps = _steps(session, scope, sel, meta, _flow_order(resolved, filt.version, meta), reader,
+                   now)
     return DurationReport(
         process_id=resolved.process_id,
         process_name=resolved.shown.meta.get("name", resolved.process_id),

@@ -122,6 +122,7 @@ class StepStats:
     open: int
     breaches: int
     histogram: tuple[Bin, ...] = ()
+    overdue: int = 0  # waiting now past their due time (the percentages count finished ones)
 
     @property
     def count(self) -> int:
@@ -169,6 +170,7 @@ class StepStats:
             "working_mean_s": self.working_mean_s,
             "open": self.open,
             "breaches": self.breaches,
+            "overdue": self.overdue,
             "passes": [p.as_dict() for p in self.passes],
             "histogram": [b.as_dict() for b in self.histogram],
         }

@@ -259,6 +259,14 @@ def open_counts(session: Session, sel: Selection) -> dict[str, int]:
     return {b: int(n) for b, n in session.execute(stmt)}
 
 
+def overdue_counts(session: Session, sel: Selection, now: datetime) -> dict[str, int]:
+    """Steps waiting now past their due time, per step."""
+    stmt = (select(S.bpmn_id, func.count())
+            .where(S.state == "ready", S.due_at.is_not(None), S.due_at < now, sel.kept())
+            .group_by(S.bpmn_id))
+    return {b: int(n) for b, n in session.execute(stmt)}
+
+
 def breach_counts(session: Session, scope: Scope) -> dict[str, int]:
     """``target_breached`` events per step (cancelled requests too: it happened)."""
     stmt = (

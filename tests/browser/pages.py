@@ -138,7 +138,7 @@ def start_request(page: Page, values: Mapping[str, str] = FPVC,
 
 
 def request_number(page: Page) -> str:
-    """The number in the request page's heading ("Permintaan VC-… Berjalan")."""
+    """The number in the request page's heading ("Permintaan VC-… Menunggu …")."""
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("Permintaan VC-")
     found = re.search(r"VC-[0-9A-F]{8}", heading.inner_text())

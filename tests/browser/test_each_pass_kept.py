@@ -28,14 +28,14 @@ def test_every_pass_shows_its_own_decision_and_reason(open_as: SignIn, shots: Sh
     # the requester, revising, reads why on the task page itself
     ani.reload()
     ani.get_by_role("link", name="Perbaiki Permintaan").click()
-    why = ani.locator("section.sent-back")
+    why = ani.locator(".sent-back")  # at the top of the revision form
     expect(why.get_by_role("heading", name="Alasan tidak disetujui")).to_be_visible()
     expect(why).to_contain_text(REASON)
-    expect(why).to_contain_text("Putaran 1 · Joko Prasetyo")
+    expect(why).to_contain_text("Pengajuan ke-1 · Joko Prasetyo")
     shots.take(ani, "pemohon-alasan-di-tugas")
     pages.fill_form(ani, {"Jam mulai": "13:00", "Jam selesai": "14:30"})
     ani.get_by_role("button", name="Kirim Permintaan").click()
-    expect(ani.get_by_role("heading", level=1)).to_contain_text("Berjalan")
+    expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
     expect(ani.get_by_text("Permintaan tidak disetujui")).to_have_count(0)
 
     # pass 2: staff see the decline only as history
@@ -44,7 +44,8 @@ def test_every_pass_shows_its_own_decision_and_reason(open_as: SignIn, shots: Sh
         has=sari.get_by_role("heading", name="Data permintaan"))
     expect(data_card).not_to_contain_text("Tidak disetujui")
     expect(data_card).not_to_contain_text(REASON)
-    expect(sari.locator("table.timeline")).to_contain_text("Keputusan putaran 1: Tidak disetujui")
+    expect(sari.locator("table.timeline")).to_contain_text(
+        "Keputusan pengajuan ke-1: Tidak disetujui")
     shots.take(sari, "staf-putaran-2")
     sari.get_by_label("Catatan verifikasi").fill(NOTE_2)
     sari.get_by_role("button", name="Verifikasi Selesai").click()
@@ -58,8 +59,9 @@ def test_every_pass_shows_its_own_decision_and_reason(open_as: SignIn, shots: Sh
     audi.get_by_role("row").filter(has_text=number).get_by_role("link", name=number).click()
     rows = pages.timeline(audi)
     approvals = [r for r in rows if r["Langkah"].startswith("3.")]
-    assert [r["Putaran"] for r in approvals] == ["1", "2"]
-    assert "Keputusan putaran 1: Tidak disetujui — alasan: " + REASON in approvals[0]["Langkah"]
+    assert [r["Pengajuan ke-"] for r in approvals] == ["1", "2"]
+    first = approvals[0]["Langkah"]
+    assert "Keputusan pengajuan ke-1: Tidak disetujui — alasan: " + REASON in first
     assert "Keputusan: Disetujui & ditandatangani" in approvals[1]["Langkah"]
     assert all(r["Pelaksana"].endswith("Joko Prasetyo") for r in approvals)
     assert all("selesai" in r["Waktu (WIB)"] for r in approvals)
@@ -67,10 +69,10 @@ def test_every_pass_shows_its_own_decision_and_reason(open_as: SignIn, shots: Sh
     assert NOTE_1 in notes[0] and NOTE_2 in notes[1]
     shots.take(audi, "auditor-dua-putaran")
 
-    audi.locator("table.timeline tbody tr").filter(has_text="Keputusan putaran 1") \
+    audi.locator("table.timeline tbody tr").filter(has_text="Keputusan pengajuan ke-1") \
         .get_by_role("link").first.click()
     own = audi.locator("section.pass-record")
-    expect(own.get_by_role("heading")).to_have_text("Isian langkah ini (putaran 1)")
+    expect(own.get_by_role("heading")).to_have_text("Isian langkah ini (pengajuan ke-1)")
     expect(own).to_contain_text("Tidak disetujui")
     expect(own).to_contain_text(REASON)
     expect(own).not_to_contain_text("Disetujui & ditandatangani")

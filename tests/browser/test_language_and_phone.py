@@ -55,7 +55,8 @@ def test_the_english_switch_renders_the_same_page_in_english(
     for indonesian, english in ENGLISH_LABELS.items():
         expect(ani.get_by_label(english)).to_be_visible()
         expect(ani.get_by_text(indonesian, exact=True)).to_have_count(0)
-    expect(ani.get_by_role("radio", name="Default")).to_be_visible()
+    expect(ani.get_by_text("The online meeting application to use.")).to_be_visible()
+    expect(ani.get_by_role("radio", name="Jitsi Meet")).to_be_checked()  # the default, shown
     shots.take(ani, "form-in-english")
 
     ani.get_by_role("button", name="Bahasa Indonesia").click()

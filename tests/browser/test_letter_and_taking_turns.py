@@ -28,8 +28,9 @@ def test_a_letter_with_five_fields_reaches_staff_as_a_pdf(open_as: SignIn, shots
     shots.take(ani, "pemohon-surat-resmi-dan-lima-isian")
     ani.get_by_role("button", name="Kirim Permintaan").click()
     number = pages.request_number(ani)
-    expect(ani.get_by_role("heading", level=1)).to_contain_text("Berjalan")
-    expect(ani.get_by_text("Menunggu: Menerima dan memverifikasi FPVC")).to_be_visible()
+    expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
+    expect(ani.get_by_text(
+        "Menunggu Staf Seksi IIDC: Menerima dan memverifikasi FPVC")).to_be_visible()
     expect(ani.get_by_role("link", name=LETTER_NAME)).to_be_visible()
     expect(ani.get_by_text("dipakai pada FPVC")).to_be_visible()
     shots.take(ani, "pemohon-permintaan-dengan-surat")
@@ -40,16 +41,19 @@ def test_a_letter_with_five_fields_reaches_staff_as_a_pdf(open_as: SignIn, shots
     expect(sari.get_by_role("heading", level=1)).to_contain_text("Langkah 2")
     link = sari.get_by_role("link", name=LETTER_NAME)
     shots.take(sari, "staf-verifikasi-dengan-surat")
-    with sari.expect_download() as info:
+    with sari.expect_popup() as tab:  # opened in the browser's PDF viewer, in a new tab
         link.click()
-    assert info.value.suggested_filename == LETTER_NAME
-    saved = shots.folder / "surat.pdf"
-    info.value.save_as(saved)
-    assert saved.read_bytes() == letter
+    tab.value.wait_for_load_state()
+    assert tab.value.url.endswith(link.get_attribute("href") or "?")
+    shots.take(tab.value, "surat-di-penampil-pdf")
+    tab.value.close()
     served = sari.request.get(link.get_attribute("href") or "")
-    assert served.status == 200
+    assert served.status == 200 and served.body() == letter
     assert served.headers["content-type"] == "application/pdf"
-    assert served.headers["content-disposition"].startswith("attachment")
+    assert served.headers["content-disposition"].startswith("inline")
+    assert LETTER_NAME in served.headers["content-disposition"]
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in served.headers["content-security-policy"]
     served.dispose()
     pages.verify(sari, number, note="Surat resmi terlampir; jadwal tersedia.")
 
@@ -63,7 +67,7 @@ def test_staff_take_a_task_in_turn(open_as: SignIn, shots: Shots) -> None:
 
     take(sari, number)  # ... when Sari takes the task
     row = pages.inbox_row(sari, number)
-    expect(row.get_by_role("cell", name="sari", exact=True)).to_be_visible()
+    expect(row.get_by_role("cell", name="Sari Wulandari", exact=True)).to_be_visible()
     expect(row.get_by_role("button", name="Lepas")).to_be_visible()
     shots.take(sari, "staf-a-mengambil-tugas")
 
@@ -71,12 +75,12 @@ def test_staff_take_a_task_in_turn(open_as: SignIn, shots: Shots) -> None:
         dewi.get_by_role("button", name="Verifikasi Selesai").click()
     assert sent.value.status == 409
     expect(dewi.get_by_role("alert")).to_contain_text(
-        "Isian Anda belum disimpan: tugas ini sudah diambil oleh sari.")
-    expect(dewi.get_by_text("Tugas ini sedang dikerjakan oleh sari.")).to_be_visible()
+        "Isian Anda belum disimpan: tugas ini sudah diambil oleh Sari Wulandari.")
+    expect(dewi.get_by_text("Tugas ini sedang dikerjakan oleh Sari Wulandari.")).to_be_visible()
     expect(dewi.get_by_role("button", name="Verifikasi Selesai")).to_have_count(0)
     shots.take(dewi, "staf-b-tidak-dapat-menyelesaikan")
     row = pages.inbox_row(dewi, number)
-    expect(row.get_by_role("cell", name="sari", exact=True)).to_be_visible()
+    expect(row.get_by_role("cell", name="Sari Wulandari", exact=True)).to_be_visible()
     expect(row.get_by_role("button")).to_have_count(0)  # neither "Ambil" nor "Lepas"
 
     pages.open_task(sari, number)

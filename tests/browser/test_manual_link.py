@@ -58,9 +58,13 @@ def test_staff_make_the_link_by_hand_when_zoom_refuses(
     failed = sari.get_by_role("alert").filter(has_text="Pembuatan link otomatis gagal")
     expect(failed).to_contain_text(REFUSED)
     shots.take(sari, "staf-link-manual-alasan-gagal")
+    # What the requester asked for is at the top, and their platform is already chosen.
+    expect(failed).to_contain_text("Bimtek Aplikasi Srikandi")
+    expect(failed).to_contain_text(pages.FPVC["Jam mulai"])
+    expect(sari.get_by_label("Platform")).to_have_value("zoom")
     sari.get_by_label("Platform").select_option(label="Zoom")
-    pages.fill_form(sari, {"Tautan bergabung": JOIN_URL, "Kode sandi": "RapatDisdik",
-                           "ID rapat": "812 3456 7890", "Tautan host": HOST_URL})
+    pages.fill_form(sari, {"Link bergabung": JOIN_URL, "Kode sandi": "RapatDisdik",
+                           "ID rapat": "812 3456 7890", "Link host": HOST_URL})
     sari.get_by_role("button", name="Simpan Link").click()
     expect(sari.get_by_role("status").filter(has_text="Tugas selesai")).to_contain_text(number)
 

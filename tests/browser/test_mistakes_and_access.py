@@ -30,8 +30,9 @@ def test_signing_with_a_wrong_password_is_refused_and_nothing_is_saved(
     joko = open_as("joko")
     pages.open_task(joko, number)
     pages.sign(joko, "bukan-sandi-joko")
-    expect(joko.get_by_role("alert")).to_contain_text("Isian belum benar.")
-    expect(joko.get_by_text("Kata sandi salah; permintaan belum ditandatangani.")).to_be_visible()
+    expect(joko.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
+    expect(joko.get_by_text("Kata sandi salah; permintaan belum ditandatangani.",
+                            exact=True)).to_be_visible()
     expect(joko.get_by_label("Kata sandi Anda")).to_have_value("")
     expect(joko.get_by_role("heading", level=1)).to_contain_text("Langkah 3")
     shots.take(joko, "sandi-salah-ditolak")
@@ -39,14 +40,18 @@ def test_signing_with_a_wrong_password_is_refused_and_nothing_is_saved(
     # Nothing was saved: the task still waits in the inbox, the request is unsigned.
     expect(pages.inbox_row(joko, number)).to_contain_text("Memberi persetujuan atas permintaan")
     joko.get_by_role("link", name=number).click()
-    expect(joko.get_by_role("heading", level=1)).to_contain_text("Berjalan")
-    expect(joko.get_by_text("Menunggu: Memberi persetujuan atas permintaan")).to_be_visible()
+    expect(joko.get_by_role("heading", level=1)).to_contain_text("Perlu tindakan Anda")
+    expect(joko.get_by_text(
+        "Menunggu Sub Koordinator Infrastruktur Internet dan Data Center: Memberi persetujuan")
+    ).to_be_visible()
     expect(joko.get_by_text("Keputusan", exact=True)).to_have_count(0)
     expect(joko.get_by_role("heading", name="Detail jadwal video conference")).to_have_count(0)
     shots.take(joko, "permintaan-belum-ditandatangani")
 
     ani.reload()
-    expect(ani.get_by_text("Menunggu: Memberi persetujuan atas permintaan")).to_be_visible()
+    expect(ani.get_by_text(
+        "Menunggu Sub Koordinator Infrastruktur Internet dan Data Center: Memberi persetujuan")
+    ).to_be_visible()
     expect(ani.get_by_text("Permintaan dikembalikan")).to_have_count(0)
 
 
@@ -60,17 +65,18 @@ def test_end_time_before_start_time_keeps_what_was_typed(open_as: SignIn, shots:
         ani.get_by_role("button", name="Kirim Permintaan").click()
     assert posted.value.status == 422
 
-    expect(ani.get_by_role("alert")).to_contain_text("Isian belum benar.")
+    expect(ani.get_by_role("alert")).to_contain_text("Ada isian yang perlu diperbaiki")
     end = ani.get_by_label("Jam selesai")
     expect(end).to_have_attribute("aria-invalid", "true")
-    expect(ani.get_by_text("Jam selesai harus setelah jam mulai (14:00).")).to_be_visible()
+    expect(ani.get_by_text("Jam selesai harus setelah jam mulai (14:00).",
+                           exact=True)).to_be_visible()
     pages.expect_form_values(ani, typed)
     expect(ani.get_by_role("radio", name=pages.PLATFORM)).to_be_checked()
     shots.take(ani, "jam-selesai-sebelum-jam-mulai")
 
     end.fill("15:30")
     ani.get_by_role("button", name="Kirim Permintaan").click()
-    expect(ani.get_by_role("heading", level=1)).to_contain_text("Berjalan")
+    expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
     expect(ani.get_by_text("15:30", exact=True)).to_be_visible()
     shots.take(ani, "diperbaiki-dan-terkirim")
 

@@ -80,6 +80,7 @@ def test_a_room_is_booked_sent_back_and_booked_again(person: Callable[..., Page]
     wati = person("wati", PHONE)
     wati.get_by_role("link", name="Permintaan Saya").click()
     wati.get_by_role("button", name="Ajukan Permintaan").click()
+    expect(wati.get_by_label("Keperluan")).to_be_visible()  # the form has arrived
     no_sideways_scroll(wati)
     shots.take(wati, "pegawai-formulir-390")
     book(wati, "Ruang Garuda (40 orang)")

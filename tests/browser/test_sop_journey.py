@@ -59,7 +59,7 @@ def test_request_declined_revised_signed_and_received(open_as: SignIn, shots: Sh
 
     revise_request(ani, shots)
 
-    expect(pages.inbox_row(sari, number)).to_contain_text("putaran 2")
+    expect(pages.inbox_row(sari, number)).to_contain_text("pengajuan ke-2")
     pages.verify(sari, number, note="Revisi diperiksa; jam baru tersedia.")
 
     pages.open_task(joko, number)
@@ -82,8 +82,9 @@ def file_request(ani: Page, shots: Shots) -> str:
     shots.take(ani, "pemohon-fpvc-terisi")
     ani.get_by_role("button", name="Kirim Permintaan").click()
     number = pages.request_number(ani)
-    expect(ani.get_by_role("heading", level=1)).to_contain_text("Berjalan")
-    expect(ani.get_by_text("Menunggu: Menerima dan memverifikasi FPVC")).to_be_visible()
+    expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
+    expect(ani.get_by_text(
+        "Menunggu Staf Seksi IIDC: Menerima dan memverifikasi FPVC")).to_be_visible()
     shots.take(ani, "pemohon-permintaan-terkirim")
     return number
 
@@ -94,13 +95,13 @@ def revise_request(ani: Page, shots: Shots) -> None:
     expect(notice).to_contain_text(REASON)
     shots.take(ani, "pemohon-alasan-penolakan")
     notice.get_by_role("link", name="Perbaiki Permintaan").click()
-    expect(ani.get_by_text("putaran 2").first).to_be_visible()
+    expect(ani.get_by_text("pengajuan ke-2").first).to_be_visible()
     pages.expect_form_values(ani, pages.FPVC)
     expect(ani.get_by_role("radio", name=pages.PLATFORM)).to_be_checked()
     pages.fill_form(ani, REVISED)
     shots.take(ani, "pemohon-fpvc-diperbaiki")
     ani.get_by_role("button", name="Kirim Permintaan").click()
-    expect(ani.get_by_role("heading", level=1)).to_contain_text("Berjalan")
+    expect(ani.get_by_role("heading", level=1)).to_contain_text("Menunggu Staf Seksi IIDC")
     expect(ani.get_by_text("11:00").first).to_be_visible()
 
 
@@ -138,7 +139,7 @@ def audit(audi: Page, number: str, shots: Shots) -> None:
     expect(audi.get_by_role("heading", level=1)).to_have_text("Semua Permintaan")
     row = audi.get_by_role("row").filter(has_text=number)
     expect(row).to_contain_text("Selesai")
-    expect(row).to_contain_text("putaran 2")
+    expect(row).to_contain_text("pengajuan ke-2")
     shots.take(audi, "auditor-semua-permintaan")
     row.get_by_role("link", name=number).click()
     expect(audi.get_by_role("heading", level=1)).to_contain_text("Selesai")
@@ -147,7 +148,7 @@ def audit(audi: Page, number: str, shots: Shots) -> None:
     shots.take(audi, "auditor-riwayat-langkah")
 
     rows = pages.timeline(audi)
-    seen = [(r["Langkah"][:2], r["Putaran"], r["Pelaksana"], r["Durasi / target"])
+    seen = [(r["Langkah"][:2], r["Pengajuan ke-"], r["Pelaksana"], r["Durasi / target"])
             for r in rows]
     assert [s[:2] for s in seen] == [e[:2] for e in EXPECTED_STEPS], seen
     assert all(s[2].endswith(e[2]) for s, e in zip(seen, EXPECTED_STEPS, strict=True)), seen

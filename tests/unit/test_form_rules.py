@@ -148,7 +148,7 @@ def test_rule_keywords_that_name_missing_fields_are_problems_at_deploy() -> None
 )
 def test_web_address_format_wants_a_complete_http_address(url: str, ok: bool) -> None:
     data = {"meeting": {"join_url": url}}
-    expected = "Tautan harus alamat lengkap yang diawali http:// atau https://."
+    expected = "Link harus alamat lengkap yang diawali http:// atau https://."
     if ok:
         validate(schema("link_manual.schema.json"), data, TODAY)
     else:
@@ -294,7 +294,7 @@ def test_fpvc_empty_submission_lists_every_missing_field_in_form_order() -> None
         ("tanggal", "2025-02-30", "Tanggal tidak valid; gunakan format TTTT-BB-HH."),
         ("tanggal", "12/03/2025", "Tanggal tidak valid; gunakan format TTTT-BB-HH."),
         ("tanggal", "2025-03-09", "Tanggal tidak boleh sebelum hari ini (2025-03-10)."),
-        ("nip", "12345", "Format tidak sesuai, contoh: 197301041997032001."),
+        ("nip", "12345", "Format tidak sesuai, contoh: 123456789012345678."),
         ("telepon", "12-34", "Format tidak sesuai, contoh: 0812-3456-7890."),
         ("jam_mulai", "9.00", "Format tidak sesuai, contoh: 09:00."),
         ("jam_selesai", "12:00", "Jam selesai harus setelah jam mulai (13:00)."),
@@ -363,17 +363,17 @@ def test_link_manual_errors_use_dotted_paths() -> None:
     assert errors_of(name, {"meeting": "https://x.id"}) == {
         "meeting": "Harus berupa kumpulan isian."
     }
-    bad = {"meeting": {"join_url": "https://meet.jit.si/a b", "host_url": "bukan tautan"}}
+    bad = {"meeting": {"join_url": "https://meet.jit.si/a b", "host_url": "bukan link"}}
     assert errors_of(name, bad) == {
-        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
-        "meeting.host_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
+        "meeting.join_url": "Link harus alamat lengkap yang diawali http:// atau https://.",
+        "meeting.host_url": "Link harus alamat lengkap yang diawali http:// atau https://.",
     }
     assert errors_of(name, {"meeting": {"join_url": "https:///rapat"}}) == {
-        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://."
+        "meeting.join_url": "Link harus alamat lengkap yang diawali http:// atau https://."
     }
     assert errors_of(name, {"meeting": {"join_url": "ftp://x.id/r", "provider": "teams"}}) == {
         "meeting.provider": "Pilih salah satu pilihan yang tersedia.",
-        "meeting.join_url": "Tautan harus alamat lengkap yang diawali http:// atau https://.",
+        "meeting.join_url": "Link harus alamat lengkap yang diawali http:// atau https://.",
     }
 
 

@@ -14,6 +14,7 @@ from flask_login import login_required
 
 from engine.errors import TaskClaimedByOther
 from engine.tasks import InboxItem
+from webui import display, paging
 from webui.auth import current_actor
 from webui.extensions import db, engine, utcnow
 from webui.redirects import safe_next
@@ -49,8 +50,11 @@ def index() -> ResponseReturnValue:
     step = request.args.get("langkah", "")[:200]
     query = request.args.get("q", "")[:200]
     shown = matching(items, step, query)
-    return render_template("inbox/index.html", items=shown, total=len(items),
-                           steps=step_choices(items), step=step, query=query, now=utcnow())
+    pages = paging.requested(len(shown))
+    return render_template("inbox/index.html",
+                           items=shown[pages.offset:pages.offset + pages.per_page],
+                           pages=pages, total=len(items), steps=step_choices(items), step=step,
+                           query=query, now=utcnow())
 
 
 @bp.post("/tugas/<task_id>/ambil")
@@ -60,7 +64,8 @@ def claim(task_id: str) -> ResponseReturnValue:
         engine().claim(db.session, task_id[:64], current_actor(), utcnow())
     except TaskClaimedByOther as err:  # a colleague was quicker: say who, stay on the page
         db.session.rollback()
-        flash(gettext("Tugas ini sudah diambil oleh %(user)s.", user=err.by), "error")
+        flash(gettext("Tugas ini sudah diambil oleh %(user)s.", user=display.person(err.by)),
+              "error")
     else:
         db.session.commit()
         flash(gettext("Tugas diambil: tugas ini tercatat sedang Anda kerjakan."), "success")
@@ -74,7 +79,8 @@ def release(task_id: str) -> ResponseReturnValue:
         engine().unclaim(db.session, task_id[:64], current_actor(), utcnow())
     except TaskClaimedByOther as err:
         db.session.rollback()
-        flash(gettext("Tugas ini sedang dikerjakan oleh %(user)s.", user=err.by), "error")
+        flash(gettext("Tugas ini sedang dikerjakan oleh %(user)s.",
+                      user=display.person(err.by)), "error")
     else:
         db.session.commit()
         flash(gettext("Tugas dilepas: rekan lain dapat mengambilnya."), "success")

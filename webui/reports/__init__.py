@@ -26,7 +26,7 @@ from engine.errors import NotFound
 from engine.reporting.model import DurationReport
 from engine.roles import book as role_book
 from webui.auth import current_actor, roles_required
-from webui.extensions import db, engine, office_hours
+from webui.extensions import db, engine, office_hours, utcnow
 from webui.reports import charts, csvexport, marks, params
 
 bp = Blueprint("reports", __name__, url_prefix="/laporan")
@@ -34,7 +34,8 @@ bp.add_app_template_global(charts.short_duration, "short_duration")
 ROLES = ("auditor", "admin")
 def _report(args: params.ReportArgs) -> DurationReport:
     return engine().durations(db.session, **args.engine_kwargs(),
-                              office_hours=office_hours() if args.office else None)
+                              office_hours=office_hours() if args.office else None,
+                              now=utcnow())  # the steps overdue now
 
 
 @bp.get("")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import format_decimal, gettext
 
 from engine.reporting.model import StepStats, WeekStats
+from webui.display import day
 
 HIST_W, HIST_H, HIST_L, HIST_B, HIST_T = 560.0, 150.0, 8.0, 34.0, 18.0
 TREND_W, TREND_H, TREND_L, TREND_R, TREND_T, TREND_B = 720.0, 240.0, 44.0, 16.0, 12.0, 40.0
@@ -105,7 +106,7 @@ def trend(weeks: Sequence[WeekStats]) -> Trend | None:
     sop = tuple(at(i, w.sop_within_pct) for i, w in enumerate(weeks)
                 if w.sop_within_pct is not None)
     every = max(1, math.ceil(len(weeks) / 6))
-    labels = tuple((at(i, 0).x, w.week.strftime("%d-%m-%Y")) for i, w in enumerate(weeks)
+    labels = tuple((at(i, 0).x, day(w.week)) for i, w in enumerate(weeks)
                    if i % every == 0)
     y_ticks = tuple((round(TREND_T + plot_h * (1 - p / 100), 1), p) for p in (0, 25, 50, 75, 100))
     return Trend(TREND_W, TREND_H, TREND_L, TREND_W - TREND_R, TREND_T, TREND_H - TREND_B,

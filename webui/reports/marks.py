@@ -15,7 +15,7 @@ from engine.diagram import Box, Diagram, InstanceDiagram, Node, wrap
 from engine.reporting.model import DurationReport, StepStats
 from webui.display import tr
 from webui.reports.charts import grade
-from webui.templating import duration
+from webui.templating import duration, percent
 
 SYMBOLS = {"good": "✓", "fair": "!", "poor": "✗", "none": "–"}
 
@@ -69,8 +69,7 @@ def _step_mark(step: StepStats) -> Mark:
     elif step.within_target_pct is None:
         label = gettext("median %(m)s", m=median)
     else:
-        share = format(step.within_target_pct, "g")
-        label = gettext("median %(m)s · %(p)s%%", m=median, p=share)
+        label = gettext("median %(m)s · %(p)s", m=median, p=percent(step.within_target_pct))
     target = duration(step.target_s) if step.target_s is not None else gettext("tanpa target")
     title = gettext("%(name)s: %(n)d catatan, median %(m)s, target %(t)s, %(g)s",
                     name=tr(step.name), n=step.count, m=median, t=target, g=grade_words(g))

@@ -6,6 +6,8 @@ request is the engine's decision (``engine().instance`` raises ``NotFound`` othe
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
@@ -21,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from webui import paging
 from webui.auth import current_actor, everything_readers_only
 from webui.display import STATUS
 from webui.extensions import db, engine, letters, utcnow
@@ -33,9 +36,11 @@ bp = Blueprint("requests", __name__)
 @login_required
 def mine() -> ResponseReturnValue:
     actor = current_actor()
-    items = engine().instances(db.session, actor, mine=True)
+    pages = paging.requested(engine().count_instances(db.session, actor, mine=True))
+    items = engine().instances(db.session, actor, mine=True, limit=pages.per_page,
+                               offset=pages.offset)
     startable = engine().startable(db.session, actor)
-    return render_template("requests/mine.html", items=items, startable=startable)
+    return render_template("requests/mine.html", items=items, startable=startable, pages=pages)
 
 
 @bp.post("/permintaan/baru")
@@ -57,8 +62,11 @@ def new() -> ResponseReturnValue:
 def everything() -> ResponseReturnValue:
     status = request.args.get("status", "")
     status = status if status in STATUS else ""
-    items = engine().instances(db.session, current_actor(), status=status or None)
-    return render_template("requests/everything.html", items=items, status=status)
+    actor = current_actor()
+    pages = paging.requested(engine().count_instances(db.session, actor, status=status or None))
+    items = engine().instances(db.session, actor, status=status or None,
+                               limit=pages.per_page, offset=pages.offset)
+    return render_template("requests/everything.html", items=items, status=status, pages=pages)
 
 
 @bp.get("/permintaan/<instance_id>")
@@ -85,11 +93,7 @@ def letter(instance_id: str, attachment_id: str) -> ResponseReturnValue:
     path = letters().path_of(found.stored_name)
     if found.instance_id != instance_id or path is None:
         abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _pdf_inline(path, found.filename)
 
 
 @bp.get("/permintaan/<instance_id>/dokumen/<document_id>")
@@ -101,6 +105,26 @@ def document(instance_id: str, document_id: str) -> ResponseReturnValue:
     response = send_file(path, mimetype="application/pdf", as_attachment=True,
                          download_name=found.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+#: What a PDF opened in the browser may do: nothing but be drawn. No script, no fetch, no
+#: frame around it, no form. Not the ``sandbox`` directive: Chromium refuses to start its
+#: PDF viewer in a sandboxed document (the page stays blank), and what ``sandbox`` would add
+#: (no script of the page's origin) is already refused by ``default-src 'none'``; the
+#: viewer's own inline style needs ``style-src 'unsafe-inline'``.
+PDF_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+def _pdf_inline(path: Path, filename: str) -> ResponseReturnValue:
+    """A stored PDF (only PDFs are stored: ``webui.uploads``) opened in the browser's
+    viewer rather than downloaded, always as ``application/pdf`` with ``nosniff``."""
+    response = send_file(path, mimetype="application/pdf", as_attachment=False,
+                         download_name=filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = PDF_POLICY
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

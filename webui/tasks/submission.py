@@ -12,14 +12,16 @@ from typing import Any, NamedTuple
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine.errors import EngineError
+from engine import forms
+from engine.errors import EngineError, InvalidFormData
 from engine.forms import decision_of
 from engine.letters import TooManyLetters
 from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads
-from webui.errors import message_of
+from webui.errors import field_messages, message_of
 from webui.extensions import db, engine, letters
+from webui.templating import WIB
 
 
 class Rejected(Exception):
@@ -59,6 +61,24 @@ def attach_uploads(task: TaskView, data: dict[str, Any], files: MultiDict[str, F
     if errors:
         raise Rejected(errors)
     return data
+
+
+def all_problems(task: TaskView, data: Mapping[str, Any], refused: Mapping[str, str],
+                 now: datetime) -> dict[str, str]:
+    """Every problem of a form whose upload was refused, so the person sees them all at once
+    (not the file first, the rest after the next try): the engine's messages for the other
+    fields, the refused file counting as attached, and the upload's own message."""
+    schema = task.schema or {}
+    trial = {**data, **{name: "berkas-ditolak" for name in refused}}
+    try:
+        forms.validate(schema, trial, now.astimezone(WIB).date())
+        problems: dict[str, str] = {}
+    except InvalidFormData as err:
+        problems = field_messages(err)
+    problems.update(refused)
+    order = list(schema.get("properties", {}))
+    return dict(sorted(problems.items(), key=lambda item: order.index(item[0].split(".")[0])
+                       if item[0].split(".")[0] in order else -1))
 
 
 def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> str:

@@ -77,7 +77,7 @@ def test_the_second_submit_gets_409_naming_who_finished_it(site: Site) -> None:
     assert site.post(client, f"/tugas/{task}", {"catatan_verifikasi": "ok"}).status_code == 302
     again = site.post(client, f"/tugas/{task}", {"catatan_verifikasi": "ok"})
     assert again.status_code == 409
-    assert "Tugas sudah diselesaikan oleh staf" in text(again)
+    assert "Tugas sudah diselesaikan oleh Staf" in text(again)  # the display name
 
 
 def test_the_manual_link_page_says_why_the_provider_failed(site: Site) -> None:

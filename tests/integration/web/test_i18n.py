@@ -43,19 +43,22 @@ def test_the_approval_page_in_indonesian(site: Site) -> None:
     page = task_page(site, "id")
     assert '<html lang="id">' in page
     for phrase in ("Memberi persetujuan atas permintaan", "Setujui & Tandatangani",
-                   "Tidak Disetujui", "Baris SOP", "Riwayat langkah", "Kata sandi Anda",
-                   "Nama pemohon", "Keluar", "Kotak Tugas", "Sub Koordinator Infrastruktur"):
+                   "Tidak Disetujui", "Langkah ini menurut SOP", "Riwayat langkah",
+                   "Kata sandi Anda", "Nama pemohon", "Keluar", "Kotak Tugas",
+                   "Sub Koordinator Infrastruktur"):
         assert phrase in page, phrase
 
 
 def test_the_approval_page_in_english(site: Site) -> None:
     page = task_page(site, "en")
     assert '<html lang="en">' in page
-    for phrase in ("Approve the request", "Approve & Sign", "Do Not Approve", "SOP row",
-                   "Step history", "Your password", "Requester name", "Sign out", "Task Inbox",
+    for phrase in ("Approve the request", "Approve & Sign", "Do Not Approve",
+                   "This step in the SOP", "Step history", "Your password", "Requester name",
+                   "Sign out", "Task Inbox",
                    "Request approval", "Sub-Coordinator for Internet Infrastructure"):
         assert phrase in page, phrase
-    for phrase in ("Setujui & Tandatangani", "Riwayat langkah", "Baris SOP", "Kotak Tugas"):
+    for phrase in ("Setujui & Tandatangani", "Riwayat langkah", "Langkah ini menurut SOP",
+                   "Kotak Tugas"):
         assert phrase not in page, phrase
 
 

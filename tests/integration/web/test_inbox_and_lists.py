@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from babel.dates import format_date
+
 from tests.integration.web.conftest import Site, now, text
 from webui.extensions import db
 from webui.inbox import matching
@@ -81,8 +83,8 @@ def test_a_task_claimed_by_someone_else_cannot_be_taken(site: Site) -> None:
     taken = site.post(other, f"/tugas/{task}/ambil", {"next": f"/tugas/{task}"})
     assert taken.status_code == 302 and taken.location == f"/tugas/{task}"
     page = text(other.get(taken.location))
-    assert "Tugas ini sudah diambil oleh staf." in page  # the flash says who was quicker
-    assert "sedang dikerjakan oleh staf" in page and "Verifikasi Selesai" not in page
+    assert "Tugas ini sudah diambil oleh Staf." in page  # the flash says who was quicker
+    assert "sedang dikerjakan oleh Staf" in page and "Verifikasi Selesai" not in page
     assert "Lepas" not in page and "Ambil" not in page
     assert site.post(other, f"/tugas/{task}/lepas").status_code == 302
     assert site.ready(site.view(view.id)).claimed_by == "staf"
@@ -102,8 +104,8 @@ def test_a_form_sent_after_a_colleague_took_the_task_is_not_saved(site: Site) ->
     sent = site.post(other, f"/tugas/{task}", {"catatan_verifikasi": "Sudah saya cek"})
     assert sent.status_code == 409
     page = text(sent)
-    assert "Isian Anda belum disimpan: tugas ini sudah diambil oleh staf." in page
-    assert "sedang dikerjakan oleh staf" in page and "Verifikasi Selesai" not in page
+    assert "Isian Anda belum disimpan: tugas ini sudah diambil oleh Staf." in page
+    assert "sedang dikerjakan oleh Staf" in page and "Verifikasi Selesai" not in page
     after = site.view(view.id)
     assert site.ready(after).task_id == task and "catatan_verifikasi" not in after.data
 
@@ -113,7 +115,7 @@ def test_my_requests_lists_only_mine(site: Site) -> None:
     page = text(site.client("pemohon").get("/permintaan"))
     assert rows(page) == [mine.summary.number]
     assert theirs.summary.number not in page
-    assert "Rapat Koordinasi PPDB" in page and "Berjalan" in page
+    assert "Rapat Koordinasi PPDB" in page and "Menunggu Staf Seksi IIDC" in page
 
 
 def test_everything_filters_by_status(site: Site) -> None:
@@ -135,6 +137,7 @@ def test_the_detail_page_shows_the_timeline_with_times_in_wib(site: Site) -> Non
                  "Memberi persetujuan atas permintaan"):
         assert step in page
     ready_wib = view.steps[0].ready_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jakarta"))
-    assert ready_wib.strftime("%d-%m-%Y %H:%M") in page
+    shown = format_date(ready_wib.date(), "medium", locale="id") + ready_wib.strftime(" %H.%M")
+    assert shown in page  # one date style, Indonesian: "30 Nov 2026 10.35(.07)"
     assert "3 mnt" in page and "sesuai target" in page
     assert "Batalkan Permintaan" not in page  # auditors read, never change

@@ -42,7 +42,7 @@ def test_the_revising_requester_reads_why_on_the_task_page(site: Site) -> None:
     revise = site.ready(site.view(instance_id)).task_id
     page = text(site.client("pemohon").get(f"/tugas/{revise}"))
     assert "Alasan tidak disetujui" in page and REASON in page
-    assert "Putaran 1 · Subkoor" in page
+    assert "Pengajuan ke-1 · Subkoor" in page
     detail = text(site.client("pemohon").get(f"/permintaan/{instance_id}"))
     assert "Permintaan dikembalikan" in detail
 
@@ -52,14 +52,15 @@ def test_the_timeline_keeps_every_pass_and_the_old_decision_is_history(site: Sit
     finish(site, instance_id)
     page = text(site.client("pemohon").get(f"/permintaan/{instance_id}"))
     assert "Permintaan dikembalikan" not in page  # resubmitted and signed since
-    assert "Keputusan putaran 1:" in page and REASON in page
+    assert "Keputusan pengajuan ke-1:" in page and REASON in page
     note = 'Catatan verifikasi: <span class="prewrap">{}</span>'
     assert note.format("Surat belum ada") in page and note.format("Lengkap") in page
     assert "Keputusan:" in page and "Disetujui &amp; ditandatangani" in page
     assert ">Subkoor<" in page and ">Staf<" in page  # who, by display name
     first = next(s for s in site.view(instance_id).steps if s.bpmn_id == "Task_Persetujuan")
     old = text(site.client("subkoor").get(f"/tugas/{first.task_id}"))
-    assert "Isian langkah ini (putaran 1)" in old and "Tidak disetujui" in old and REASON in old
+    assert "Isian langkah ini (pengajuan ke-1)" in old
+    assert "Tidak disetujui" in old and REASON in old
     above_timeline = old.split("Riwayat langkah", 1)[0]  # the timeline lists both passes
     assert "Disetujui &amp; ditandatangani" not in above_timeline  # that pass's own data
 
@@ -72,7 +73,7 @@ def test_during_pass_two_staff_do_not_see_the_old_decision_as_current(site: Site
     page = text(site.client("staf").get(f"/tugas/{verify}"))
     data_card = page.split("Data permintaan", 1)[1].split("Riwayat langkah", 1)[0]
     assert "Tidak disetujui" not in data_card and REASON not in data_card
-    assert "Keputusan putaran 1:" in page  # history, in the timeline
+    assert "Keputusan pengajuan ke-1:" in page  # history, in the timeline
     detail = text(site.client("pemohon").get(f"/permintaan/{instance_id}"))
     assert "Permintaan dikembalikan" not in detail
 

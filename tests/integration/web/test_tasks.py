@@ -110,7 +110,9 @@ def test_a_letter_alone_is_enough_and_can_be_downloaded(site: Site) -> None:
         assert download.status_code == 200
         assert download.data == PDF
         assert download.mimetype == "application/pdf"
-        assert "attachment" in download.headers["Content-Disposition"]
+        assert download.headers["Content-Disposition"].startswith("inline")
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert "default-src 'none'" in download.headers["Content-Security-Policy"]
         assert "Surat Permohonan.pdf" in download.headers["Content-Disposition"]
 
 
@@ -148,15 +150,17 @@ def test_the_required_mark_is_explained_only_on_forms_that_use_it(site: Site) ->
 def test_a_time_in_a_sentence_wraps_around_it_never_inside_it(site: Site) -> None:
     view = site.at_step("2")
     page = text(site.client("staf").get(f"/tugas/{site.ready(view).task_id}"))
-    assert re.search(r'batas waktu <span class="nowrap">\d\d-\d\d-\d{4} \d\d:\d\d WIB</span>', page)
+    assert re.search(r'batas waktu <span class="nowrap">\d{1,2} \w{3} \d{4} \d\d\.\d\d WIB</span>',
+                     page)  # "30 Nov 2026 10.35 WIB", one unit
     timeline = re.findall(r'siap <span class="nowrap">([^<]+)</span>', page)
-    assert len(timeline) == 2 and all(re.fullmatch(r"[\d: -]+", t) for t in timeline), timeline
+    assert len(timeline) == 2 and all(re.fullmatch(r"\d{1,2} \w{3} \d{4} [\d.]+", t)
+                                      for t in timeline), timeline
 
 
 def test_a_waiting_step_offers_a_button_only_to_who_can_use_it(site: Site) -> None:
     view = site.at_step("2")
     for username, button in (("pemohon", None), ("staf", "Buka Tugas")):
         page = text(site.client(username).get(f"/permintaan/{view.id}"))
-        assert "Menunggu:" in page
+        assert "Menunggu Staf Seksi IIDC:" in page
         assert not re.search(r'<p class="actions">\s*</p>', page), username
         assert (button is not None and button in page) or "Buka Tugas" not in page

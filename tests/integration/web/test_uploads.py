@@ -110,5 +110,5 @@ def test_a_letter_keeps_the_name_it_was_sent_with(site: Site) -> None:
     with site.client("staf").get(f"/permintaan/{view.id}/berkas/{attachment.id}") as response:
         assert response.status_code == 200 and response.data == PDF
         disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;")
+    assert disposition.startswith("inline;")  # opened in the browser's PDF viewer
     assert "filename*=UTF-8''Surat%20Permohonan%20%E2%80%93%20Dinas" in disposition
