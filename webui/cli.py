@@ -181,7 +181,8 @@ main.add_command(report_group)
 main.add_command(versions_cli.migrate_command)
 main.add_command(audit_group)
 
-# Registered by import: ``run``, ``serve`` and ``worker``; ``users token/tokens/revoke``.
-from webui import cli_serve, cli_tokens  # noqa: E402
+# Registered by import: ``run``, ``serve`` and ``worker``; ``users token/tokens/revoke``;
+# ``db backup/restore``.
+from webui import cli_backup, cli_serve, cli_tokens  # noqa: E402
 
-__all__ = ["cli_serve", "cli_tokens", "main", "transaction", "users_group"]
+__all__ = ["cli_backup", "cli_serve", "cli_tokens", "main", "transaction", "users_group"]

@@ -5,7 +5,10 @@ alone, accepts it; a wrong password stops the set-up with its message."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from pyhanko.keys import load_cert_from_pemder
@@ -18,6 +21,16 @@ from engine.documents.layout import render
 from engine.documents.pdfbase import Letterhead
 from tests.support.certs import P12_PASSWORD, make_pki
 from tests.support.documents import declined_snapshot
+
+T = TypeVar("T")
+
+
+def alone(call: Callable[[], T]) -> T:
+    """``call`` in a thread of its own: pyHanko's synchronous entry points (and
+    ``asyncio.run``) refuse a thread whose event loop runs, as Playwright's does in a test
+    worker that ran the browser tests before this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def test_a_signed_fpvc_validates_against_the_test_ca(tmp_path: Path) -> None:
@@ -32,7 +45,7 @@ def test_a_signed_fpvc_validates_against_the_test_ca(tmp_path: Path) -> None:
     ca = pki.p12.parent / "ca.pem"
     ca.write_bytes(pki.ca_pem)
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))])
-    status = validate_pdf_signature(embedded, context)
+    status = alone(lambda: validate_pdf_signature(embedded, context))
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
     assert status.bottom_line
     field = embedded.sig_field
@@ -51,9 +64,8 @@ def test_an_unknown_ca_is_not_trusted(tmp_path: Path) -> None:
     [embedded] = PdfFileReader(io.BytesIO(signed)).embedded_signatures
     ca = tmp_path / "other.pem"
     ca.write_bytes(other.ca_pem)
-    status = validate_pdf_signature(
-        embedded, ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))])
-    )
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))])
+    status = alone(lambda: validate_pdf_signature(embedded, context))
     assert status.intact and not status.trusted
 
 
@@ -78,5 +90,5 @@ def test_signing_works_where_the_thread_already_runs_an_event_loop(tmp_path: Pat
         return signer.sign(rendered.data, signer_name="Budi", reason="Disetujui",
                            box=rendered.box)
 
-    signed = asyncio.run(inside_a_loop())
+    signed = alone(lambda: asyncio.run(inside_a_loop()))
     assert b"/ETSI.CAdES.detached" in signed and signed.startswith(rendered.data)
