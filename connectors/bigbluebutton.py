@@ -69,6 +69,25 @@ class BigBlueButtonProvider:
             passcode=None,
         )
 
+    def end(self, meeting_id: str, instance_id: str) -> bool:
+        """End the meeting (the ``end`` call, signed like every call); False when BBB no
+        longer knows it (``notFound``: it ended or expired already)."""
+        url = self.signed_url("end", urlencode([("meetingID", meeting_id)]))
+        try:
+            response = self._http.get(url, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise transport_failure(exc, provider=PROVIDER, action="BBB end") from exc
+        root = _xml(response)
+        if root is not None and root.findtext("messageKey") == "notFound":
+            log.info("BBB meeting %s of %s was already gone", meeting_id, instance_id)
+            return False
+        if root is None or root.findtext("returncode") != "SUCCESS":
+            message = root.findtext("message") if root is not None else None
+            raise self._failure(response, f"BBB menolak end: {message or 'bukan XML API'}",
+                                root.findtext("messageKey") if root is not None else None)
+        log.info("BBB meeting %s of %s ended", meeting_id, instance_id)
+        return True
+
     def join_url(self, meeting_id: str, full_name: str, role: str) -> str:
         """A signed join link for one person (``role`` VIEWER or MODERATOR)."""
         query = urlencode(
@@ -96,11 +115,8 @@ class BigBlueButtonProvider:
 
     def _check(self, response: requests.Response) -> str | None:
         """The messageKey of a successful (or already existing) create; raises otherwise."""
-        try:
-            root = ET.fromstring(response.content)  # noqa: S314 - see the import
-        except ET.ParseError:
-            root = None
-        if root is None or root.findtext("returncode") is None:
+        root = _xml(response)
+        if root is None:
             raise self._failure(response, "BBB menjawab bukan XML API; periksa BBB_URL",
                                 "bad_response")
         key = root.findtext("messageKey")
@@ -118,6 +134,15 @@ class BigBlueButtonProvider:
         return ConnectorError(
             message, retryable=False, provider=PROVIDER, status=response.status_code, code=key,
         )
+
+
+def _xml(response: requests.Response) -> ET.Element | None:
+    """The API answer's root, or None when it is not BBB's XML (a proxy's page, say)."""
+    try:
+        root = ET.fromstring(response.content)  # noqa: S314 - see the import
+    except ET.ParseError:
+        return None
+    return root if root.findtext("returncode") is not None else None
 
 
 def meeting_id_for(request: MeetingRequest) -> str:

@@ -18,6 +18,7 @@ from engine.ports import ServiceCall
 log = logging.getLogger(__name__)
 
 OPERATION = "conference.create_meeting"
+END_OPERATION = "conference.end_meeting"
 
 
 class CreateMeeting:
@@ -64,3 +65,23 @@ class CreateMeeting:
         release = getattr(provider, "abandon", None)
         if release is not None:
             release(request)
+
+
+class EndMeeting:
+    """``conference.end_meeting``: a cancelled request's meeting is ended at its provider
+    (Zoom deletes it, BigBlueButton ends it). A provider with nothing to end (a Jitsi room
+    exists only while people are in it) or a link made by hand answers ``ended: False``."""
+
+    operation = END_OPERATION
+
+    def __init__(self, providers: Mapping[str, Provider]) -> None:
+        self._providers = dict(providers)
+
+    def __call__(self, call: ServiceCall) -> dict[str, Any]:
+        provider_name = str(call.params.get("provider") or "")
+        meeting_id = call.params.get("meeting_id")
+        end = getattr(self._providers.get(provider_name), "end", None)
+        if end is None or not meeting_id:
+            return {"provider": provider_name, "ended": False, "nothing_to_end": True}
+        log.info("Ending the %s meeting of %s", provider_name, call.number)
+        return {"provider": provider_name, "ended": bool(end(str(meeting_id), call.instance_id))}

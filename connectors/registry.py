@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from connectors.bigbluebutton import BigBlueButtonProvider
-from connectors.conference import OPERATION, CreateMeeting
+from connectors.conference import END_OPERATION, OPERATION, CreateMeeting, EndMeeting
 from connectors.jitsi import JitsiProvider
 from connectors.mail import SmtpTransport
 from connectors.meeting import Provider
@@ -38,7 +38,10 @@ def build_registry(
     settings = ConferenceSettings.from_config(config)
     session = http if http is not None else new_session()
     providers = build_providers(settings, ledger=ledger, http=session, clock=clock)
-    return {OPERATION: CreateMeeting(providers, default=settings.default)}
+    return {
+        OPERATION: CreateMeeting(providers, default=settings.default),
+        END_OPERATION: EndMeeting(providers),
+    }
 
 
 def build_providers(

@@ -81,6 +81,22 @@ class ZoomProvider:
             self._ledger.release(PROVIDER, request.instance_id)
             log.info("Zoom host %s released for %s", booking.host, request.number)
 
+    def end(self, meeting_id: str, instance_id: str) -> bool:
+        """Delete the meeting (``DELETE /meetings/{id}``, 204) and free its host slot;
+        False when Zoom no longer has it (3001): nothing was left to delete."""
+        try:
+            self._api.call("DELETE", f"/meetings/{quote(meeting_id)}")
+        except ConnectorError as exc:
+            if exc.code != MEETING_NOT_FOUND:
+                raise
+            gone = True
+        else:
+            gone = False
+        self._ledger.release(PROVIDER, instance_id)
+        log.info("Zoom meeting %s of %s deleted%s", meeting_id, instance_id,
+                 " (already gone)" if gone else "")
+        return not gone
+
     def _reserve(self, request: MeetingRequest) -> str:
         slot, now = request.slot, self._clock()
         for host in self._hosts:

@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import (
     audit,
     breaches,
+    cancelling,
+    claims,
     diagram,
     dossier,
+    drafts,
     instances,
     jobs,
     letters,
@@ -31,7 +34,7 @@ from engine import (
 from engine.diagram import Diagram, InstanceDiagram
 from engine.documents import snapshot
 from engine.documents.desk import DocumentDesk
-from engine.errors import Forbidden
+from engine.errors import Conflict, Forbidden
 from engine.letters import LetterLimits
 from engine.models import MailMessageRow
 from engine.outbox import Services, WorkerSettings
@@ -109,24 +112,52 @@ class Alur(ProcessVersions):
             session, requester_id=None if everyone else actor.user_id, status=status
         )
 
-    def cancel(self, session: Session, instance_id: str, actor: Actor, now: datetime) -> None:
-        instances.cancel(session, instance_id, actor, now, max_passes=self.settings.max_passes)
+    def cancel(
+        self, session: Session, instance_id: str, actor: Actor, now: datetime, *, reason: str
+    ) -> None:
+        """Cancel with a reason; the meeting is ended and the requester told by the worker."""
+        cancelling.cancel(session, instance_id, actor, now, reason=reason,
+                          max_passes=self.settings.max_passes)
+
+    def may_cancel(self, session: Session, instance_id: str, actor: Actor) -> bool:
+        return instances.may_cancel(actor, instances.get_visible(session, instance_id, actor))
 
     # -- tasks -------------------------------------------------------------------------
     def inbox(self, session: Session, actor: Actor) -> list[tasks.InboxItem]:
         return tasks.inbox(session, actor)
 
     def open_task(
-        self, session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *,
+        history: bool = True, look: bool = False,
     ) -> TaskView:
-        """``history=False``: leave ``sent_back`` out (the caller reads the records anyway)."""
-        return tasks.open_task(session, task_id, actor, now, history=history)
+        """``history=False``: leave ``sent_back`` out (the caller reads the records anyway);
+        ``look``: a person opened its page (restarts a draft's clock)."""
+        return tasks.open_task(session, task_id, actor, now, history=history, look=look)
+
+    def task(self, session: Session, task_id: str, actor: Actor) -> TaskView:
+        """The task, recording nothing (a confirmation page about it)."""
+        return tasks.read_task(session, task_id, actor)
 
     def claim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-        tasks.claim(session, task_id, actor, now)
+        claims.claim(session, task_id, actor, now)
 
     def unclaim(self, session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-        tasks.unclaim(session, task_id, actor, now)
+        claims.unclaim(session, task_id, actor, now)
+
+    def take_over(
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *, expect: str | None
+    ) -> str | None:
+        """Take a colleague's claimed task (confirmed against ``expect``, the holder seen)."""
+        return claims.take_over(session, task_id, actor, now, expect=expect)
+
+    def assignees(self, session: Session, task_id: str, actor: Actor) -> list[tuple[str, str]]:
+        return claims.assignees(session, task_id, actor)
+
+    def assign(
+        self, session: Session, task_id: str, actor: Actor, now: datetime, *, to: str,
+        expect: str | None,
+    ) -> None:
+        claims.assign(session, task_id, actor, now, to=to, expect=expect)
 
     def complete(
         self,
@@ -175,7 +206,7 @@ class Alur(ProcessVersions):
         now: datetime,
     ) -> AttachmentView:
         inst = instances.get_visible(session, instance_id, actor)
-        if inst.requester_id != actor.user_id or inst.status != "running":
+        if inst.requester_id != actor.user_id or inst.status not in ("draft", "running"):
             raise Forbidden("Hanya pemohon yang dapat mengunggah berkas untuk permintaan berjalan.")
         letter = letters.NewLetter(attachment_id, filename, stored_name, content_type, size,
                                    sha256)
@@ -217,6 +248,12 @@ class Alur(ProcessVersions):
         or until ``stop()`` says so between two jobs); how many jobs ran."""
         with sessions.begin() as session:
             breaches.record_breaches(session, clock())
+        try:
+            with sessions.begin() as session:
+                drafts.expire(session, clock(), days=self.settings.worker.draft_days,
+                              max_passes=self.settings.max_passes)
+        except Conflict:  # the requester was sending it just now: it is no longer a draft
+            pass
         done = 0
         while done < limit and not stop():
             ran = jobs.run_once(sessions, self.services, clock, worker_id)

@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import passes, runtime, steps, store, versions
-from engine.errors import Conflict, Forbidden, NotFound
+from engine import passes, runtime, steps, store, users, versions
+from engine.errors import Conflict, FieldError, Forbidden, InvalidFormData, NotFound
+from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
 from engine.models import Instance, ProcessVersion, StepRecord
 from engine.pack import SYSTEM_ROLES
 from engine.users import Actor
-from engine.views import AttachmentView, InstanceSummary, InstanceView
+from engine.views import AttachmentView, Cancellation, InstanceSummary, InstanceView
 
 #: The list columns of an instance, filled from the fields the pack says they mean.
 DENORMALISED = {"kegiatan": "title", "tanggal": "date", "instansi": "unit"}
@@ -34,10 +35,13 @@ class Loaded:
 
 
 def may_view(actor: Actor, inst: Instance) -> bool:
-    """The requester, auditors and admins, and whoever works a lane of its process."""
-    if inst.requester_id == actor.user_id or actor.has(*SYSTEM_ROLES):
+    """The requester, auditors and admins, and whoever works a lane of its process; a
+    draft (never submitted) only its requester and admins."""
+    if inst.requester_id == actor.user_id or actor.has("admin"):
         return True
-    return actor.has(*versions.pack(inst.version).worker_roles)
+    if inst.status in store.PRIVATE_STATUSES:
+        return False
+    return actor.has(*SYSTEM_ROLES, *versions.pack(inst.version).worker_roles)
 
 
 def may_start(actor: Actor, version: ProcessVersion) -> bool:
@@ -120,6 +124,9 @@ def start(
     session.add(row)
     session.flush()
     runtime.advance(workflow)
+    initiator = versions.info(version).meta.get("initiator_lane")
+    if any(t.task_spec.lane == initiator for t in runtime.ready_user_tasks(workflow)):
+        row.status = "draft"  # until the requester first submits (engine.drafts)
     loaded = Loaded(row, workflow)
     store.add_event(
         session,
@@ -133,25 +140,55 @@ def start(
     return loaded
 
 
+#: Statuses a request can still be cancelled in.
+CANCELLABLE = ("draft", "running", "incident")
+MAX_REASON = 1000
+
+
 def cancel(
-    session: Session, instance_id: str, actor: Actor, now: datetime, *, max_passes: int
-) -> None:
+    session: Session,
+    instance_id: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str,
+    max_passes: int,
+) -> Loaded:
+    """Cancel with a reason (kept in the ``instance_cancelled`` event). The caller queues
+    the follow-up work (``engine.cancelling``): ending the meeting, telling the requester."""
     loaded = load(session, instance_id)
     row = loaded.row
     if not may_view(actor, row):
         raise NotFound("Permintaan tidak ditemukan.")
-    operators = versions.pack(row.version).operator_roles
-    if row.requester_id != actor.user_id and not actor.has("admin", *operators):
-        raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
-    if row.status not in ("running", "incident"):
+    if row.status not in CANCELLABLE:
         raise Conflict("Permintaan ini sudah tidak berjalan.")
+    if not may_cancel(actor, row):
+        raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > MAX_REASON:
+        message = N_("Tulis alasan pembatalan.") if not reason else N_(
+            "Alasan terlalu panjang (paling banyak %(n)d karakter).")
+        raise InvalidFormData({"alasan": FieldError(message, {"n": MAX_REASON} if reason else {})})
+    was = row.status
     runtime.cancel(loaded.workflow)
-    row.status = "cancelled"
+    # A draft nobody else ever saw stays its requester's: "discarded", not in staff lists
+    # or the report (a cancelled request is counted there).
+    row.status = "discarded" if was == "draft" else "cancelled"
     row.completed_at = now
     store.add_event(
-        session, at=now, kind="instance_cancelled", actor=actor.username, instance_id=row.id
+        session, at=now, kind="instance_cancelled", actor=actor.username, instance_id=row.id,
+        detail={"reason": reason, "was": was},
     )
     save(session, loaded, now, max_passes=max_passes)
+    return loaded
+
+
+def may_cancel(actor: Actor, row: Instance) -> bool:
+    """The requester, the process's operators and admins, while it can still be cancelled."""
+    if row.status not in CANCELLABLE:
+        return False
+    operators = versions.pack(row.version).operator_roles
+    return row.requester_id == actor.user_id or actor.has("admin", *operators)
 
 
 def summary(row: Instance) -> InstanceSummary:
@@ -185,7 +222,26 @@ def view(
         host_roles=host_roles(the_pack),
         step_forms=the_pack.step_forms(),
         contact_email=_text(the_pack.value(data, "contact_email")),
+        cancellation=cancellation_of(session, row),
     )
+
+
+def cancellation_of(session: Session, row: Instance) -> Cancellation | None:
+    """The event that closed a cancelled or expired request, as the pages show it."""
+    if row.status not in ("cancelled", *store.PRIVATE_STATUSES):
+        return None
+    kinds = {"instance_cancelled", "draft_expired"}
+    events = [e for e in store.events_of(session, row.id) if e.kind in kinds]
+    if not events:
+        return None
+    last = events[-1]
+    reason = last.detail.get("reason") if isinstance(last.detail, dict) else None
+    try:  # people are shown by name; the event keeps the username
+        by = users.get_user(session, last.actor).display_name if last.actor else None
+    except NotFound:
+        by = last.actor
+    return Cancellation(last.at, by, reason if isinstance(reason, str) else None,
+                        expired=last.kind == "draft_expired")
 
 
 def _text(value: Any) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit, instances, mailjobs, runtime, store, workers
+from engine import audit, cancelling, instances, mailjobs, runtime, store, workers
 from engine.documents import production
 from engine.errors import Conflict, ConnectorError
 from engine.models import Job
@@ -48,27 +48,40 @@ def run_once(
         if job.kind == "notify":
             mailjobs.notify(session, services, job, now)
             return 1 + mailjobs.more_notifications(session, services, now, worker_id)
-        if job.kind == "service_task":
-            call, broken = _prepare_call(session, job)
-        elif job.kind == "send_mail":
-            message = mailjobs.prepare_mail(session, services, job)
-        elif job.kind == "document":
-            production.prepare(session, services, job)
-        else:
-            done(job, now, "failed", f"unknown job kind {job.kind}")
-            return 1
-        if job.status == "done":
+        outside = _prepare(session, services, job, now)
+        if job.status == "done" or outside is None:
             return 1
         session.flush()
         session.expunge(job)
     with workers.leased(sessions, job, clock, lease):
-        if job.kind == "service_task" and call is not None:
-            _service_task(sessions, services, job, call, broken, clock)
-        elif job.kind == "send_mail" and message is not None:
-            mailjobs.send_mail(sessions, services, job, message, clock)
-        elif job.kind == "document":
-            production.produce(sessions, services, job, clock)
+        outside(sessions, clock)
     return 1
+
+
+Outside = Callable[[sessionmaker[Session], Clock], None]
+
+
+def _prepare(session: Session, services: Services, job: Job, now: datetime) -> Outside | None:
+    """Read what the job needs in the claiming transaction; returns the work to do with no
+    transaction open (None: nothing left to do)."""
+    if job.kind == "service_task":
+        call, broken = _prepare_call(session, job)
+        if call is None:
+            return None
+        return lambda s, c: _service_task(s, services, job, call, broken, c)
+    if job.kind == "send_mail":
+        message = mailjobs.prepare_mail(session, services, job)
+        if message is None:
+            return None
+        return lambda s, c: mailjobs.send_mail(s, services, job, message, c)
+    if job.kind == "document":
+        production.prepare(session, services, job)
+        return lambda s, c: production.produce(s, services, job, c)
+    if job.kind == cancelling.JOB:
+        end_call = cancelling.prepare(session, job)
+        return lambda s, c: cancelling.run(s, services, job, end_call, c)
+    done(job, now, "failed", f"unknown job kind {job.kind}")
+    return None
 
 
 def _prepare_call(session: Session, job: Job) -> tuple[ServiceCall | None, ConnectorError | None]:
@@ -120,6 +133,7 @@ def _service_task(
         lambda task: runtime.complete_service(task, result),
         clock(),
         event="service_completed",
+        made=result,
     )
 
 
@@ -132,6 +146,7 @@ def _apply(
     now: datetime,
     *,
     event: str,
+    made: object = None,
 ) -> object:
     """Change the task and save the instance, and finish the job, in one transaction."""
     try:
@@ -157,6 +172,8 @@ def _apply(
     except Conflict as err:
         with sessions.begin() as session:
             done(session.merge(job), now, error=str(err))
+            if made is not None:  # cancelled meanwhile: what the provider made must go
+                cancelling.orphaned(session, call.instance_id, made, now)
         return None
 
 

@@ -28,7 +28,13 @@ def notify(session: Session, services: Services, job: Job, now: datetime) -> Non
         return
     try:
         with session.begin_nested():
-            record = store.step_by_task(session, job.task_id or "")
+            if job.task_id is None:  # about the request itself (its cancellation)
+                notifications.write_instance_mail(
+                    session, store.instance(session, job.instance_id or ""), job.payload, now,
+                    base_url=settings.base_url, smtp=services.mail is not None)
+                done(job, now)
+                return
+            record = store.step_by_task(session, job.task_id)
             notifications.write_mail(
                 session,
                 record,

@@ -8,6 +8,10 @@ optional ``"en"`` variant of each (the translation lives with the text it transl
       "task_ready": {"subject": "[$number] Tugas baru: $step", "body": "…$link…"},
       "returned":   {…},   # a task of the requester after a decision sent the request back
       "breach":     {…},   # a step past its target, to the step's lane
+      "cancelled":  {…},   # the request was cancelled ($reason, $by), to the requester
+      "taken_over": {…},   # a colleague ($by) took over your claimed task
+      "released":   {…},   # an admin ($by) released your claimed task
+      "assigned":   {…},   # an admin ($by) assigned a task to you
       "steps": {"Task_TerimaJadwal": {"subject": …, "body": …, "invite": true}}
     }
 
@@ -24,9 +28,10 @@ from collections.abc import Mapping
 from string import Template
 from typing import Any
 
-KINDS = ("task_ready", "returned", "breach")
+KINDS = ("task_ready", "returned", "breach", "cancelled", "taken_over", "released",
+         "assigned")
 PLACEHOLDERS = ("number", "step", "link", "due", "title", "unit", "reason", "meeting",
-                "target_minutes", "deadline")
+                "target_minutes", "deadline", "when", "platform", "by")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -44,6 +49,27 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "subject": "[$number] Melewati target waktu: $step",
         "body": "Tugas '$step' untuk permintaan $number ($title) belum selesai dan sudah "
         "melewati target SOP $target_minutes menit (batas $deadline).\n\nBuka: $link\n",
+    },
+    "cancelled": {
+        "subject": "[$number] Permintaan dibatalkan: $title",
+        "body": "Permintaan $number ($title) dibatalkan oleh $by.\n\nAlasan: $reason\n\n"
+        "Rincian: $link\n",
+    },
+    "taken_over": {
+        "subject": "[$number] Tugas Anda diambil alih: $step",
+        "body": "Tugas '$step' untuk permintaan $number ($title) yang sedang Anda kerjakan "
+        "kini dikerjakan oleh $by. Isian yang belum Anda kirim tidak tersimpan.\n\n"
+        "Lihat: $link\n",
+    },
+    "released": {
+        "subject": "[$number] Tugas Anda dilepas: $step",
+        "body": "Tugas '$step' untuk permintaan $number ($title) dilepas oleh $by; rekan "
+        "lain dapat mengambilnya.\n\nLihat: $link\n",
+    },
+    "assigned": {
+        "subject": "[$number] Tugas untuk Anda: $step",
+        "body": "$by menugaskan tugas '$step' untuk permintaan $number ($title) kepada "
+        "Anda.$due\n\nBuka: $link\n",
     },
 }
 

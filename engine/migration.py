@@ -105,7 +105,7 @@ def _task_reasons(
 def _retarget(row: Instance, target: ProcessVersion) -> tuple[Any, list[FieldError]]:
     """The request's workflow on ``target``'s spec, or the reasons it cannot be."""
     to = target.version
-    if row.status not in ("running", "incident"):
+    if row.status not in ("draft", "running", "incident"):
         return None, [FieldError(N_("permintaan ini sudah tidak berjalan"))]
     workflow = instances.workflow_of(row)
     if workflow.subprocesses:

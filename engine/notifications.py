@@ -17,12 +17,17 @@ from sqlalchemy.orm import Session
 
 from engine import mailtexts, store, versions
 from engine.documents import records as documents
+from engine.errors import NotFound
 from engine.meetings import complete_meeting
 from engine.models import Instance, MailMessageRow, StepRecord
 from engine.pack import Pack, returned_reason
-from engine.users import users_with_role
+from engine.users import get_user, users_with_role
 
 WIB = ZoneInfo("Asia/Jakarta")
+#: Messages to one named user about a task (``payload["user"]``), not to its lane.
+PERSONAL = ("taken_over", "released", "assigned")
+#: How the conference platforms are called in mail (connectors' names, not a process's).
+PLATFORMS = {"jitsi": "Jitsi Meet", "zoom": "Zoom", "bigbluebutton": "BigBlueButton"}
 
 
 class InviteFactory(Protocol):
@@ -49,7 +54,17 @@ def payload(event: str, data: Mapping[str, Any], the_pack: Pack) -> dict[str, An
     return {"event": event, "data": {k: data[k] for k in keys if k in data}}
 
 
-def _recipients(session: Session, record: StepRecord) -> list[str]:
+def _recipients(
+    session: Session, record: StepRecord, event: str, job_payload: Mapping[str, Any]
+) -> list[str]:
+    """Who a task's mail goes to: a named user (a claim that changed hands), the
+    requester, or the lane's people."""
+    if event in PERSONAL:
+        try:
+            user = get_user(session, str(job_payload.get("user")))
+        except NotFound:
+            return []
+        return [user.email] if user.email else []
     if record.requester_only:
         email = record.instance.requester.email
         return [email] if email else []
@@ -57,8 +72,29 @@ def _recipients(session: Session, record: StepRecord) -> list[str]:
         if record.role else []
 
 
+def _with_contact(to: list[str], inst: Instance, data: Mapping[str, Any]) -> list[str]:
+    """``to`` and the address the request's form names for it (the field meaning
+    ``contact_email``), once: the form promises the meeting's details go there."""
+    contact = versions.pack(inst.version).value(data, "contact_email")
+    if isinstance(contact, str) and "@" in contact and "\n" not in contact:
+        contact = contact.strip()
+        if contact.casefold() not in {a.casefold() for a in to}:
+            return [*to, contact]
+    return to
+
+
 def _wib(dt: datetime | None) -> str:
     return dt.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB") if dt else "-"
+
+
+def _when(meeting: Mapping[str, Any]) -> str | None:
+    """``02-12-2026 09:00–11:00 WIB`` from the meeting's start and end."""
+    try:
+        start = datetime.fromisoformat(str(meeting.get("start"))).astimezone(WIB)
+        end = datetime.fromisoformat(str(meeting.get("end"))).astimezone(WIB)
+    except ValueError:
+        return None
+    return f"{start:%d-%m-%Y %H:%M}–{end:%H:%M} WIB"
 
 
 def _meeting_text(meeting: Mapping[str, Any]) -> str:
@@ -71,15 +107,31 @@ def _meeting_text(meeting: Mapping[str, Any]) -> str:
 
 
 def _kind(record: StepRecord, data: Mapping[str, Any], the_pack: Pack, event: str) -> str:
-    if event == "breach":
-        return "breach"
+    if event in ("breach", *PERSONAL):
+        return event
     if record.requester_only and returned_reason(the_pack, data) is not None:
         return "returned"
     return "task_ready"
 
 
+def _values(inst: Instance, data: Mapping[str, Any], the_pack: Pack) -> dict[str, Any]:
+    """The placeholders every message may use (``engine.mailtexts.PLACEHOLDERS``)."""
+    meeting = complete_meeting(data.get("meeting"), data, the_pack)
+    return {
+        "number": inst.number,
+        "title": inst.kegiatan,
+        "unit": inst.instansi,
+        "reason": returned_reason(the_pack, data),
+        "meeting": _meeting_text(meeting) if meeting else None,
+        "when": _when(meeting) if meeting else None,
+        "platform": PLATFORMS.get(str(meeting.get("provider")), meeting.get("provider"))
+        if meeting else None,
+    }
+
+
 def compose(
-    record: StepRecord, data: Mapping[str, Any], base_url: str, event: str = "task_ready"
+    record: StepRecord, data: Mapping[str, Any], base_url: str, event: str = "task_ready",
+    extra: Mapping[str, Any] | None = None,
 ) -> tuple[str, str, bool]:
     """Subject, body, and whether the message carries the meeting invite, from the
     process's mail texts (``engine.mailtexts``)."""
@@ -87,21 +139,18 @@ def compose(
     the_pack = versions.pack(inst.version)
     kind = _kind(record, data, the_pack, event)
     entry = mailtexts.entry_for(the_pack.mail_texts(), kind, record.bpmn_id)
-    meeting = complete_meeting(data.get("meeting"), data, the_pack)
     values = {
-        "number": inst.number,
+        **_values(inst, data, the_pack),
         "step": record.name,
         "link": f"{base_url.rstrip('/')}/tugas/{record.task_id}",
         "due": f"\nBatas waktu: {_wib(record.due_at)}" if record.due_at else "",
-        "title": inst.kegiatan,
-        "unit": inst.instansi,
-        "reason": returned_reason(the_pack, data),
-        "meeting": _meeting_text(meeting) if meeting else None,
         "target_minutes": (record.target_s or 0) // 60,
         "deadline": _wib(record.due_at),
+        **(extra or {}),
     }
     subject = mailtexts.render(entry["subject"], values, data).replace("\n", " ")
     body = mailtexts.render(entry["body"], values, data)
+    meeting = complete_meeting(data.get("meeting"), data, the_pack)
     return subject, body, bool(entry.get("invite")) and meeting is not None
 
 
@@ -116,16 +165,19 @@ def write_mail(
     invite: InviteFactory | None,
     smtp: bool,
 ) -> list[MailMessageRow]:
-    """Write the mail a job asks for; returns the rows written."""
+    """Write the mail a task's job asks for; returns the rows written."""
     data = job_payload.get("data", {})
-    to = _recipients(session, record)
+    event = str(job_payload.get("event", "task_ready"))
+    to = _recipients(session, record, event, job_payload)
+    by = job_payload.get("by")
+    subject, body, with_invite = compose(record, data, base_url, event, {"by": by})
+    inst = record.instance
+    if with_invite:  # the meeting's details also go where the form asked
+        to = _with_contact(to, inst, data)
     if not to:
         return []
-    event = str(job_payload.get("event", "task_ready"))
-    subject, body, with_invite = compose(record, data, base_url, event)
     ics = None
     if with_invite and invite is not None:
-        inst = record.instance
         ics = invite(
             complete_meeting(data["meeting"], data, versions.pack(inst.version)) or {},
             uid=f"{record.instance_id}@alur",
@@ -137,24 +189,50 @@ def write_mail(
         )
     # The "link ready" mail carries the pass's signed document (the FPVC), if one was made.
     document = documents.latest_of(session, record.instance_id) if with_invite else None
+    return [_row(session, inst, to, subject, body, now, smtp, ics=ics,
+                 document_id=document.id if document is not None else None)]
+
+
+def write_instance_mail(
+    session: Session, inst: Instance, job_payload: Mapping[str, Any], now: datetime, *,
+    base_url: str, smtp: bool,
+) -> list[MailMessageRow]:
+    """A mail about the request itself (its cancellation) to its requester and the
+    request's contact address."""
+    data = job_payload.get("data", {})
+    the_pack = versions.pack(inst.version)
+    kind = str(job_payload.get("event", "cancelled"))
+    entry = mailtexts.entry_for(the_pack.mail_texts(), kind)
+    values = {
+        **_values(inst, data, the_pack),
+        "reason": job_payload.get("reason"),
+        "by": job_payload.get("by"),
+        "link": f"{base_url.rstrip('/')}/permintaan/{inst.id}",
+    }
+    to = _with_contact([inst.requester.email] if inst.requester.email else [], inst, data)
+    if not to:
+        return []
+    subject = mailtexts.render(entry["subject"], values, data).replace("\n", " ")
+    body = mailtexts.render(entry["body"], values, data)
+    return [_row(session, inst, to, subject, body, now, smtp)]
+
+
+def _row(session: Session, inst: Instance, to: Sequence[str], subject: str, body: str,
+         now: datetime, smtp: bool, *, ics: bytes | None = None,
+         document_id: str | None = None) -> MailMessageRow:
     row = MailMessageRow(
-        instance_id=record.instance_id,
+        instance_id=inst.id,
         to=", ".join(to),
         subject=subject,
         body=body,
         ics=ics,
-        document_id=document.id if document is not None else None,
+        document_id=document_id,
         status="queued" if smtp else "outbox",
         created_at=now,
     )
     session.add(row)
     session.flush()
     if smtp:
-        store.add_job(
-            session,
-            kind="send_mail",
-            now=now,
-            instance_id=record.instance_id,
-            payload={"mail_id": row.id},
-        )
-    return [row]
+        store.add_job(session, kind="send_mail", now=now, instance_id=inst.id,
+                      payload={"mail_id": row.id})
+    return row

@@ -25,6 +25,7 @@ class WorkerSettings:
     max_passes: int = 50
     base_url: str = "http://127.0.0.1:5000"
     mail_from: str = "alur@localhost"
+    draft_days: int = 14  # a draft nobody submitted expires after this (engine.drafts)
 
 
 @dataclass

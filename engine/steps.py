@@ -106,6 +106,9 @@ def sync(
         record = _new_record(session, inst, task, meta, now, max_passes, seen[bpmn_id])
         seen[bpmn_id] += 1
         records.append(record)
+        if inst.status == "draft" and record.requester_only:
+            record.due_at = None  # a draft's form: no clock, no mail (engine.drafts)
+            continue
         if record.kind == "service":
             kind, payload = "service_task", {"operation": runtime.service_operation(task)}
         else:

@@ -24,6 +24,9 @@ from engine.models import (
     StepRecord,
 )
 
+#: Requests not (yet) submitted: only their requester lists them (``engine.drafts``).
+PRIVATE_STATUSES = ("draft", "expired", "discarded")
+
 
 def active_version(session: Session, process_id: str | None = None) -> ProcessVersion:
     stmt = select(ProcessVersion).where(ProcessVersion.active.is_(True))
@@ -83,9 +86,10 @@ def instance_counts(session: Session) -> dict[int, dict[str, int]]:
 def open_instances_of(
     session: Session, version_id: int, ids: Iterable[str] | None = None
 ) -> Sequence[Instance]:
-    """Running (or stopped by an incident) instances of one version, oldest first."""
+    """Drafts, running and incident-stopped instances of one version, oldest first."""
     stmt = select(Instance).where(
-        Instance.process_version_id == version_id, Instance.status.in_(("running", "incident"))
+        Instance.process_version_id == version_id,
+        Instance.status.in_(("draft", "running", "incident")),
     )
     if ids is not None:
         stmt = stmt.where(Instance.id.in_(list(ids)))
@@ -128,6 +132,8 @@ def count_instances(
 def _instances_where(stmt: Any, requester_id: int | None, status: str | None) -> Any:
     if requester_id is not None:
         stmt = stmt.where(Instance.requester_id == requester_id)
+    else:  # drafts are their requester's alone (engine.drafts)
+        stmt = stmt.where(Instance.status.not_in(PRIVATE_STATUSES))
     if status:
         stmt = stmt.where(Instance.status == status)
     return stmt

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import audit, forms, instances, passes, runtime, signature, store, versions
+from engine import audit, drafts, forms, instances, passes, runtime, signature, store, versions
 from engine.errors import (
     Conflict,
     FieldError,
@@ -56,7 +56,7 @@ def inbox(session: Session, actor: Actor) -> list[InboxItem]:
     rows = store.ready_steps_for(session, roles=actor.roles, user_id=actor.user_id)
     # A request of one's own waits for a colleague (separation of duties): not one's task.
     return [InboxItem(StepView.of(r), InstanceSummary.of(r.instance)) for r in rows
-            if not _separated(r, actor)]
+            if not separated(r, actor)]
 
 
 def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
@@ -67,15 +67,21 @@ def _visible_record(session: Session, task_id: str, actor: Actor) -> StepRecord:
 
 
 def open_task(
-    session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True
+    session: Session, task_id: str, actor: Actor, now: datetime, *, history: bool = True,
+    look: bool = False,
 ) -> TaskView:
     """The task page's content; the first opening by someone allowed to act is recorded.
     ``history``: read the instance's other records for ``sent_back`` (one more query, on
-    a later pass only); a caller that has them already passes False."""
+    a later pass only); a caller that has them already passes False. ``look``: a person
+    opened the page (not a submission re-reading it): a draft's form then restarts its
+    clock (``engine.drafts``)."""
     record = _visible_record(session, task_id, actor)
-    own = may_act(actor, record) and _separated(record, actor)
+    own = may_act(actor, record) and separated(record, actor)
     can_act = may_act(actor, record) and not own
-    if can_act and record.opened_at is None:
+    if can_act and look and drafts.is_draft_step(record.instance, record):
+        drafts.restart_clock(record, now)
+        session.flush()
+    elif can_act and record.opened_at is None:
         record.opened_at, record.opened_by = now, actor.username
         store.add_event(
             session,
@@ -87,6 +93,14 @@ def open_task(
         )
         session.flush()
     return _task_view(session, record, can_act, actor, history, own_request=own)
+
+
+def read_task(session: Session, task_id: str, actor: Actor) -> TaskView:
+    """The task as ``open_task`` shows it, recording nothing (confirmation pages)."""
+    record = _visible_record(session, task_id, actor)
+    own = may_act(actor, record) and separated(record, actor)
+    return _task_view(session, record, may_act(actor, record) and not own, actor, False,
+                      own_request=own)
 
 
 def _task_view(
@@ -128,42 +142,7 @@ def _task_view(
     )
 
 
-def claim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-    record = _ready_for(session, task_id, actor)
-    _check_separation(record, actor)
-    if not store.claim_step(session, task_id, actor.username, now, expect=None):
-        session.refresh(record)
-        if record.claimed_by != actor.username:
-            raise TaskClaimedByOther(task_id, record.claimed_by or "?")
-        return
-    store.add_event(
-        session,
-        at=now,
-        kind="task_claimed",
-        actor=actor.username,
-        instance_id=record.instance_id,
-        task_id=task_id,
-    )
-
-
-def unclaim(session: Session, task_id: str, actor: Actor, now: datetime) -> None:
-    record = _ready_for(session, task_id, actor)
-    if record.claimed_by is None:
-        return
-    if record.claimed_by != actor.username and not actor.has("admin"):
-        raise TaskClaimedByOther(task_id, record.claimed_by)
-    store.claim_step(session, task_id, None, now, expect=record.claimed_by)
-    store.add_event(
-        session,
-        at=now,
-        kind="task_unclaimed",
-        actor=actor.username,
-        instance_id=record.instance_id,
-        task_id=task_id,
-    )
-
-
-def _ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
+def ready_for(session: Session, task_id: str, actor: Actor) -> StepRecord:
     record = _visible_record(session, task_id, actor)
     if record.state == "completed":
         raise TaskAlreadyCompleted(task_id, record.completed_by)
@@ -181,16 +160,16 @@ def separation_of_duties(meta: Mapping[str, Any]) -> bool:
     return str(meta.get("separation_of_duties", "true")).strip().lower() != "false"
 
 
-def _separated(record: StepRecord, actor: Actor) -> bool:
+def separated(record: StepRecord, actor: Actor) -> bool:
     """Whether ``actor`` made this request and the process keeps them from this step."""
     if record.requester_only or record.instance.requester_id != actor.user_id:
         return False
     return separation_of_duties(record.instance.version.meta)
 
 
-def _check_separation(record: StepRecord, actor: Actor) -> None:
+def check_separation(record: StepRecord, actor: Actor) -> None:
     """Staff do not verify, and an approver does not sign, a request they made themselves."""
-    if _separated(record, actor):
+    if separated(record, actor):
         raise Forbidden(N_("Permintaan Anda sendiri harus dikerjakan rekan lain: Anda tidak "
                            "dapat memverifikasi atau menyetujui permintaan yang Anda ajukan."))
 
@@ -227,10 +206,10 @@ def complete(
 ) -> instances.Loaded:
     """Validate ``data`` against the task's form (and, on a signing form, ``password``),
     complete the task and save the instance; nothing changes when anything is refused."""
-    record = _ready_for(session, task_id, actor)
+    record = ready_for(session, task_id, actor)
     if record.claimed_by and record.claimed_by != actor.username:
         raise TaskClaimedByOther(task_id, record.claimed_by)
-    _check_separation(record, actor)
+    check_separation(record, actor)
     loaded = instances.load(session, record.instance_id)
     task = runtime.find_task(loaded.workflow, task_id)
     if task is None or task.state != runtime.TaskState.READY:
@@ -244,6 +223,8 @@ def complete(
                                 sign_in or SignInPolicy())
     signed = signature.check(session, schema or {}, clean, actor, password, attempt)
     runtime.complete_user_task(task, clean)
+    if drafts.is_draft_step(loaded.row, record):
+        drafts.submit(session, loaded.row, record, actor.username, now)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
     record.completed_by_name, record.data = actor.display_name, clean  # this pass, kept as is
     record.opened_at = record.opened_at or now

@@ -82,6 +82,8 @@ class StepView:
 
         duration = seconds(row.ready_at, row.completed_at)
         within = None if duration is None or row.target_s is None else duration <= row.target_s
+        if row.state == "cancelled":  # closed unfinished: neither on time nor late
+            within = None
         return cls(
             task_id=row.task_id,
             bpmn_id=row.bpmn_id,
@@ -204,6 +206,7 @@ class InstanceView:
     contact_email: str | None = None  # the field the pack says is the requester's address
     #: The pack's form of each user step, in the flow's order: labels and choices to show.
     step_forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cancellation: Cancellation | None = None
 
     @property
     def id(self) -> str:
@@ -224,7 +227,18 @@ class InstanceView:
             "data": self.data,
             "meeting": self.meeting,
             "steps": [step_dict(st) for st in self.steps],
+            "cancellation": asdict(self.cancellation) if self.cancellation else None,
         }
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """Who cancelled a request, when, why; ``expired``: a draft nobody submitted."""
+
+    at: datetime
+    by: str | None
+    reason: str | None
+    expired: bool = False
 
 
 def step_dict(step: StepView) -> dict[str, Any]:

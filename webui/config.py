@@ -32,6 +32,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "WORKER": "thread",
         "WORKER_POLL_S": 0.5,
         "MAX_PASSES": 50,
+        "DRAFT_DAYS": 14,  # a request never sent expires after this many days (engine.drafts)
         "JOB_MAX_ATTEMPTS": 5,
         "JOB_BACKOFF_S": 2.0,
         "JOB_LEASE_S": 30.0,  # a running job's claim, renewed while it runs (engine.jobs)

@@ -18,16 +18,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engine import roles, users
+from engine.instances import CANCELLABLE
 from engine.views import InstanceSummary, TaskView
 from webui import formrender
 from webui.extensions import db
 
 WIB = ZoneInfo("Asia/Jakarta")
 STATUS = {
+    "draft": _l("Draf"),
     "running": _l("Berjalan"),
     "completed": _l("Selesai"),
     "cancelled": _l("Dibatalkan"),
     "incident": _l("Bermasalah"),
+    "expired": _l("Kedaluwarsa"),
+    "discarded": _l("Draf dibatalkan"),
 }
 MAIL_STATUS = {
     "outbox": _l("di kotak keluar"),
@@ -167,7 +171,7 @@ def turn(summary: InstanceSummary) -> Turn:
 
 def may_withdraw(summary: InstanceSummary) -> bool:
     """Show the withdraw button to the requester and staff (the engine checks again)."""
-    if summary.status not in ("running", "incident") or not current_user.is_authenticated:
+    if summary.status not in CANCELLABLE or not current_user.is_authenticated:
         return False
     return bool(summary.requester == current_user.username
                 or current_user.has("admin", *_book().operators))

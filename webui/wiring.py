@@ -36,6 +36,7 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
         max_passes=int(config["MAX_PASSES"]),
         base_url=str(config["BASE_URL"]),
         mail_from=str(config["MAIL_FROM"]),
+        draft_days=draft_days(config),
     )
     try:
         connectors = build_registry(config, ledger=SqlLedger(sessions))
@@ -59,6 +60,18 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
                              per_user_day=int(config["LETTERS_PER_USER_DAY"])),
     )
     return Alur(settings, services)
+
+
+def draft_days(config: dict[str, Any]) -> int:
+    """``DRAFT_DAYS``, a whole number of days of at least 1 (a mistake stops the start-up)."""
+    try:
+        days = int(str(config["DRAFT_DAYS"]).strip())
+    except ValueError:
+        days = 0
+    if days < 1:
+        given = config["DRAFT_DAYS"]
+        raise ValueError(f"ALUR_DRAFT_DAYS harus bilangan bulat ≥ 1, bukan {given!r}")
+    return days
 
 
 def build_documents(config: dict[str, Any]) -> DocumentSettings:

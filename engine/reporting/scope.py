@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.models import Instance, StepRecord
+from engine.store import PRIVATE_STATUSES
 
 # Subtract when at most this share of the instances is left out.
 SUBTRACT_UP_TO = 0.25
@@ -53,7 +54,8 @@ class Scope:
 
     def where(self) -> list[ColumnElement[bool]]:
         """Clauses an instance in scope satisfies (any status)."""
-        clauses: list[ColumnElement[bool]] = []
+        # Drafts were never submitted: they are no request of the SOP yet.
+        clauses: list[ColumnElement[bool]] = [Instance.status.not_in(PRIVATE_STATUSES)]
         if self.start is not None:
             clauses.append(Instance.created_at >= self.start)
         if self.end is not None:
@@ -67,7 +69,9 @@ class Scope:
     def left_out(self) -> ColumnElement[bool]:
         """True exactly for instances the time statistics leave out (NULL-safe complement
         of ``where`` plus cancelled)."""
-        clauses: list[ColumnElement[bool]] = [Instance.status == "cancelled"]
+        clauses: list[ColumnElement[bool]] = [
+            Instance.status.in_(("cancelled", *PRIVATE_STATUSES))
+        ]
         if self.start is not None:
             clauses.append(Instance.created_at < self.start)
         if self.end is not None:

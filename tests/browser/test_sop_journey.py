@@ -144,7 +144,7 @@ def audit(audi: Page, number: str, shots: Shots) -> None:
     row.get_by_role("link", name=number).click()
     expect(audi.get_by_role("heading", level=1)).to_contain_text("Selesai")
     expect(audi.get_by_text("Target waktu SOP: 7 mnt.")).to_be_visible()
-    expect(audi.get_by_role("button", name="Batalkan Permintaan")).to_have_count(0)
+    expect(audi.get_by_role("link", name="Batalkan permintaan…")).to_have_count(0)
     shots.take(audi, "auditor-riwayat-langkah")
 
     rows = pages.timeline(audi)

@@ -34,6 +34,7 @@ class FakeBbb(FakeServer):
         self.duplicate_key = duplicate_key
         self.meetings: dict[str, dict[str, str]] = {}
         self.joins: list[dict[str, str]] = []
+        self.ended: list[str] = []
         self.faults: list[tuple[int, int]] = []  # (status, times)
 
     @property
@@ -54,11 +55,13 @@ class FakeBbb(FakeServer):
             if fault is not None:
                 return fault
             call = request.path.removeprefix(API).strip("/")
-            if not request.path.startswith(API) or call not in ("create", "join"):
+            if not request.path.startswith(API) or call not in ("create", "join", "end"):
                 return Reply(404, b"<html>Not Found</html>", {"Content-Type": "text/html"})
             if not self._checksum_ok(call, request.query):
                 return _xml("FAILED", messageKey="checksumError",
                             message="Checksums do not match")
+            if call == "end":
+                return self._end(request.params)
             return self._create(request.params) if call == "create" else self._join(request.params)
 
     def _fault(self) -> Reply | None:
@@ -115,6 +118,21 @@ class FakeBbb(FakeServer):
             return Reply(302, b"", {"Location": location})
         return _xml("SUCCESS", meeting_id=meeting_id, session_token=session,
                     messageKey="successfullyJoined", message="You have joined successfully.")
+
+
+    def _end(self, params: dict[str, str]) -> Reply:
+        """BBB's ``end``: ends a running meeting (SUCCESS, ``sentEndMeetingRequest``);
+        FAILED ``notFound`` when no meeting has that ID (ended or expired already)."""
+        meeting_id = params.get("meetingID", "")
+        if not meeting_id:
+            return _xml("FAILED", messageKey="missingParamMeetingID",
+                        message="You must specify a meeting ID for the meeting.")
+        if self.meetings.pop(meeting_id, None) is None:
+            return _xml("FAILED", messageKey="notFound",
+                        message="We could not find a meeting with that meeting ID")
+        self.ended.append(meeting_id)
+        return _xml("SUCCESS", messageKey="sentEndMeetingRequest",
+                    message="A request to end the meeting was sent.")
 
 
 def _xml(returncode: str, **fields: str) -> Reply:

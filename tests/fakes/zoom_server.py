@@ -58,6 +58,7 @@ class FakeZoom(FakeServer):
         self.tokens: dict[str, float] = {}
         self.tokens_issued = 0
         self.meetings: dict[int, dict[str, Any]] = {}
+        self.deleted: list[int] = []
         self.faults: list[Fault] = []
         self._ids = itertools.count(85_000_000_001)
         self._pages: dict[str, list[dict[str, Any]]] = {}
@@ -121,6 +122,8 @@ class FakeZoom(FakeServer):
             return self._fault("list") or self._list(request, user["user"])
         if meeting and request.method == "GET":
             return self._fault("get") or self._get(int(meeting["id"]))
+        if meeting and request.method == "DELETE":
+            return self._fault("delete") or self._delete(int(meeting["id"]))
         return Reply.json(404, {"code": 404, "message": "No such API."})
 
     def _fault(self, op: str, request: Recorded | None = None, user: str = "") -> Reply | None:
@@ -217,6 +220,16 @@ class FakeZoom(FakeServer):
             return Reply.json(404, {"code": 3001,
                                     "message": f"Meeting does not exist: {meeting_id}."})
         return Reply.json(200, dict(meeting))
+
+
+    def _delete(self, meeting_id: int) -> Reply:
+        """Zoom's ``DELETE /meetings/{meetingId}``: 204 No Content, or 404 with code 3001
+        when there is no such meeting (deleted already)."""
+        if self.meetings.pop(meeting_id, None) is None:
+            return Reply.json(404, {"code": 3001,
+                                    "message": f"Meeting does not exist: {meeting_id}."})
+        self.deleted.append(meeting_id)
+        return Reply(204, b"", {})
 
 
 def _invalid(body: Any) -> str | None:

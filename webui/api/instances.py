@@ -1,5 +1,5 @@
 """``/api/v1/instances``: start a request (optionally with its step-1 data), list, show,
-cancel.
+cancel (with ``{"reason": ...}``).
 
 Starting with ``data`` starts the instance and completes the requester's first task with
 that data in one transaction: invalid data is a 422 with a message per field and nothing is
@@ -15,7 +15,7 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from engine.errors import EngineError
+from engine.errors import EngineError, InvalidFormData
 from engine.users import Actor
 from engine.views import InstanceView
 from webui.api.blueprint import ApiError, bp, db_session
@@ -30,6 +30,7 @@ from webui.api.payload import (
     summary_json,
 )
 from webui.auth import current_actor
+from webui.errors import field_messages
 from webui.extensions import engine, utcnow
 
 
@@ -81,7 +82,14 @@ def show_instance(instance_id: str) -> ResponseReturnValue:
 
 @bp.post("/instances/<instance_id>/cancel")
 def cancel_instance(instance_id: str) -> ResponseReturnValue:
+    """Cancel with ``{"reason": "..."}`` (required: 422 without it)."""
     actor, instance_id = current_actor(), checked_id(instance_id)
-    engine().cancel(db_session(), instance_id, actor, utcnow())
+    reason = optional_string(json_object(), "reason") or ""
+    try:
+        engine().cancel(db_session(), instance_id, actor, utcnow(), reason=reason)
+    except InvalidFormData as err:
+        db_session().rollback()
+        message = field_messages(err).get("alasan", "")
+        raise ApiError(422, message, {"reason": message}) from err
     db_session().commit()
     return jsonify(instance_json(engine().instance(db_session(), instance_id, actor)))

@@ -145,6 +145,13 @@ START_BODY = {"type": "object", "properties": {
 COMPLETE_BODY = {"type": "object", "properties": {
     "data": {"type": "object"},
     "password": {"type": "string", "description": "the signer's, on a signing form"}}}
+CANCEL_BODY = {"type": "object", "required": ["reason"], "properties": {
+    "reason": {"type": "string", "description": "why; kept in the history and mailed"}}}
+TAKE_OVER_BODY = {"type": "object", "properties": {
+    "from": {"type": ["string", "null"], "description": "the holder you saw (409 otherwise)"}}}
+ASSIGN_BODY = {"type": "object", "required": ["to"], "properties": {
+    "to": {"type": "string", "description": "a user holding the lane's role"},
+    "from": {"type": ["string", "null"], "description": "the holder you saw (409 otherwise)"}}}
 TASK_PATH = {"parameters": [_path_id("task_id")]}
 INSTANCE_PATH = {"parameters": [_path_id("instance_id")]}
 
@@ -164,7 +171,9 @@ def paths() -> dict[str, Schema]:
         },
         "/instances/{instance_id}": {**INSTANCE_PATH, "get": _op("One request", instance, 404)},
         "/instances/{instance_id}/cancel": {
-            **INSTANCE_PATH, "post": _op("Cancel (withdraw) a request", instance, 403, 404, 409)},
+            **INSTANCE_PATH, "post": _op("Cancel (withdraw) a request, with a reason", instance,
+                                         400, 403, 404, 409, 422,
+                                         requestBody=_body(CANCEL_BODY))},
         "/tasks": {"get": _op("Your inbox", {"200": _json(
             {"type": "array", "items": _ref("InboxItem")}, "ready tasks you may do")})},
         "/tasks/{task_id}": {**TASK_PATH, "get": _op("One task with its form", task, 404)},
@@ -172,6 +181,13 @@ def paths() -> dict[str, Schema]:
             **TASK_PATH, "post": _op("Take a task", task, 403, 404, 409)},
         "/tasks/{task_id}/unclaim": {
             **TASK_PATH, "post": _op("Release a task", task, 403, 404, 409)},
+        "/tasks/{task_id}/take-over": {
+            **TASK_PATH, "post": _op("Take over a colleague's claimed task (the task's lane)",
+                                     task, 400, 403, 404, 409,
+                                     requestBody=_body(TAKE_OVER_BODY))},
+        "/tasks/{task_id}/assign": {
+            **TASK_PATH, "post": _op("Give a task to a user of its lane (admins)", task,
+                                     400, 403, 404, 409, requestBody=_body(ASSIGN_BODY))},
         "/tasks/{task_id}/complete": {
             **TASK_PATH, "post": _op("Complete a task", instance, 400, 403, 404, 409, 422, 429,
                                      requestBody=_body(COMPLETE_BODY))},

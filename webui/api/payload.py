@@ -24,7 +24,8 @@ from engine.views import InstanceSummary, InstanceView, StepView, TaskView, Vers
 from webui.api.blueprint import ApiError
 
 WIB = ZoneInfo("Asia/Jakarta")
-STATUSES = ("running", "completed", "cancelled", "incident")
+STATUSES = ("draft", "running", "completed", "cancelled", "incident", "expired",
+            "discarded")
 _TRUE = frozenset({"1", "true", "yes", "ya"})
 _FALSE = frozenset({"", "0", "false", "no", "tidak"})
 _ID = re.compile(r"[0-9A-Za-z-]{1,64}")  # instance ids are hex, task ids UUIDs

@@ -85,3 +85,5 @@ def release(task_id: str) -> ResponseReturnValue:
         db.session.commit()
         flash(gettext("Tugas dilepas: rekan lain dapat mengambilnya."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
+
+from webui.inbox import handover  # noqa: E402,F401 - registers its routes on bp

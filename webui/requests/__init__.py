@@ -23,9 +23,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
 
+from engine.errors import Conflict, Forbidden, InvalidFormData
+from engine.instances import CANCELLABLE
+from engine.views import InstanceView
 from webui import paging
 from webui.auth import current_actor, everything_readers_only
 from webui.display import STATUS
+from webui.errors import field_messages
 from webui.extensions import db, engine, letters, utcnow
 from webui.requests import invite
 
@@ -50,8 +54,8 @@ def new() -> ResponseReturnValue:
     view = engine().start(db.session, current_actor(), utcnow(), process_id=process_id)
     db.session.commit()
     first = next((s for s in view.steps if s.state == "ready" and s.kind == "user"), None)
-    flash(gettext("Permintaan %(number)s dibuat. Isi formulirnya di bawah.",
-                  number=view.summary.number), "success")
+    flash(gettext("Draf %(number)s dibuat. Permintaan baru terkirim setelah formulirnya "
+                  "Anda kirim.", number=view.summary.number), "success")
     if first is None:
         return redirect(url_for("requests.detail", instance_id=view.id))
     return redirect(url_for("tasks.show", task_id=first.task_id))
@@ -77,13 +81,43 @@ def detail(instance_id: str) -> ResponseReturnValue:
     return render_template("requests/detail.html", view=view, documents=documents, now=utcnow())
 
 
+@bp.get("/permintaan/<instance_id>/batal")
+@login_required
+def confirm_cancel(instance_id: str) -> ResponseReturnValue:
+    """The confirmation page: what cancelling does here, and the reason (required)."""
+    return _cancel_page(_cancellable(instance_id[:64]))
+
+
 @bp.post("/permintaan/<instance_id>/batal")
 @login_required
 def withdraw(instance_id: str) -> ResponseReturnValue:
-    engine().cancel(db.session, instance_id[:64], current_actor(), utcnow())
+    view = _cancellable(instance_id[:64])
+    reason = (request.form.get("alasan") or "")[:2000]
+    try:
+        engine().cancel(db.session, view.id, current_actor(), utcnow(), reason=reason)
+    except InvalidFormData as err:
+        db.session.rollback()
+        return _cancel_page(view, reason, field_messages(err), 422)
     db.session.commit()
-    flash(gettext("Permintaan dibatalkan."), "success")
-    return redirect(url_for("requests.detail", instance_id=instance_id))
+    flash(gettext("Permintaan %(number)s dibatalkan.", number=view.summary.number), "success")
+    return redirect(url_for("requests.detail", instance_id=view.id))
+
+
+def _cancellable(instance_id: str) -> InstanceView:
+    """The request, when the actor may cancel it now (else the engine's 404/403/409)."""
+    view = engine().instance(db.session, instance_id, current_actor())
+    if view.summary.status not in CANCELLABLE:
+        raise Conflict("Permintaan ini sudah tidak berjalan.")
+    if not engine().may_cancel(db.session, view.id, current_actor()):
+        raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
+    return view
+
+
+def _cancel_page(view: InstanceView, reason: str = "", errors: dict[str, str] | None = None,
+                 status: int = 200) -> ResponseReturnValue:
+    page = render_template("requests/cancel.html", view=view, reason=reason,
+                           errors=errors or {})
+    return page, status
 
 
 @bp.get("/permintaan/<instance_id>/berkas/<attachment_id>")

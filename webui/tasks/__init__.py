@@ -129,7 +129,8 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
 @bp.get("/tugas/<task_id>")
 @login_required
 def show(task_id: str) -> ResponseReturnValue:
-    task = engine().open_task(db.session, task_id[:64], current_actor(), utcnow(), history=False)
+    task = engine().open_task(db.session, task_id[:64], current_actor(), utcnow(), history=False,
+                              look=True)
     db.session.commit()
     return render(task)
 

@@ -24,6 +24,8 @@ ENDPOINTS = [
     ("GET", "/tasks/abc"),
     ("POST", "/tasks/abc/claim"),
     ("POST", "/tasks/abc/unclaim"),
+    ("POST", "/tasks/abc/take-over"),
+    ("POST", "/tasks/abc/assign"),
     ("POST", "/tasks/abc/complete"),
     ("GET", "/reports/durations"),
     ("GET", "/processes/abc/versions/1/files"),

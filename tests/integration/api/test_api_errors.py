@@ -95,8 +95,9 @@ def test_a_task_claimed_by_another_is_409_with_the_claimant(
 
 def test_cancelling_twice_is_409(api: dict[str, ApiUser], started: Started) -> None:
     path = f"/instances/{started.instance_id}/cancel"
-    assert api["pemohon"].ok("post", path)["status"] == "cancelled"
-    assert api["pemohon"].ok("post", path, 409)["error"]
+    reason = {"json": {"reason": "Acara ditunda."}}
+    assert api["pemohon"].ok("post", path, **reason)["status"] == "cancelled"
+    assert api["pemohon"].ok("post", path, 409, **reason)["error"]
     assert api["staf"].ok("get", "/tasks") == []
 
 

@@ -40,7 +40,10 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("get", "/tasks", everyone(200)),
     ("get", "/tasks/{task}", only(200, VIEWERS)),
     ("post", "/tasks/{task}/claim", only(200, ("staf",))),
-    ("post", "/tasks/{task}/unclaim", only(200, ("staf",))),
+    # Releasing: the holder, or an admin (anyone's claim).
+    ("post", "/tasks/{task}/unclaim", only(200, ("staf", "admin"))),
+    ("post", "/tasks/{task}/take-over", only(200, ("staf",))),
+    ("post", "/tasks/{task}/assign", only(200, ("admin",))),
     ("post", "/tasks/{task}/complete", only(200, ("staf",))),
 ]
 
@@ -52,6 +55,12 @@ def call(user: ApiUser, method: str, path: str) -> Any:
         return user.post(path, json={"data": {"catatan_verifikasi": "Lengkap"}})
     if path == "/instances" and method == "post":
         return user.post(path, json={"data": FPVC})
+    if path.endswith("/cancel"):
+        return user.post(path, json={"reason": "Acara ditunda."})
+    if path.endswith("/take-over"):
+        return user.post(path, json={})  # nobody holds it: taking over is taking
+    if path.endswith("/assign"):
+        return user.post(path, json={"to": "staf"})
     return user.open(method, path)
 
 

@@ -140,7 +140,7 @@ def test_cancel_by_requester_closes_open_steps(journey: Callable[[], Journey]) -
     j.start()
     j.submit()
     with j.sessions.begin() as s:
-        j.alur.cancel(s, j.instance_id, j.people.pemohon, j.clock())
+        j.alur.cancel(s, j.instance_id, j.people.pemohon, j.clock(), reason="Batal.")
     view = j.view()
     assert view.summary.status == "cancelled"
     assert bpmn_ids(view)[-1] == ("Task_Verifikasi", 1, "cancelled")

@@ -30,6 +30,7 @@ from tests.support.journey import Journey
 
 SENDER = "vicon@tangerangkota.go.id"
 REQUESTER, STAFF, APPROVER = "pemohon@uji.id", "staf@uji.id", "subkoor@uji.id"
+CONTACT = "ani@tangerangkota.go.id"  # the FPVC's e-mail field (tests.support.journey.FPVC)
 
 
 class Mailbox:
@@ -126,8 +127,8 @@ def test_a_journey_mails_each_lane_and_the_requester_with_the_invite(
         box.subjects(APPROVER)
         == [f"[{number}] Tugas baru: Memberi persetujuan atas permintaan"] * 2
     )
+    # Nothing for the requester's own first form: it is a draft until they send it.
     assert box.subjects(REQUESTER) == [
-        f"[{number}] Tugas baru: Mengisi FPVC dan/atau mengirim surat resmi",
         f"[{number}] Permintaan tidak disetujui: mohon perbaiki",
         f"[{number}] Link video conference siap: Rapat Koordinasi PPDB",
     ]
@@ -151,13 +152,15 @@ def test_a_journey_mails_each_lane_and_the_requester_with_the_invite(
     (event,) = calendar.walk("VEVENT")
     assert event.decoded("DTSTART") == datetime(2099, 1, 15, 2, 0, tzinfo=UTC)
     assert event.decoded("DTEND") == datetime(2099, 1, 15, 3, 30, tzinfo=UTC)
-    assert str(event["ATTENDEE"]) == f"mailto:{REQUESTER}"
+    # The account's address and the one typed in the form (x-meaning: contact_email).
+    assert sorted(str(a) for a in event["ATTENDEE"]) == [f"mailto:{CONTACT}",
+                                                         f"mailto:{REQUESTER}"]
     assert str(event["ORGANIZER"]) == f"mailto:{SENDER}"
     assert str(event["LOCATION"]) == meeting["join_url"]
     assert str(event["UID"]) == f"{j.instance_id}@alur"
 
     rows = mail_rows(sessions, j.instance_id)
-    assert len(rows) == len(box.received) == 7
+    assert len(rows) == len(box.received) == 6
     assert {(r.status, r.last_error) for r in rows} == {("sent", None)}
     assert all(r.sent_at is not None for r in rows)
     assert {status for status, _, _ in mail_jobs(sessions, j.instance_id)} == {"done"}
@@ -176,7 +179,7 @@ def test_a_stopped_smtp_server_delays_the_mail_but_never_the_request(
 
     refused = "smtp: Server SMTP tidak dapat dihubungi (ConnectionRefusedError)"
     rows = mail_rows(sessions, j.instance_id)
-    assert len(rows) == 4  # three tasks ready so far, and the link for the requester
+    assert len(rows) == 3  # staff and approver tasks (the draft mailed nobody), the link
     assert {(r.status, r.last_error, r.sent_at) for r in rows} == {("queued", refused, None)}
     first_retry = failed_at + timedelta(seconds=WORKER.backoff_base_s)
     assert set(mail_jobs(sessions, j.instance_id)) == {("pending", 1, first_retry)}
@@ -202,7 +205,7 @@ def test_a_stopped_smtp_server_delays_the_mail_but_never_the_request(
     j.run_worker()
     rows = mail_rows(sessions, j.instance_id)
     assert {(r.status, r.last_error) for r in rows} == {("sent", None)}
-    assert len(smtp.mailbox.received) == 4
+    assert len(smtp.mailbox.received) == 3
     assert {status for status, _, _ in mail_jobs(sessions, j.instance_id)} == {"done"}
 
 
@@ -232,3 +235,40 @@ def test_the_link_ready_mail_attaches_the_signed_fpvc_of_the_last_pass(
     assert fpvc.get_payload(decode=True) == (documents.directory / last.stored_name).read_bytes()
     declined = smtp.mailbox.one(REQUESTER, "tidak disetujui")
     assert not list(declined.iter_attachments())
+
+
+def test_the_link_goes_to_the_forms_address_too_with_the_meeting_in_the_body(
+    mailing: Alur,
+    smtp: SmtpServer,
+    approved: Callable[..., Journey],
+) -> None:
+    """The FPVC says "Detail jadwal video conference dikirim ke alamat ini": the address
+    typed there gets the link mail as well as the account's, and the body itself carries
+    the date, time, platform, link and passcode (not only the .ics)."""
+    j = approved(mailing, "zoom", email="Sekretariat@Dinas.example")
+    j.run_worker()
+    meeting = j.view().meeting
+    assert meeting is not None and meeting["passcode"]
+    ((to, message),) = [(rcpt, m) for _, rcpt, m in smtp.mailbox.received
+                        if "Link video conference siap" in m["Subject"]]
+    assert sorted(to) == ["Sekretariat@Dinas.example", REQUESTER]
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Tanggal dan jam: 15-01-2099 09:00–10:30 WIB" in text
+    assert "Platform: Zoom" in text
+    assert f"Link: {meeting['join_url']}" in text
+    assert f"Kode sandi: {meeting['passcode']}" in text
+    assert "zak=" not in text  # the join link only, never Zoom's host link
+
+
+def test_the_forms_address_is_not_doubled_when_it_is_the_accounts(
+    mailing: Alur,
+    smtp: SmtpServer,
+    approved: Callable[..., Journey],
+) -> None:
+    j = approved(mailing, "jitsi", email=REQUESTER.upper())
+    j.run_worker()
+    ((to, _),) = [(rcpt, m) for _, rcpt, m in smtp.mailbox.received
+                  if "Link video conference siap" in m["Subject"]]
+    assert to == [REQUESTER]

@@ -86,5 +86,5 @@ def test_a_journey_answers_as_documented(api: dict[str, ApiUser], started: Start
     call("pemohon", "post", "/instances", 422, json={"data": {}})
     fresh = call("pemohon", "post", "/instances", 201, json={})
     call("pemohon", "post", f"/instances/{fresh['id']}/cancel",
-         template="/instances/{instance_id}/cancel")
+         template="/instances/{instance_id}/cancel", json={"reason": "Salah isi."})
     call("pemohon", "get", "/reports/durations", 403)

@@ -126,10 +126,11 @@ def test_a_request_without_meeting_has_no_invite(site: Site) -> None:
 def test_withdrawing_cancels_the_request(site: Site) -> None:
     view = site.at_step("2")
     client = site.client("pemohon")
-    response = site.post(client, f"/permintaan/{view.id}/batal")
+    response = site.post(client, f"/permintaan/{view.id}/batal", {"alasan": "Acara ditunda."})
     assert response.status_code == 302
     assert site.view(view.id).summary.status == "cancelled"
-    assert site.post(client, f"/permintaan/{view.id}/batal").status_code == 409
+    again = site.post(client, f"/permintaan/{view.id}/batal", {"alasan": "Lagi."})
+    assert again.status_code == 409
 
 
 def test_the_fpvc_form_keeps_every_field_on_a_second_pass(site: Site) -> None:

@@ -59,6 +59,7 @@ class Scene:
     meeting_request_id: str = ""
     document_id: str = ""  # the FPVC of the request at step 5
     document_code: str = ""
+    claimed_task_id: str = ""  # a step-2 task staf2 holds
     pending_token: str = ""  # an uploaded process pack waiting for confirmation
     clients: dict[str, FlaskClient] = field(default_factory=dict)
 
@@ -71,6 +72,14 @@ class Scene:
         """A new request of pemohon at ``step``: (instance id, ready task id)."""
         view = self.site.at_step(step)
         return view.id, self.site.ready(view).task_id
+
+    def claimed(self) -> str:
+        """A new step-2 task that staf2 holds."""
+        _, task_id = self.fresh("2")
+        with self.site.app.app_context():
+            engine().claim(db.session, task_id, self.site.actor("staf2"), now())
+            db.session.commit()
+        return task_id
 
 
 def add_letter(site: Site, instance_id: str) -> str:
@@ -101,8 +110,10 @@ def scene(shared_site: Site) -> Scene:
     with shared_site.app.app_context():
         from engine import users
         users.add_user(db.session, "korban", roles=["pemohon"], now=now(), password="x" * 8)
+        users.add_user(db.session, "staf2", roles=["staf_iidc"], now=now(), password="x" * 8)
         db.session.commit()
         s.pending_token = pending_deploys().keep(packfiles.from_folder(BPMN))
+    s.claimed_task_id = s.claimed()
     return s
 
 
@@ -155,20 +166,36 @@ RULES = [
          lambda s: f"/permintaan/{s.meeting_request_id}/undangan.ics", OWN_OR_STAFF),
     Rule("requests.document", "GET",
          lambda s: f"/permintaan/{s.meeting_request_id}/dokumen/{s.document_id}", OWN_OR_STAFF),
+    # Cancelling: the requester, the operator lane (staf) and admins; a reason is required.
+    Rule("requests.confirm_cancel", "GET", lambda s: f"/permintaan/{s.request_id}/batal",
+         {**only({"pemohon": 200, "staf": 200, "admin": 200}), "pemohon2": 404}),
     Rule("requests.withdraw", "POST", on_fresh("2", "/permintaan/{0}/batal"),
          {**only({"pemohon": 302, "staf": 302, "admin": 302}), "pemohon2": 404},
+         data=lambda: {"alasan": "Acara ditunda."}, fresh_scene=True),
+    # Taking over a colleague's claim: anyone of the task's lane (staf), after confirming.
+    Rule("inbox.confirm_take_over", "GET", lambda s: f"/tugas/{s.claimed_task_id}/ambil-alih",
+         {**only({"staf": 200}), "pemohon2": 404}),
+    Rule("inbox.take_over", "POST", lambda s: f"/tugas/{s.claimed()}/ambil-alih",
+         {**only({"staf": 302}), "pemohon2": 404}, data=lambda: {"dari": "staf2"},
          fresh_scene=True),
+    # Releasing or reassigning anyone's claim: admins only.
+    Rule("inbox.assignment", "GET", lambda s: f"/tugas/{s.claimed_task_id}/penugasan",
+         only({"admin": 200})),
+    Rule("inbox.assign", "POST", lambda s: f"/tugas/{s.claimed()}/penugasan", ADMIN_POST,
+         data=lambda: {"kepada": "staf", "dari": "staf2"}, fresh_scene=True),
     # the whole record: auditors and admins only; requesters may not, even their own
     Rule("record.download", "GET", lambda s: f"/permintaan/{s.request_id}/rekaman.json",
          only({"auditor": 200, "admin": 200})),
     Rule("inbox.index", "GET", lambda s: "/tugas", everyone(200)),
     Rule("inbox.claim", "POST", on_fresh("2", "/tugas/{1}/ambil"),
          {**only({"staf": 302}), "pemohon2": 404}, fresh_scene=True),
+    # Releasing: the holder, or an admin (anyone's claim).
     Rule("inbox.release", "POST", on_fresh("2", "/tugas/{1}/lepas"),
-         {**only({"staf": 302}), "pemohon2": 404}, fresh_scene=True),
+         {**only({"staf": 302, "admin": 302}), "pemohon2": 404}, fresh_scene=True),
     Rule("tasks.show", "GET", lambda s: f"/tugas/{s.task_id}", OWN_OR_STAFF),
+    # Step 1 of a fresh request is a draft: its requester's alone (admins may look).
     Rule("tasks.submit", "POST", on_fresh("1", "/tugas/{1}"),
-         {**only({"pemohon": 422}), "pemohon2": 404}, fresh_scene=True),
+         {**only({"pemohon": 422}, others=404), "admin": 403}, fresh_scene=True),
     Rule("admin.index", "GET", lambda s: "/admin", ADMIN_PAGE),
     Rule("admin.people", "GET", lambda s: "/admin/pengguna", ADMIN_PAGE),
     Rule("admin.create_person", "POST", lambda s: "/admin/pengguna", ADMIN_POST,

@@ -85,7 +85,8 @@ def test_a_task_claimed_by_someone_else_cannot_be_taken(site: Site) -> None:
     page = text(other.get(taken.location))
     assert "Tugas ini sudah diambil oleh Staf." in page  # the flash says who was quicker
     assert "sedang dikerjakan oleh Staf" in page and "Verifikasi Selesai" not in page
-    assert "Lepas" not in page and "Ambil" not in page
+    assert "Lepas" not in page and ">Ambil<" not in page
+    assert "Ambil alih…" in page  # after a confirmation page (test_cancel_and_hand_over_pages)
     assert site.post(other, f"/tugas/{task}/lepas").status_code == 302
     assert site.ready(site.view(view.id)).claimed_by == "staf"
 
@@ -120,7 +121,8 @@ def test_my_requests_lists_only_mine(site: Site) -> None:
 
 def test_everything_filters_by_status(site: Site) -> None:
     running, cancelled = site.at_step("2"), site.at_step("2", "pemohon2")
-    site.post(site.client("pemohon2"), f"/permintaan/{cancelled.id}/batal")
+    site.post(site.client("pemohon2"), f"/permintaan/{cancelled.id}/batal",
+              {"alasan": "Tidak jadi."})
     client = site.client("auditor")
     assert set(rows(text(client.get("/permintaan/semua")))) == {running.summary.number,
                                                                cancelled.summary.number}

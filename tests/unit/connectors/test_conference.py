@@ -29,7 +29,7 @@ def bbb() -> Iterator[FakeBbb]:
 def connector(http: requests.Session, clock: Clock, **config: Any) -> Connector:
     registry = build_registry({"SECRET_KEY": "k", **config}, ledger=MemoryLedger(), http=http,
                               clock=clock)
-    assert set(registry) == {"conference.create_meeting"}
+    assert set(registry) == {"conference.create_meeting", "conference.end_meeting"}
     return registry["conference.create_meeting"]
 
 
