@@ -58,7 +58,7 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # An official's civil-servant number and position, printed in the signature block of
-    # the documents they sign (migration 0006).
+    # the documents they sign (migration 0005).
     nip: Mapped[str | None] = mapped_column(String(32))
     jabatan: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -211,13 +211,13 @@ class StepRecord(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
-    # The name the record shows, as it was when the step was done (migration 0005).
+    # The name the record shows, as it was when the step was done (migration 0008).
     completed_by_name: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
     instance: Mapped[Instance] = relationship(viewonly=True)
     breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     # What this pass submitted (a form's normalised fields, a service task's result),
-    # written once when the step completes and never changed (migration 0005).
+    # written once when the step completes and never changed (migration 0008).
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     @validates("data")
@@ -239,7 +239,7 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)  # migration 0005
+    seq: Mapped[int] = mapped_column(BigInteger)  # migration 0008
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # sha256, 32 bytes
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -304,7 +304,7 @@ class MailMessageRow(Base):
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     ics: Mapped[bytes | None] = mapped_column(LargeBinary)
-    document_id: Mapped[str | None] = mapped_column(String(32))  # attached (migration 0006)
+    document_id: Mapped[str | None] = mapped_column(String(32))  # attached (migration 0005)
     status: Mapped[str] = mapped_column(String(16))  # outbox | sent | failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

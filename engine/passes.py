@@ -34,7 +34,7 @@ def step_views(
 ) -> tuple[StepView, ...]:
     """The records as views, each with its declared decision and superseded flag.
 
-    A request under way when per-pass data began to be kept (migration 0005) has records
+    A request under way when per-pass data began to be kept (migration 0008) has records
     without data; the newest completed one of each step takes its decision from
     ``workflow_data`` (the workflow's current data still holds that pass's values), the
     older ones show none rather than a wrong one."""

@@ -58,7 +58,7 @@ class StepView:
     waiting_s: float | None
     working_s: float | None
     within_target: bool | None
-    # What this pass submitted, as it was (None: not done, or done before migration 0005)
+    # What this pass submitted, as it was (None: not done, or done before migration 0008)
     data: dict[str, Any] | None = None
     completed_by_name: str | None = None
     decision: Decision | None = None
@@ -76,7 +76,7 @@ class StepView:
     ) -> StepView:
         """``decision``: the form's declared decision (``forms.decision_of``), if any;
         ``legacy``: where to read it for a record kept before per-pass data (migration
-        0005), whose ``data`` stays None."""
+        0008), whose ``data`` stays None."""
         def seconds(a: datetime | None, b: datetime | None) -> float | None:
             return (b - a).total_seconds() if a and b else None
 

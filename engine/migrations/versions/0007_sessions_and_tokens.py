@@ -5,7 +5,7 @@ signed in before (a copied cookie) stops working; ``api_tokens.expires_at`` boun
 token's life (NULL: never expires, as every token issued before this revision).
 
 Revision ID: 0007_sessions_and_tokens
-Revises: 0009_pack_roles_and_numbers
+Revises: 0006_pack_roles_and_numbers
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 import engine.models
 
 revision = "0007_sessions_and_tokens"
-down_revision = "0009_pack_roles_and_numbers"
+down_revision = "0006_pack_roles_and_numbers"
 branch_labels = None
 depends_on = None
 

@@ -104,7 +104,7 @@ def test_the_host_link_stays_out_of_each_pass_for_readers_without_host_roles(
 def test_a_request_declined_before_the_upgrade_still_shows_its_reason(
     journey: Callable[[], Journey],
 ) -> None:
-    """Records written before migration 0005 have no data: the newest decision is read
+    """Records written before migration 0008 have no data: the newest decision is read
     from the workflow's data, as before, and nothing is made up for older passes."""
     j = journey()
     j.start()

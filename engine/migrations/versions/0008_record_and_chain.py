@@ -3,7 +3,7 @@ name of who did it (``completed_by_name``); events become a hash chain (``seq``,
 ``prev_hash``, ``hash``; see ``engine.audit``). Events already written are chained in
 their ``id`` order, so ``alur audit verify`` holds from the first one.
 
-Revision ID: 0005_record_and_chain
+Revision ID: 0008_record_and_chain
 Revises: 0007_sessions_and_tokens
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 from engine.audit import GENESIS, body_digest, link_hash
 
-revision = "0005_record_and_chain"
+revision = "0008_record_and_chain"
 down_revision = "0007_sessions_and_tokens"
 branch_labels = None
 depends_on = None

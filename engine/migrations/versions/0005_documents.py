@@ -1,7 +1,7 @@
 """Documents: the FPVC each pass produces (number, verification code, SHA-256, where its
 bytes are), the signer's NIP and position on users, and the document a mail attaches.
 
-Revision ID: 0006_documents
+Revision ID: 0005_documents
 Revises: 0004_events_by_time
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 from engine.models import UTCDateTime
 
-revision = "0006_documents"
+revision = "0005_documents"
 down_revision = "0004_events_by_time"
 branch_labels = None
 depends_on = None

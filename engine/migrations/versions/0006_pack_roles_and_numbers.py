@@ -7,8 +7,8 @@ video-conference SOP mapped to their roles, and numbers ``VC-`` plus the id's fi
 characters, as they were shown. Versions deployed before it get ``lane_roles`` and
 ``number_prefix`` in their meta the same way.
 
-Revision ID: 0009_pack_roles_and_numbers
-Revises: 0006_documents
+Revision ID: 0006_pack_roles_and_numbers
+Revises: 0005_documents
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_pack_roles_and_numbers"
-down_revision = "0006_documents"
+revision = "0006_pack_roles_and_numbers"
+down_revision = "0005_documents"
 branch_labels = None
 depends_on = None
 

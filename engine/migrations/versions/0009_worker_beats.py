@@ -1,8 +1,8 @@
 """Worker heartbeats: one row per worker with the time it was last seen, so readiness
 checks can tell whether anyone is running the outbox.
 
-Revision ID: 0008_worker_beats
-Revises: 0005_record_and_chain
+Revision ID: 0009_worker_beats
+Revises: 0008_record_and_chain
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 from engine.models import UTCDateTime
 
-revision = "0008_worker_beats"
-down_revision = "0005_record_and_chain"
+revision = "0009_worker_beats"
+down_revision = "0008_record_and_chain"
 branch_labels = None
 depends_on = None
 
