@@ -149,6 +149,7 @@ def request_number(page: Page) -> str:
 def inbox_row(page: Page, number: str) -> Locator:
     page.get_by_role("link", name="Kotak Tugas").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kotak Tugas")
+    page.wait_for_load_state("load")  # laid out with the stylesheet, on a busy host too
     return page.get_by_role("row").filter(has_text=number)
 
 
