@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from engine import users
 from engine.db import make_engine, make_sessionmaker
 from tests.browser.pages import PEOPLE, Person, Shots, SignIn, sign_in
+from tests.fakes.zoom_server import FakeZoom
 from tests.support.live import Server, alur_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -86,6 +87,13 @@ def server_env() -> dict[str, str]:
     """Extra ``ALUR_*`` settings for the module's server; a module overrides this fixture
     (for example to point Zoom at a fake server)."""
     return {}
+
+
+def refusing_zoom(zoom: FakeZoom) -> dict[str, str]:
+    """Server settings for a module whose Zoom refuses Alur's secret, with one attempt per
+    automated job: the manual-link task appears after one try."""
+    config = zoom.config(ZOOM_CLIENT_SECRET="rahasia-yang-salah", JOB_MAX_ATTEMPTS=1)
+    return {f"ALUR_{key}": str(value) for key, value in config.items()}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import axe, pages
-from tests.browser.conftest import Site
+from tests.browser.conftest import Site, refusing_zoom
 from tests.browser.pages import Shots, SignIn
 from tests.fakes.zoom_server import FakeZoom
 
@@ -37,9 +37,7 @@ def zoom() -> Iterator[FakeZoom]:
 
 @pytest.fixture(scope="module")
 def server_env(zoom: FakeZoom) -> dict[str, str]:
-    """Zoom refuses Alur's secret: the manual-link task appears after one attempt."""
-    config = zoom.config(ZOOM_CLIENT_SECRET="rahasia-yang-salah", JOB_MAX_ATTEMPTS=1)
-    return {f"ALUR_{key}": str(value) for key, value in config.items()}
+    return refusing_zoom(zoom)
 
 
 class Inspector:

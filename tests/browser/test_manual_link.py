@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import pages
+from tests.browser.conftest import refusing_zoom
 from tests.browser.pages import Shots, SignIn
 from tests.fakes.zoom_server import FakeZoom
 
@@ -34,9 +35,7 @@ def zoom() -> Iterator[FakeZoom]:
 
 @pytest.fixture(scope="module")
 def server_env(zoom: FakeZoom) -> dict[str, str]:
-    """Zoom only, with a secret Zoom does not know; one attempt per automated job."""
-    config = zoom.config(ZOOM_CLIENT_SECRET="rahasia-yang-salah", JOB_MAX_ATTEMPTS=1)
-    return {f"ALUR_{key}": str(value) for key, value in config.items()}
+    return refusing_zoom(zoom)
 
 
 def test_staff_make_the_link_by_hand_when_zoom_refuses(
