@@ -53,7 +53,8 @@ def book(session: Session) -> RoleBook:
         pack = versions.pack(version)
         for lane, role in (pack.meta.get("lane_roles") or {}).items():
             labels.setdefault(role, lane)
-        starters.update({pack.initiator_role} - {None})  # type: ignore[arg-type]
+        if pack.initiator_role:
+            starters.add(pack.initiator_role)
         workers.update(pack.worker_roles)
         operators.update(pack.operator_roles)
     result = RoleBook(labels, frozenset(starters), frozenset(workers), frozenset(operators))
