@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import instances, notifications, store, versions
 from engine.errors import ConnectorError
 from engine.models import Job
-from engine.outbox import Clock, Services, backoff, done, later
+from engine.outbox import Clock, Services, backoff, done, invoke, later
 from engine.ports import ServiceCall
 from engine.users import Actor
 
@@ -75,11 +75,8 @@ def prepare(session: Session, job: Job) -> ServiceCall:
 def run(sessions: sessionmaker[Session], services: Services, job: Job, call: ServiceCall,
         clock: Clock) -> None:
     """Call the provider (no transaction open), then record the outcome."""
-    connector = services.connectors.get(END_OPERATION)
     try:
-        if connector is None:
-            raise ConnectorError(f"operator {END_OPERATION} tidak terdaftar", retryable=False)
-        result = connector(call)
+        result = invoke(services, call)
     except ConnectorError as err:
         _failed(sessions, services, job, call, err, clock())
         return

@@ -24,7 +24,16 @@ from engine import audit, cancelling, instances, mailjobs, runtime, store, worke
 from engine.documents import production
 from engine.errors import Conflict, ConnectorError
 from engine.models import Job
-from engine.outbox import Clock, Services, WorkerSettings, backoff, done, error_code, later
+from engine.outbox import (
+    Clock,
+    Services,
+    WorkerSettings,
+    backoff,
+    done,
+    error_code,
+    invoke,
+    later,
+)
 from engine.ports import Abandonable, ServiceCall
 
 __all__ = ["Services", "WorkerSettings", "retry_incident", "run_once"]
@@ -110,20 +119,12 @@ def _service_task(
     broken: ConnectorError | None,
     clock: Clock,
 ) -> None:
-    connector = services.connectors.get(call.operation)
     try:
         if broken is not None:
             raise broken
-        if connector is None:
-            raise ConnectorError(f"operator {call.operation} tidak terdaftar", retryable=False)
-        result = connector(call)
+        result = invoke(services, call)
     except ConnectorError as err:
         _service_failed(sessions, services, job, call, err, clock())
-        return
-    except Exception as err:  # a bug in a connector must not kill the worker
-        log.exception("connector %s crashed", call.operation)
-        crash = ConnectorError(f"kesalahan internal: {type(err).__name__}", retryable=True)
-        _service_failed(sessions, services, job, call, crash, clock())
         return
     _apply(
         sessions,

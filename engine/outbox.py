@@ -4,14 +4,19 @@ tasks) and ``mailjobs`` (notifications and SMTP) build on it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from engine import notifications
 from engine.documents.config import DocumentSettings
+from engine.errors import ConnectorError
 from engine.models import Job
-from engine.ports import Connector, MailTransport
+from engine.ports import Connector, MailTransport, ServiceCall
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +40,22 @@ class Services:
     invite: notifications.InviteFactory | None = None
     settings: WorkerSettings = field(default_factory=WorkerSettings)
     documents: DocumentSettings | None = None
+
+
+def invoke(services: Services, call: ServiceCall) -> dict[str, Any]:
+    """Call the connector registered for ``call.operation`` (no transaction open). Every
+    failure comes out as ``ConnectorError``: an unregistered operation is final, a bug in a
+    connector is retried and logged, and neither kills the worker."""
+    connector = services.connectors.get(call.operation)
+    if connector is None:
+        raise ConnectorError(f"operator {call.operation} tidak terdaftar", retryable=False)
+    try:
+        return connector(call)
+    except ConnectorError:
+        raise
+    except Exception as err:
+        log.exception("connector %s crashed", call.operation)
+        raise ConnectorError(f"kesalahan internal: {type(err).__name__}", retryable=True) from err
 
 
 def error_code(operation: str) -> str:
