@@ -164,7 +164,7 @@ def separated(record: StepRecord, actor: Actor) -> bool:
     """Whether ``actor`` made this request and the process keeps them from this step."""
     if record.requester_only or record.instance.requester_id != actor.user_id:
         return False
-    return separation_of_duties(record.instance.version.meta)
+    return separation_of_duties(versions.info(record.instance.version).meta)
 
 
 def check_separation(record: StepRecord, actor: Actor) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import instances, runtime, store, versions
 from engine.errors import NotFound
+from engine.forms import decision_of
 from engine.models import Job, StepRecord, User
 from engine.users import get_user
 
@@ -101,9 +102,9 @@ def _person(session: Session, username: str | None) -> User | None:
 def decision_rule(schema: Mapping[str, Any]) -> tuple[str, str | None, list[Any]]:
     """(decision field, reason field, declined values) from ``x-decision``; a form with
     only ``x-signature`` declines with every value but the signing one."""
-    rule = schema.get("x-decision")
-    if isinstance(rule, Mapping) and isinstance(rule.get("field"), str):
-        return rule["field"], rule.get("reason"), list(rule.get("declined") or [])
+    rule = decision_of(schema)
+    if rule is not None:
+        return rule["field"], rule["reason"], list(rule["declined"])
     sign = schema.get("x-signature") or {}
     field = str(sign.get("field", ""))
     enum = schema.get("properties", {}).get(field, {}).get("enum", [])
