@@ -96,7 +96,7 @@ def report(running: Running, tally: Tally, mailbox: Mailbox, mail_before: int,
     names = running.people.names
     seconds = tally.seconds or float("nan")
     unfinished = tally.started - tally.finished
-    errors = max(len(tally.errors), unfinished)  # a broken journey is one error, not two
+    errors = tally.error_count()
     completions_s = tally.completions / seconds
     print(f"\n== {running.label} ==")
     print(f"people: {len(names['requesters'])} requesters, {len(names['staff'])} staff, "
@@ -124,6 +124,8 @@ def report(running: Running, tally: Tally, mailbox: Mailbox, mail_before: int,
         print(f"  {line}")
     if unfinished and not tally.errors:
         print(f"  {unfinished} journeys did not finish")
+    if not tally.finished:
+        print("  no journey finished")
     if errors:
         for traceback in running.processes.tracebacks():
             print(traceback)
@@ -175,6 +177,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def main() -> int:
     args = parse()
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     errors = 0
     with tempfile.TemporaryDirectory(prefix="alur-load-") as tmp, smtp_server() as (port, box):
         engine_rate = through_engine(args.engine_n, Path(tmp))[0]
@@ -196,4 +199,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the servers and the cluster were stopped on the way out
+        print("\ninterrupted: every process and the cluster stopped", file=sys.stderr)
+        sys.exit(130)

@@ -81,6 +81,12 @@ class Tally:
             self.finished += 1
             self.last_at = time.perf_counter()
 
+    def error_count(self) -> int:
+        """Errors, counting a journey that did not finish (its error, if it had one, is
+        counted once) and a run that finished none (it measured nothing)."""
+        unfinished = self.started - self.finished
+        return max(len(self.errors), unfinished) + (self.finished == 0)
+
     @property
     def seconds(self) -> float:
         if self.first_at is None or self.last_at is None:
