@@ -18,7 +18,8 @@ each completion answered 200), count and p50/p95/p99 per route, the expected cla
 conflicts (409) apart from errors, the outbox, and ``ratio http/engine``: task
 completions/s over HTTP ÷ task completions/s of the engine facade in
 ``bench/engine_throughput.py`` (its instances/s × 7 user tasks; one thread, SQLite,
-in-process). Exits 1 when any error happened or any journey did not finish.
+in-process), run just before each layout starts. Exits 1 when any error happened or any
+journey did not finish.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def report(running: Running, tally: Tally, mailbox: Mailbox, mail_before: int,
     unfinished = tally.started - tally.finished
     errors = tally.error_count()
     completions_s = tally.completions / seconds
-    print(f"\n== {running.label} ==")
+    print(f"== {running.label} ==")
     print(f"people: {len(names['requesters'])} requesters, {len(names['staff'])} staff, "
           f"{len(names['approvers'])} approvers; poll {args.poll} s")
     print(f"journeys: {tally.finished} of {tally.started} finished ({tally.declined} declined "
@@ -174,17 +175,25 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM stops the run like Ctrl+C: everything is shut down
 
 
+def engine_bench(n: int, folder: Path) -> float:
+    """Task completions/s of the engine facade, measured just before a layout starts (on a
+    shared machine the two figures of a ratio should be taken close together)."""
+    (folder / "engine").mkdir()
+    rate = through_engine(n, folder / "engine")[0]
+    completions = rate * USER_TASKS_PER_ENGINE_INSTANCE
+    print(f"\nengine bench (facade, SQLite, one thread, in-process): {rate:.2f} instances/s "
+          f"= {completions:.1f} task completions/s")
+    return completions
+
+
 def main() -> int:
     args = parse()
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
     errors = 0
     with tempfile.TemporaryDirectory(prefix="alur-load-") as tmp, smtp_server() as (port, box):
-        engine_rate = through_engine(args.engine_n, Path(tmp))[0]
-        engine_completions = engine_rate * USER_TASKS_PER_ENGINE_INSTANCE
-        print(f"engine bench (facade, SQLite, one thread, in-process): {engine_rate:.2f} "
-              f"instances/s = {engine_completions:.1f} task completions/s")
         for name, layout in layouts(args, Path(tmp), port):
+            engine_completions = engine_bench(args.engine_n, Path(tmp) / name)
             try:
                 with layout as running:
                     mail_before = box.received

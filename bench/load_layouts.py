@@ -244,7 +244,7 @@ def postgres_layout(folder: Path, counts: dict[str, int], smtp_port: int, poll_s
         url = f"http://127.0.0.1:{port}"
         wait_ready(url, processes)
         label = (f"gunicorn + PostgreSQL ({web_processes} web processes x 4 threads, "
-                 f"{job_workers} alur worker)")
+                 f"{job_workers} alur worker process{'es' if job_workers > 1 else ''})")
         yield Running(label, url, cluster.url, folder, people, processes)
         processes.check_alive()
 
