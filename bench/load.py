@@ -119,7 +119,9 @@ def report(running: Running, tally: Tally, mailbox: Mailbox, mail_before: int,
                  else f"{due} jobs still due {args.grace:.0f} s after the last journey")
     print(f"outbox: {', '.join(f'{k} {v}' for k, v in sorted(jobs.items()))} jobs, "
           f"{caught_up}; mail received over SMTP: {mailbox.received - mail_before}")
-    errors += jobs.get("failed", 0) + (drained is None)
+    tracebacks = running.processes.tracebacks()
+    print(f"tracebacks in the servers' logs: {len(tracebacks)}")
+    errors += jobs.get("failed", 0) + (drained is None) + len(tracebacks)
     print(f"errors: {errors}")
     for line in tally.errors[:10]:
         print(f"  {line}")
@@ -127,9 +129,8 @@ def report(running: Running, tally: Tally, mailbox: Mailbox, mail_before: int,
         print(f"  {unfinished} journeys did not finish")
     if not tally.finished:
         print("  no journey finished")
-    if errors:
-        for traceback in running.processes.tracebacks():
-            print(traceback)
+    for traceback in tracebacks[:3]:
+        print(traceback)
     print(f"ratio http/engine: {completions_s / engine_completions:.2f} "
           f"(task completions/s, {running.label.split(' (')[0]})")
     return errors

@@ -198,13 +198,13 @@ class Processes:
             with suppress(ProcessLookupError):  # what it left in its group (gunicorn's)
                 os.killpg(process.pid, signal.SIGKILL)
 
-    def tracebacks(self, limit: int = 3) -> list[str]:
-        """The first few tracebacks the processes logged (to explain a 5xx)."""
+    def tracebacks(self) -> list[str]:
+        """The tracebacks the processes logged so far (each cut to 40 lines)."""
         found = []
         for _process, log in self.started:
             for block in log.read_text(errors="replace").split("Traceback (most recent")[1:]:
                 found.append("Traceback (most recent" + "\n".join(block.splitlines()[:40]))
-        return found[:limit]
+        return found
 
 
 def wait_ready(url: str, processes: Processes) -> None:
