@@ -73,11 +73,12 @@ def drive(running: Running, args: argparse.Namespace) -> Tally:
 
     requesters = [threading.Thread(target=requester, args=(api(n), run, FPVC), daemon=True)
                   for n in people.names["requesters"]]
-    lanes = [threading.Thread(target=lane_worker, daemon=True,
-                              args=(api(n), run, bpmn_id, people.password, len(n) + i))
-             for kind, bpmn_id in (("staff", "Task_Verifikasi"),
-                                   ("approvers", "Task_Persetujuan"))
-             for i, n in enumerate(people.names[kind])]
+    workers = [(n, bpmn_id) for kind, bpmn_id in (("staff", "Task_Verifikasi"),
+                                                  ("approvers", "Task_Persetujuan"))
+               for n in people.names[kind]]
+    lanes = [threading.Thread(target=lane_worker, daemon=True,  # each its own random choices
+                              args=(api(n), run, bpmn_id, people.password, seed))
+             for seed, (n, bpmn_id) in enumerate(workers)]
     for thread in lanes + requesters:
         thread.start()
     try:
@@ -115,8 +116,8 @@ def report(running: Running, tally: Tally, mailbox: Mailbox, mail_before: int,
     print(f"claim conflicts (409, expected): {conflicts}")
     drained = drain(running.database_url, args.grace)
     jobs, due = job_counts(running.database_url)
-    caught_up = (f"caught up {drained:.1f} s after the last journey" if drained is not None
-                 else f"{due} jobs still due {args.grace:.0f} s after the last journey")
+    caught_up = (f"caught up {drained:.1f} s after the run" if drained is not None
+                 else f"{due} jobs still due {args.grace:.0f} s after the run")
     print(f"outbox: {', '.join(f'{k} {v}' for k, v in sorted(jobs.items()))} jobs, "
           f"{caught_up}; mail received over SMTP: {mailbox.received - mail_before}")
     tracebacks = running.processes.tracebacks()

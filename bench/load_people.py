@@ -24,7 +24,6 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,7 +149,11 @@ class Api:
             raise Broken from err
         self.tally.answer(route, time.perf_counter() - started)
         if response.status_code == expect:
-            return response.json()
+            try:
+                return response.json()
+            except ValueError as err:
+                self.tally.error(f"{route} as {self.username}: not JSON: {response.text[:300]}")
+                raise Broken from err
         if response.status_code == 409 and conflict_ok:
             self.tally.conflict(route)
             return None
@@ -163,8 +166,12 @@ class Api:
 def requester(api: Api, run: Run, form: dict[str, Any]) -> None:
     """Drive journeys one after another until the run gives no more tickets."""
     while not run.stop.is_set() and (number := run.ticket()) is not None:
-        with suppress(Broken):  # counted as an error already
+        try:
             _journey(api, run, form, number)
+        except Broken:  # counted as an error already
+            pass
+        except Exception as err:  # an answer of an unexpected shape
+            api.tally.error(f"journey {number} of {api.username}: {err!r}")
 
 
 def _journey(api: Api, run: Run, form: dict[str, Any], number: int) -> None:
@@ -222,7 +229,10 @@ def lane_worker(api: Api, run: Run, bpmn_id: str, password: str, seed: int) -> N
         try:
             if not _work_one(api, run, bpmn_id, password, chance):
                 time.sleep(run.poll_s)
-        except Broken:
+        except Broken:  # counted as an error already
+            time.sleep(run.poll_s)
+        except Exception as err:  # an answer of an unexpected shape
+            api.tally.error(f"{api.username} working {bpmn_id}: {err!r}")
             time.sleep(run.poll_s)
 
 
