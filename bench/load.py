@@ -101,6 +101,7 @@ def report(running: Running, tally: Tally, mailbox: Mailbox, mail_before: int,
     errors = tally.error_count()
     completions_s = tally.completions / seconds
     print(f"== {running.label} ==")
+    print(f"database: {running.database_url}")
     print(f"people: {len(names['requesters'])} requesters, {len(names['staff'])} staff, "
           f"{len(names['approvers'])} approvers; poll {args.poll} s")
     print(f"journeys: {tally.finished} of {tally.started} finished ({tally.declined} declined "
@@ -194,6 +195,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, _interrupt)
     errors = 0
     with tempfile.TemporaryDirectory(prefix="alur-load-") as tmp, smtp_server() as (port, box):
+        print(f"run folder: {tmp} (removed at the end)")
         for name, layout in layouts(args, Path(tmp), port):
             engine_completions = engine_bench(args.engine_n, Path(tmp) / name)
             try:

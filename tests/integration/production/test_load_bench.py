@@ -1,13 +1,16 @@
 """``bench/load.py`` run small, so it cannot rot: a few people drive a few whole journeys
 (two of them declined and revised) on each layout, and the bench must end with every
-journey finished and no error. No speed is asserted; the figures are the bench's.
+journey finished, no error, and nothing left behind (no process working in its folder, no
+database on its port). No speed is asserted; the figures are the bench's.
 
 Also how the bench's client tells answers apart: a 409 on a claim is an expected conflict,
 anything else unexpected (a 5xx, a 409 elsewhere, no answer at all) is an error."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +37,20 @@ def run_bench(layout: str, *args: str) -> str:
     done = subprocess.run([sys.executable, str(BENCH / "load.py"), "--layout", layout, *args],
                           capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert_nothing_left(done.stdout)
     return done.stdout
+
+
+def assert_nothing_left(out: str) -> None:
+    """The run's folder is gone, no process works in it, no database answers on its port."""
+    folder = Path(re.findall(r"^run folder: (\S+)", out, re.M)[0])
+    assert not folder.exists()
+    for cwd in Path("/proc").glob("[0-9]*/cwd"):
+        with contextlib.suppress(OSError):
+            assert not str(cwd.readlink()).startswith(str(folder)), cwd
+    for port in re.findall(r"^database: postgresql\S+@127\.0\.0\.1:(\d+)/", out, re.M):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", int(port))) != 0, f"PostgreSQL on {port}"
 
 
 def assert_clean(out: str) -> None:
@@ -61,6 +77,7 @@ def test_the_load_bench_runs_clean_on_gunicorn_and_postgresql() -> None:
         pytest.skip("PostgreSQL binaries not found")
     out = run_bench("postgres", *SMALL)
     assert "== gunicorn + PostgreSQL (2 web processes" in out
+    assert re.search(r"^database: postgresql\S+@127\.0\.0\.1:\d+/", out, re.M), out
     assert_clean(out)
 
 
