@@ -63,3 +63,4 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/engine_throughput.py
 	$(BIN)/python bench/http_journey.py
 	$(BIN)/python bench/report_scale.py
+	$(BIN)/python bench/load.py
