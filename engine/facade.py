@@ -295,12 +295,17 @@ class Alur(ProcessVersions):
         now: datetime | None = None,
     ) -> reporting.DurationReport:
         """Step durations against their SOP targets (read-only; auditors and admins); on
-        the working-hours clock when ``office_hours`` are given (slower); with ``now``,
-        the steps overdue at that moment too."""
+        the working-hours clock when ``office_hours`` are given (the configured ones, which
+        the records were stamped with); with ``now``, the steps overdue at that moment too."""
         return reporting.durations(
             session, reporting.ReportFilter(date_from, date_to, instansi, version), office_hours,
             now,
         )
+
+    def recompute_durations(self, session: Session, office_hours: OfficeHours) -> int:
+        """Restamp every completed step record's durations with ``office_hours`` (after
+        the configured office hours changed); returns how many records."""
+        return reporting.stamps.recompute(session, office_hours)
 
     def duration_records(
         self,

@@ -13,7 +13,7 @@ Imports no web layer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session
 from engine.models import Instance, StepRecord
 from engine.reporting import queries as q
 from engine.reporting.model import Distribution, InstanceCounts, WeekStats, pct, secs
+from engine.reporting.per_step import within
 from engine.reporting.ranking import percentile
 from engine.reporting.scope import Dialect, Scope, Selection
+from engine.reporting.stamps import Clock
 
 S, Inst = StepRecord, Instance
 EPSILON_S = 0.0005  # the SOP time is compared with the target at millisecond resolution
@@ -85,7 +87,7 @@ def _limit_of_version(per_version: Mapping[int, int | None]) -> Any:
 
 
 def _sop_per_request(
-    session: Session, scope: Scope, sel: Selection,
+    session: Session, scope: Scope, sel: Selection, clock: Clock,
     per_version: Mapping[int, int | None] | None = None,
 ) -> Any:
     """Per completed request in scope: week its SOP clock started, SOP time, targeted
@@ -103,9 +105,9 @@ def _sop_per_request(
     stmt = (
         select(
             sql.week_of(func.min(S.ready_at)).label("week"),
-            func.sum(sql.seconds(S.ready_at, S.completed_at)).label("v"),
+            func.sum(clock.duration).label("v"),
             func.count().label("n"),
-            func.sum(q.WITHIN).label("w"),
+            func.sum(within(clock)).label("w"),
         )
         .where(S.state == "completed", S.due_at.is_not(None))
         .group_by(S.instance_id)
@@ -119,12 +121,12 @@ def _sop_per_request(
 
 
 def _sop(
-    session: Session, scope: Scope, sel: Selection, limit: float,
+    session: Session, scope: Scope, sel: Selection, clock: Clock, limit: float,
     per_version: Mapping[int, int | None] | None = None,
 ) -> tuple[Any, Any]:
     """Weekly rows and picked SOP times from one statement (the per-request sums are read
     once: a CTE used twice is materialized)."""
-    per = _sop_per_request(session, scope, sel, per_version)
+    per = _sop_per_request(session, scope, sel, clock, per_version)
     within = per.c.v < (per.c.lim if per_version is not None else limit)
     weekly = select(
         literal("w").label("kind"),
@@ -143,61 +145,31 @@ def _sop(
     )
 
 
-def _end_to_end_walk(session: Session, count: int) -> Distribution:
-    """Every completed request (no filter): ranks by walking ``ix_instances_end_to_end``
-    from the nearer end, the mean from the covering index."""
+def _end_to_end(
+    session: Session, scope: Scope, seconds: Callable[[float, float], float]
+) -> Distribution:
+    """Created → completed of the completed requests in scope, on the report's clock, read
+    from the covering index ``ix_instances_report`` as Unix times."""
     sql = Dialect(session)
-    seconds = sql.seconds(Inst.created_at, Inst.completed_at)
-    completed = Inst.status == "completed"
-    key = sql.end_to_end_key()
-
-    def at(position: int) -> list[float]:
-        top = position > count // 2
-        stmt = (
-            select(seconds)
-            .where(completed)
-            .order_by(key.desc() if top else key)
-            .offset(count - 2 - position if top else position)
-            .limit(2)
-        )
-        if top and position == count - 1:
-            stmt = stmt.offset(0).limit(1)
-        values = [float(v) for v in session.scalars(stmt)]
-        return values[::-1] if top else values
-
-    def pick(num: int, den: int) -> float | None:
-        h = Fraction((count - 1) * num, den)
-        return percentile(at(int(h)), h - int(h))
-
-    total = float(session.scalar(select(func.sum(seconds)).where(completed)) or 0)
-    return Distribution(
-        count,
-        secs(total / count),
-        secs(pick(*PICKS[0])),
-        secs(pick(*PICKS[1])),
-        secs(at(count - 1)[-1]),
-    )
+    stmt = select(sql.epoch(Inst.created_at), sql.epoch(Inst.completed_at)).where(
+        *scope.where(), Inst.status == "completed")
+    return Distribution.of_sorted(sorted(seconds(a, b) for a, b in session.execute(stmt)))
 
 
-def _end_to_end(session: Session, scope: Scope, completed: int) -> Distribution:
-    if not completed:
-        return Distribution(0, None, None, None, None)
-    if not scope.narrowed:
-        return _end_to_end_walk(session, completed)
-    seconds = Dialect(session).seconds(Inst.created_at, Inst.completed_at).label("v")
-    values = select(seconds).where(*scope.where(), Inst.status == "completed").subquery()
-    return _distribution(list(session.connection().execute(_picked(values))))
+def calendar_seconds(start: float, end: float) -> float:
+    return end - start
 
 
 def request_stats(
-    session: Session, scope: Scope, sel: Selection, target_s: int | None,
+    session: Session, scope: Scope, sel: Selection, clock: Clock, target_s: int | None,
     per_version: Mapping[int, int | None] | None = None,
+    seconds: Callable[[float, float], float] = calendar_seconds,
 ) -> RequestStats:
     """The request-level numbers; with ``per_version`` (version id → SOP target, when the
     versions in scope differ) each request is judged against its own version's target."""
     counts = q.instance_counts(session, scope)
     limit = (target_s + EPSILON_S) if target_s is not None else -1.0
-    weekly, picks = _sop(session, scope, sel, limit, per_version)
+    weekly, picks = _sop(session, scope, sel, clock, limit, per_version)
     sop = _distribution(picks)
     within = sum(int(r[2] or 0) for r in weekly)
     weeks = tuple(
@@ -221,7 +193,7 @@ def request_stats(
         ),
         sop=sop,
         sop_within_pct=pct(within, sop.count) if target_s is not None else None,
-        end_to_end=_end_to_end(session, scope, counts["completed"]),
+        end_to_end=_end_to_end(session, scope, seconds),
         loop_rate=round(counts["looped"] / requests, 4) if requests else None,
         mean_passes=round(counts["passes"] / requests, 3) if requests else None,
         weeks=weeks,
