@@ -171,7 +171,7 @@ class StepRecord(Base):
         Index("ix_step_by_step", "state", "bpmn_id", "pass_no", "due_at", "target_s",
               *DURATION_COLUMNS, "instance_id"),
         Index("ix_step_by_instance", "state", "instance_id", "due_at", "ready_at", "target_s",
-              "duration_s", "duration_office_s"),
+              "bpmn_id", "pass_no", *DURATION_COLUMNS),
         Index("ix_step_duration", "state", "bpmn_id", "duration_s", "instance_id"),
         Index("ix_step_duration_office", "state", "bpmn_id", "duration_office_s", "instance_id"),
     )

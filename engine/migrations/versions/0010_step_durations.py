@@ -95,8 +95,8 @@ def upgrade() -> None:
                     ["state", "bpmn_id", "pass_no", "due_at", "target_s", *COLUMNS,
                      "instance_id"])
     op.create_index("ix_step_by_instance", "step_records",
-                    ["state", "instance_id", "due_at", "ready_at", "target_s", "duration_s",
-                     "duration_office_s"])
+                    ["state", "instance_id", "due_at", "ready_at", "target_s", "bpmn_id",
+                     "pass_no", *COLUMNS])
     op.create_index("ix_step_duration", "step_records",
                     ["state", "bpmn_id", "duration_s", "instance_id"])
     op.create_index("ix_step_duration_office", "step_records",
