@@ -165,7 +165,6 @@ class StepRecord(Base):
     __tablename__ = "step_records"
     __table_args__ = (
         Index("ix_step_ready_role", "state", "role"),
-        Index("ix_step_report", "bpmn_id", "completed_at"),
         # the reports' indexes (migration 0010): sums stream from ix_step_by_step and
         # ix_step_by_instance, percentiles walk ix_step_duration(_office) in order
         Index("ix_step_by_step", "state", "bpmn_id", "pass_no", "due_at", "target_s",

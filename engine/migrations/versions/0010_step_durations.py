@@ -7,7 +7,8 @@ its duration, waiting and working seconds on the calendar clock and in office ho
 completed records are backfilled: calendar seconds in SQL, office-hours seconds in Python
 with the default office hours (``alur report recompute`` applies configured ones). The
 expression indexes on durations give way to plain ones (the end-to-end time is read from
-the covering ``ix_instances_report``).
+the covering ``ix_instances_report``); ``ix_step_report`` (bpmn_id, completed_at), which
+no query reads, goes.
 
 Revision ID: 0010_step_durations
 Revises: 0009_worker_beats
@@ -88,6 +89,7 @@ def upgrade() -> None:
     _backfill_calendar(dialect)
     _backfill_office()
     op.drop_index("ix_instances_end_to_end", table_name="instances")
+    op.drop_index("ix_step_report", table_name="step_records")  # read by no query
     op.drop_index("ix_step_duration", table_name="step_records")
     op.drop_index("ix_step_by_step", table_name="step_records")
     op.drop_index("ix_step_by_instance", table_name="step_records")
@@ -125,5 +127,6 @@ def downgrade() -> None:
     op.create_index(
         "ix_step_duration", "step_records", ["state", "bpmn_id", duration, "instance_id"]
     )
+    op.create_index("ix_step_report", "step_records", ["bpmn_id", "completed_at"])
     end_to_end = sa.text(OLD_END_TO_END.get(dialect, OLD_END_TO_END["postgresql"]))
     op.create_index("ix_instances_end_to_end", "instances", ["status", end_to_end])
