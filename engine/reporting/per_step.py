@@ -78,7 +78,8 @@ class StepNumbers:
                       clock.waiting, clock.working).where(
             S.state == "completed", S.instance_id.in_(sel.ids))
         removed: dict[str, list[float]] = {}
-        for bpmn_id, pass_no, dur, ok, targeted, waiting, working in session.execute(gone):
+        rows = session.connection().execute(gone)
+        for bpmn_id, pass_no, dur, ok, targeted, waiting, working in rows:
             key = (bpmn_id, int(pass_no))
             minus = (1, dur, ok, int(bool(targeted)), waiting or 0.0, working or 0.0,
                      int(waiting is not None))
