@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.models import DURATION_COLUMNS, StepRecord
+from engine.reporting.scope import Dialect
 from engine.reporting.workclock import OfficeHours
 
 DEFAULT_OFFICE_HOURS = "Mon-Fri 07:30-16:00"
@@ -88,14 +89,34 @@ def stamp(records: Iterable[StepRecord], hours: OfficeHours | None = None) -> No
 
 
 def recompute(session: Session, hours: OfficeHours, *, batch: int = 5000) -> int:
-    """Rewrite the durations of every completed record with ``hours`` as the office
-    hours, ``batch`` records at a time; returns how many."""
-    stmt = (select(S.id, S.ready_at, S.opened_at, S.completed_at)
-            .where(S.state == "completed", S.completed_at.is_not(None)).order_by(S.id))
-    done, last = 0, 0
-    while rows := session.execute(stmt.where(S.id > last).limit(batch)).all():
-        values = [{"id": rid, **durations_of(hours, ready, opened, completed)}
-                  for rid, ready, opened, completed in rows if completed is not None]
-        session.execute(update(StepRecord), values)  # by primary key, in one executemany
-        done, last = done + len(rows), rows[-1][0]
+    """Restamp the office-hours columns of every completed record with ``hours`` (the
+    calendar ones never change), ``batch`` records at a time, writing only the records
+    whose numbers change; returns how many changed."""
+    table = cast(Table, StepRecord.__table__)
+    t, epoch = table.c, Dialect(session).epoch
+    # Ranges of ids, filtered here: a condition on ``state`` would walk its index instead.
+    read = select(t.id, t.state, epoch(t.ready_at), epoch(t.opened_at), epoch(t.completed_at),
+                  t.duration_office_s, t.waiting_office_s, t.working_office_s)
+    write = (update(table).where(t.id == bindparam("rid"))
+             .values(duration_office_s=bindparam("d"), waiting_office_s=bindparam("w"),
+                     working_office_s=bindparam("k")))
+    db = session.connection()
+    done, top = 0, int(db.scalar(select(func.max(t.id))) or 0)
+    for first in range(0, top, batch):
+        values = []
+        for rid, state, ready, opened, completed, *stored in db.execute(
+                read.where(t.id > first, t.id <= first + batch)):
+            if state != "completed" or completed is None:
+                continue
+            d, w, k = office_durations(hours, ready, opened, completed)
+            if not _same((d, w, k), stored):
+                values.append({"rid": rid, "d": d, "w": w, "k": k})
+        if values:
+            db.execute(write, values)
+        done += len(values)
     return done
+
+def _same(new: tuple[float | None, ...], stored: list[Any]) -> bool:
+    """Equal to the millisecond (SQLite's julianday keeps no more)."""
+    return all((a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-3)
+               for a, b in zip(new, stored, strict=True))

@@ -101,5 +101,6 @@ def recompute() -> None:
     hours = office_hours()
     with db.session.begin():
         count = engine().recompute_durations(db.session, hours)
-    click.echo(f"{count} catatan langkah dihitung ulang dengan jam kerja {hours.spec}"
-               + (f" dan {len(hours.holidays)} hari libur" if hours.holidays else "") + ".")
+    click.echo(f"Durasi dihitung ulang dengan jam kerja {hours.spec}"
+               + (f" dan {len(hours.holidays)} hari libur" if hours.holidays else "")
+               + f": {count} catatan langkah berubah.")

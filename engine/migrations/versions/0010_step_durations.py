@@ -65,20 +65,23 @@ def _backfill_calendar(dialect: str) -> None:
 def _backfill_office() -> None:
     hours, bind = OfficeHours.parse(DEFAULT_OFFICE_HOURS), op.get_bind()
     r = RECORDS.c
-    read = (sa.select(r.id, r.ready_at, r.opened_at, r.completed_at)
-            .where(r.state == "completed", r.completed_at.is_not(None)).order_by(r.id))
+    # Ranges of ids, filtered here: a condition on ``state`` would walk its index and sort.
+    read = sa.select(r.id, r.state, r.ready_at, r.opened_at, r.completed_at)
     write = (RECORDS.update().where(r.id == sa.bindparam("rid"))
              .values(duration_office_s=sa.bindparam("d"), waiting_office_s=sa.bindparam("w"),
                      working_office_s=sa.bindparam("k")))
-    last = 0
-    while rows := bind.execute(read.where(r.id > last).limit(BATCH)).all():
+    top = int(bind.scalar(sa.select(sa.func.max(r.id))) or 0)
+    for first in range(0, top, BATCH):
         values = []
-        for rid, ready, opened, done in rows:
-            d, w, k = office_durations(hours, ready.timestamp(),
-                                       opened.timestamp() if opened else None, done.timestamp())
-            values.append({"rid": rid, "d": d, "w": w, "k": k})
-        bind.execute(write, values)
-        last = rows[-1][0]
+        for rid, state, ready, opened, done in bind.execute(
+                read.where(r.id > first, r.id <= first + BATCH)):
+            if state == "completed" and done is not None:
+                d, w, k = office_durations(hours, ready.timestamp(),
+                                           opened.timestamp() if opened else None,
+                                           done.timestamp())
+                values.append({"rid": rid, "d": d, "w": w, "k": k})
+        if values:
+            bind.execute(write, values)
 
 
 def upgrade() -> None:
