@@ -39,6 +39,7 @@ from engine.letters import LetterLimits
 from engine.models import MailMessageRow
 from engine.outbox import Services, WorkerSettings
 from engine.processes import ProcessVersions
+from engine.reporting import stamps
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
 from engine.signature import WrongPassword
@@ -305,7 +306,7 @@ class Alur(ProcessVersions):
     def recompute_durations(self, session: Session, office_hours: OfficeHours) -> int:
         """Restamp every completed step record's durations with ``office_hours`` (after
         the configured office hours changed); returns how many records."""
-        return reporting.stamps.recompute(session, office_hours)
+        return stamps.recompute(session, office_hours)
 
     def duration_records(
         self,

@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 from engine import store
 from engine.diagram import Diagram, parse
 from engine.reporting import queries as q
-from engine.reporting import stamps as stamps
 from engine.reporting.model import DurationReport, StepStats
 from engine.reporting.per_request import calendar_seconds, request_stats
 from engine.reporting.per_step import StepNumbers
