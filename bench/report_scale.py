@@ -2,15 +2,19 @@
 
 Seeds SQLite files with bulk inserts (realistic step records: about one request in five is
 sent back once, a few twice, some automatic links fail and are made by hand, a few requests
-are cancelled), plus ~20 running requests waiting in the staff inbox. Then times the facade
-call, the ``/laporan`` page through the Flask test client, and the staff inbox query.
+are cancelled; each completed record stamped with its durations by the engine's own
+``engine.reporting.stamps``), plus ~20 running requests waiting in the staff inbox. Then
+times the facade call, the ``/laporan`` page through the Flask test client, and the staff
+inbox query.
 
     .venv/bin/python bench/report_scale.py [--keep DIR] [--workflow-kb N]
 
 ``--workflow-kb`` pads each instance's serialized workflow (a finished one is ~12 KB): the
 report must not care, as it reads instances only through covering indexes.
 
-The last two lines are ``report 100k: X.XX s`` and ``ratio inbox 100k/1k: X.XX``.
+Prints the report's time on the calendar and on the working-hours clock at 1k and 100k
+(best of five); the last two lines are ``report 100k: X.XX s`` (the slower clock) and
+``ratio inbox 100k/1k: X.XX``.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import migrate, store, users  # noqa: E402
-from engine.models import Instance, StepRecord  # noqa: E402
-from engine.reporting.workclock import OfficeHours  # noqa: E402
+from engine.models import DURATION_COLUMNS, Instance, StepRecord  # noqa: E402
+from engine.reporting import stamps  # noqa: E402
 from webui import create_app
 from webui.auth import EPOCH_KEY  # noqa: E402
 from webui.extensions import db, engine  # noqa: E402
@@ -69,6 +73,9 @@ class Seeder:
                 kind: str = "user", state: str = "completed") -> datetime:
         opened = ready + timedelta(seconds=wait) if wait is not None else None
         done = (opened or ready) + timedelta(seconds=work)
+        # Stamped as the engine stamps a completed record (engine.reporting.stamps).
+        stamped = (stamps.durations_of(stamps.configured(), ready, opened, done)
+                   if state == "completed" else dict.fromkeys(DURATION_COLUMNS))
         self.steps.append({
             "task_id": str(uuid.uuid4()), "instance_id": inst, "bpmn_id": spec[0],
             "name": spec[1], "lane": spec[2], "role": ROLES[spec[2]], "step": spec[3],
@@ -79,6 +86,7 @@ class Seeder:
             "opened_at": opened, "opened_by": "u" if opened else None,
             "completed_at": done if state != "ready" else None,
             "completed_by": "u" if state == "completed" else None, "breach_notified": False,
+            **stamped,
         })
         return done
 
@@ -180,8 +188,8 @@ def measure(app: Any) -> dict[str, float]:
         auditor_id, auditor_epoch = auditor.id, auditor.session_epoch
         report = best_of(lambda: engine().durations(session), repeat=5)
         report_cpu = min(cpu_of(lambda: engine().durations(session)) for _ in range(3))
-        hours = OfficeHours.parse("Mon-Fri 07:30-16:00")
-        office = best_of(lambda: engine().durations(session, office_hours=hours), repeat=1)
+        hours = stamps.configured()  # the records were stamped with these (ALUR_OFFICE_HOURS)
+        office = best_of(lambda: engine().durations(session, office_hours=hours), repeat=5)
         inbox = best_of(lambda: engine().inbox(session, staff), repeat=20)
         assert len(engine().inbox(session, staff)) == 20
         session.rollback()
@@ -216,9 +224,13 @@ def main() -> None:
         results[n] = measure(app)
         r = results[n]
         print(f"{n:>7,} instances: report {r['report']:.3f} s (cpu {r['report_cpu']:.3f} s), "
-              f"page {r['page']:.3f} s, inbox {r['inbox'] * 1000:.2f} ms, "
-              f"report on the working-hours clock {r['office']:.2f} s")
-    print(f"report 100k: {results[100_000]['report']:.2f} s")
+              f"on the working-hours clock {r['office']:.3f} s, page {r['page']:.3f} s, "
+              f"inbox {r['inbox'] * 1000:.2f} ms")
+    for n in (1_000, 100_000):
+        print(f"report {n // 1000}k: calendar {results[n]['report']:.3f} s, "
+              f"working hours {results[n]['office']:.3f} s")
+    print(f"report 100k: {max(results[100_000]['report'], results[100_000]['office']):.2f} s "
+          "(the slower clock; goal < 1 s)")
     print(f"ratio inbox 100k/1k: {results[100_000]['inbox'] / results[1_000]['inbox']:.2f}")
 
 

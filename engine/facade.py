@@ -39,6 +39,7 @@ from engine.letters import LetterLimits
 from engine.models import MailMessageRow
 from engine.outbox import Services, WorkerSettings
 from engine.processes import ProcessVersions
+from engine.reporting import stamps
 from engine.reporting.queries import RecordRow
 from engine.reporting.workclock import OfficeHours
 from engine.signature import WrongPassword
@@ -295,12 +296,17 @@ class Alur(ProcessVersions):
         now: datetime | None = None,
     ) -> reporting.DurationReport:
         """Step durations against their SOP targets (read-only; auditors and admins); on
-        the working-hours clock when ``office_hours`` are given (slower); with ``now``,
-        the steps overdue at that moment too."""
+        the working-hours clock when ``office_hours`` are given (the configured ones, which
+        the records were stamped with); with ``now``, the steps overdue at that moment too."""
         return reporting.durations(
             session, reporting.ReportFilter(date_from, date_to, instansi, version), office_hours,
             now,
         )
+
+    def recompute_durations(self, session: Session, office_hours: OfficeHours) -> int:
+        """Restamp every completed step record's durations with ``office_hours`` (after
+        the configured office hours changed); returns how many records."""
+        return stamps.recompute(session, office_hours)
 
     def duration_records(
         self,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -154,36 +155,24 @@ class Instance(Base):
     )
 
 
+DURATION_COLUMNS = ("duration_s", "waiting_s", "working_s",
+                    "duration_office_s", "waiting_office_s", "working_office_s")
+
+
 class StepRecord(Base):
     """One task of one pass: the inbox and the reports read these rows, never the JSON."""
 
     __tablename__ = "step_records"
     __table_args__ = (
         Index("ix_step_ready_role", "state", "role"),
-        Index("ix_step_report", "bpmn_id", "completed_at"),
-        # covering indexes of the reports (migration 0002)
-        Index(
-            "ix_step_by_step",
-            "state",
-            "bpmn_id",
-            "pass_no",
-            "ready_at",
-            "opened_at",
-            "completed_at",
-            "due_at",
-            "instance_id",
-        ),
-        Index(
-            "ix_step_by_instance",
-            "state",
-            "instance_id",
-            "bpmn_id",
-            "pass_no",
-            "due_at",
-            "ready_at",
-            "opened_at",
-            "completed_at",
-        ),
+        # the reports' indexes (migration 0010): sums stream from ix_step_by_step and
+        # ix_step_by_instance, percentiles walk ix_step_duration(_office) in order
+        Index("ix_step_by_step", "state", "bpmn_id", "pass_no", "due_at", "target_s",
+              *DURATION_COLUMNS, "instance_id"),
+        Index("ix_step_by_instance", "state", "instance_id", "due_at", "ready_at", "target_s",
+              "bpmn_id", "pass_no", *DURATION_COLUMNS),
+        Index("ix_step_duration", "state", "bpmn_id", "duration_s", "instance_id"),
+        Index("ix_step_duration_office", "state", "bpmn_id", "duration_office_s", "instance_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +203,15 @@ class StepRecord(Base):
     # The name the record shows, as it was when the step was done (migration 0008).
     completed_by_name: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
+    # Seconds ready → completed, ready → opened, opened → completed, stamped when the record
+    # completes (engine.reporting.stamps): on the calendar clock and in office hours
+    # (``ALUR_OFFICE_HOURS``; ``alur report recompute`` after changing them). Migration 0010.
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    waiting_s: Mapped[float | None] = mapped_column(Float)
+    working_s: Mapped[float | None] = mapped_column(Float)
+    duration_office_s: Mapped[float | None] = mapped_column(Float)
+    waiting_office_s: Mapped[float | None] = mapped_column(Float)
+    working_office_s: Mapped[float | None] = mapped_column(Float)
     instance: Mapped[Instance] = relationship(viewonly=True)
     breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     # What this pass submitted (a form's normalised fields, a service task's result),

@@ -17,6 +17,7 @@ from engine import notifications, runtime, store, versions
 from engine.errors import LoopLimitReached
 from engine.forms import N_
 from engine.models import Instance, StepRecord
+from engine.reporting import stamps
 from engine.users import SYSTEM
 
 
@@ -98,6 +99,7 @@ def sync(
     for task_id, record in known.items():
         if task_id not in ready_ids:
             _close(record, runtime.find_task(workflow, task_id), now)
+    stamps.stamp(records)  # the durations of the records completed now, for the report
     seen = Counter(r.bpmn_id for r in records)
     for task in ready:
         if str(task.id) in known:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from engine.documents.pdfbase import Letterhead
+from engine.reporting.stamps import DEFAULT_OFFICE_HOURS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
         "LETTERS_PER_REQUEST": 5,  # letters one request may hold (engine.letters) ...
         "LETTERS_PER_USER_DAY": 20,  # ... and one person may upload in 24 hours
-        "OFFICE_HOURS": "Mon-Fri 07:30-16:00",
+        "OFFICE_HOURS": DEFAULT_OFFICE_HOURS,  # also what migration 0010 stamped records with
         "HOLIDAYS": "",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "id",

@@ -20,6 +20,7 @@ from engine.documents.pdfbase import Letterhead
 from engine.facade import Alur, EngineSettings
 from engine.letters import LetterLimits
 from engine.outbox import Services, WorkerSettings
+from engine.reporting import stamps
 from engine.reporting.workclock import OfficeHours
 from engine.signin import SignInPolicy
 from webui.config_check import ConfigError
@@ -28,6 +29,7 @@ from webui.uploads import LetterStore
 
 def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
     passwords.configure(str(config["PASSWORD_HASHING"]))  # the cost of new password hashes
+    stamps.configure(build_office_hours(config))  # the office hours completed steps count
     sessions = make_sessionmaker(db_engine)
     worker = WorkerSettings(
         max_attempts=int(config["JOB_MAX_ATTEMPTS"]),

@@ -2,14 +2,17 @@
 loop, the SOP time and the end-to-end time of each request, the loop rate, the breaches.
 
 ``durations(session, ReportFilter(...))`` returns a frozen ``DurationReport`` whose
-``as_dict()`` is the JSON API's shape. Numbers come from SQL over ``step_records``
-(``engine.reporting.queries``), never from serialized workflows. Rules:
+``as_dict()`` is the JSON API's shape. Numbers come from SQL over the durations stamped on
+each completed step record (``engine.reporting.stamps``), never from serialized workflows;
+the calendar and the working-hours clock share one code path and differ only in the
+columns they read (``per_step``, ``per_request``). Rules:
 - a step's duration is ready → completed; waiting is ready → opened, working is
   opened → completed (service tasks are never opened, so they have neither);
 - only completed records count; records of cancelled requests are left out of every
   time statistic, but the requests are counted (status counts, loop rate, passes);
-- a record is within target when it completed by its due time (ready + its target);
-  steps without a target show no share;
+- a record is within target when it completed by its due time (ready + its target; on the
+  working-hours clock, when its office-hours duration is at most its target); steps
+  without a target show no share;
 - the SOP time of a request is the sum of its targeted steps over all passes, for
   completed requests; end-to-end is created → completed;
 - percentiles interpolate linearly between the two nearest ranks (PERCENTILE_CONT).
@@ -30,10 +33,10 @@ from engine import store
 from engine.diagram import Diagram, parse
 from engine.reporting import queries as q
 from engine.reporting.model import DurationReport, StepStats
-from engine.reporting.office import OfficeReader, office_numbers, office_requests
-from engine.reporting.per_request import request_stats
-from engine.reporting.readers import Reader, SqlReader
-from engine.reporting.scope import Scope, Selection, select_records
+from engine.reporting.per_request import calendar_seconds, request_stats
+from engine.reporting.per_step import StepNumbers
+from engine.reporting.scope import Scope, select_records
+from engine.reporting.stamps import CALENDAR, OFFICE
 from engine.reporting.workclock import OfficeHours
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -142,10 +145,11 @@ def _number_order(meta: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _steps(
-    session: Session, scope: Scope, sel: Selection, meta: dict[str, dict[str, Any]],
-    order: list[str], reader: Reader, now: datetime | None = None,
+    session: Session, scope: Scope, numbers: StepNumbers, meta: dict[str, dict[str, Any]],
+    order: list[str], now: datetime | None = None,
 ) -> tuple[StepStats, ...]:
-    passes = reader.passes()
+    sel = numbers.sel
+    passes = numbers.passes()
     open_now, breaches = q.open_counts(session, sel), q.breach_counts(session, scope)
     overdue = q.overdue_counts(session, sel, now) if now is not None else {}
     for bpmn_id in passes:
@@ -154,7 +158,7 @@ def _steps(
     steps = []
     for bpmn_id in order:
         m, mine = meta[bpmn_id], passes.get(bpmn_id, [])
-        dist = reader.distribution(bpmn_id, mine)
+        dist = numbers.distribution(bpmn_id, mine)
         steps.append(
             StepStats(
                 bpmn_id=bpmn_id,
@@ -168,7 +172,7 @@ def _steps(
                 open=open_now.get(bpmn_id, 0),
                 breaches=breaches.get(bpmn_id, 0),
                 overdue=overdue.get(bpmn_id, 0),
-                histogram=reader.histogram(bpmn_id, dist, m.get("target_s")),
+                histogram=numbers.histogram(bpmn_id, dist, m.get("target_s")),
             )
         )
     return tuple(steps)
@@ -179,29 +183,24 @@ def durations(
     now: datetime | None = None,
 ) -> DurationReport:
     """The whole report for ``filt`` (default: every request of the active process), on the
-    calendar clock, or on the working-hours clock when ``hours`` are given."""
+    calendar clock, or on the working-hours clock when ``hours`` are given: the hours the
+    records were stamped with (the configured ones, ``stamps.configured()``)."""
     filt = filt or ReportFilter()
     resolved = _resolve(session, filt)
     scope, sel = resolved.scope, select_records(session, resolved.scope)
     target_s = resolved.shown.meta.get("target_s")
-    per_version = _sop_targets(resolved)
-    reader: Reader
-    if hours is None:
-        reader = SqlReader.open(session, sel)
-        requests = request_stats(session, scope, sel, target_s, per_version)
-    else:
-        numbers = office_numbers(session, scope, sel, hours, target_s, per_version)
-        reader = OfficeReader(numbers)
-        requests = office_requests(session, scope, numbers, target_s)
+    clock = CALENDAR if hours is None else OFFICE
+    numbers = StepNumbers.read(session, sel, clock)
+    requests = request_stats(session, scope, sel, clock, target_s, _sop_targets(resolved),
+                             calendar_seconds if hours is None else hours.seconds)
     meta = _step_meta(resolved.versions, filt.version)
-    steps = _steps(session, scope, sel, meta, _flow_order(resolved, filt.version, meta), reader,
-                   now)
+    steps = _steps(session, scope, numbers, meta, _flow_order(resolved, filt.version, meta), now)
     return DurationReport(
         process_id=resolved.process_id,
         process_name=resolved.shown.meta.get("name", resolved.process_id),
         version=resolved.shown.version,
         target_s=target_s,
-        clock="calendar" if hours is None else "office_hours",
+        clock=clock.name,
         filter=filt,
         instances=requests.counts,
         steps=steps,

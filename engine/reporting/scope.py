@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from typing import cast as cast_type
 
 from sqlalchemy import (
     ColumnElement,
@@ -120,34 +119,11 @@ class Dialect:
     def __init__(self, session: Session) -> None:
         self.name = session.get_bind().dialect.name
 
-    def seconds(self, start: Any, end: Any) -> ColumnElement[float]:
-        if self.name == "sqlite":
-            return (func.julianday(end) - func.julianday(start)) * 86400.0
-        return cast(extract("epoch", end - start), Float)
-
     def epoch(self, column: Any) -> ColumnElement[float]:
         """A stored (UTC) time as Unix seconds."""
         if self.name == "sqlite":
             return (func.julianday(column) - 2440587.5) * 86400.0
         return cast(extract("epoch", column), Float)
-
-    def duration_key(self) -> ColumnElement[float]:
-        """The ordering expression ``ix_step_duration`` indexes (no bound parameters)."""
-        s = StepRecord
-        if self.name == "sqlite":
-            return func.julianday(s.completed_at) - func.julianday(s.ready_at)
-        return cast_type(ColumnElement[float], extract("epoch", s.completed_at - s.ready_at))
-
-    def end_to_end_key(self) -> ColumnElement[float]:
-        """The ordering expression ``ix_instances_end_to_end`` indexes."""
-        i = Instance
-        if self.name == "sqlite":
-            return func.julianday(i.completed_at) - func.julianday(i.created_at)
-        return cast_type(ColumnElement[float], extract("epoch", i.completed_at - i.created_at))
-
-    def key_of(self, seconds: float) -> float:
-        """A duration in seconds on the scale of ``duration_key``."""
-        return seconds / 86400.0 if self.name == "sqlite" else seconds
 
     def week_of(self, column: Any) -> ColumnElement[str]:
         """Monday (``YYYY-MM-DD``) of the WIB week a UTC time falls in (WIB has no DST)."""

@@ -75,22 +75,20 @@ class OfficeHours:
             self.closes.minute - self.opens.minute
         ) * 60
 
-    def _window(self, day: int) -> tuple[float, float] | None:
-        """Opening and closing (Unix seconds) of WIB day number ``day``, if a working day."""
-        return _window(self, day)
-
     def seconds(self, start: float, end: float) -> float:
         """Working seconds between two Unix times."""
         if end <= start:
             return 0.0
         first, last = _day(start), _day(end)
-        total = 0.0
-        for day in (first, last) if last > first else (first,):
-            window = self._window(day)
-            if window is not None:
-                total += max(0.0, min(window[1], end) - max(window[0], start))
+        window = _window(self, first)
+        if last == first:  # the usual case, kept short: the report calls it per request
+            return max(0.0, min(window[1], end) - max(window[0], start)) if window else 0.0
+        total = max(0.0, window[1] - max(window[0], start)) if window else 0.0
+        window = _window(self, last)
+        if window is not None:
+            total += max(0.0, min(window[1], end) - window[0])
         for day in range(first + 1, last):
-            if self._window(day) is not None:
+            if _window(self, day) is not None:
                 total += self.day_seconds
         return total
 

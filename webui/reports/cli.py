@@ -22,7 +22,7 @@ CLOCKS = {"calendar": "kalender (24 jam)", "office_hours": "jam kerja"}  # as on
 
 @click.group("report")
 def report_group() -> None:
-    """Reports (read-only)."""
+    """Reports (read-only, but for ``recompute``)."""
 
 
 def _pct(value: float | None) -> str:
@@ -91,3 +91,16 @@ def durations(fmt: str, date_from: datetime | None, date_to: datetime | None,
     else:
         with force_locale("id"):  # no request here to choose a language from
             click.echo(table(report))
+
+
+@report_group.command("recompute")
+@with_appcontext
+def recompute() -> None:
+    """Restamp every completed step's durations with the configured office hours
+    (OFFICE_HOURS, HOLIDAYS): run it after changing them."""
+    hours = office_hours()
+    with db.session.begin():
+        count = engine().recompute_durations(db.session, hours)
+    click.echo(f"Durasi dihitung ulang dengan jam kerja {hours.spec}"
+               + (f" dan {len(hours.holidays)} hari libur" if hours.holidays else "")
+               + f": {count} catatan langkah berubah.")

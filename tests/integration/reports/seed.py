@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import store
 from engine.models import Instance, StepRecord
+from engine.reporting import stamps
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 08:00 WIB
 S1, S2, S3 = "Task_IsiFPVC", "Task_Verifikasi", "Task_Persetujuan"
@@ -60,6 +61,7 @@ def add_instance(session: Session, *, version_id: int, requester_id: int, create
         completed_at=last if status == "completed" else None,
     ))
     session.flush()
+    stamps.stamp(records)  # as the engine does when a step completes
     session.add_all(records)
     session.flush()
     return inst_id

@@ -1,0 +1,122 @@
+"""Each step record's durations, stamped on it when it completes, so the report only sums
+and ranks stored columns: ready → completed (duration), ready → opened (waiting) and
+opened → completed (working), in calendar seconds and in office-hours seconds.
+
+The office hours are the configured ones (``ALUR_OFFICE_HOURS``/``ALUR_HOLIDAYS``, set by
+the wiring with ``configure``, as ``engine.passwords`` learns its hashing cost).
+After an operator changes them, ``recompute`` rewrites the office-hours columns of every
+completed record (``alur report recompute``). Imports no web layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from engine.models import DURATION_COLUMNS, StepRecord
+from engine.reporting.scope import Dialect
+from engine.reporting.workclock import OfficeHours
+
+DEFAULT_OFFICE_HOURS = "Mon-Fri 07:30-16:00"
+_configured = [OfficeHours.parse(DEFAULT_OFFICE_HOURS)]
+
+
+def configure(hours: OfficeHours) -> None:
+    """The office hours new records are stamped with (the process's configuration)."""
+    _configured[0] = hours
+
+
+def configured() -> OfficeHours:
+    return _configured[0]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Which stored columns a report reads: the clock only selects them."""
+
+    name: str  # "calendar" | "office_hours"
+    duration: Any  # the mapped columns of ``StepRecord``
+    waiting: Any
+    working: Any
+
+
+S = StepRecord
+CALENDAR = Clock("calendar", S.duration_s, S.waiting_s, S.working_s)
+OFFICE = Clock("office_hours", S.duration_office_s, S.waiting_office_s, S.working_office_s)
+
+
+def office_durations(
+    hours: OfficeHours, ready: float, opened: float | None, done: float
+) -> tuple[float, float | None, float | None]:
+    """Duration, waiting and working in office seconds, from Unix times."""
+    if opened is None:
+        return hours.seconds(ready, done), None, None
+    waiting, working = hours.seconds(ready, opened), hours.seconds(opened, done)
+    return waiting + working, waiting, working
+
+
+def calendar_durations(
+    ready: datetime, opened: datetime | None, done: datetime
+) -> tuple[float, float | None, float | None]:
+    if opened is None:
+        return (done - ready).total_seconds(), None, None
+    waiting, working = (opened - ready).total_seconds(), (done - opened).total_seconds()
+    return waiting + working, waiting, working
+
+
+def durations_of(
+    hours: OfficeHours, ready: datetime, opened: datetime | None, done: datetime
+) -> dict[str, float | None]:
+    """The six stamped columns of a record, by name."""
+    office = office_durations(hours, ready.timestamp(), opened.timestamp() if opened else None,
+                              done.timestamp())
+    both = calendar_durations(ready, opened, done) + office
+    return dict(zip(DURATION_COLUMNS, both, strict=True))
+
+
+def stamp(records: Iterable[StepRecord], hours: OfficeHours | None = None) -> None:
+    """Stamp the durations of every completed record that has none yet."""
+    for r in records:
+        if r.state == "completed" and r.duration_s is None and r.completed_at is not None:
+            values = durations_of(hours or configured(), r.ready_at, r.opened_at, r.completed_at)
+            for column, value in values.items():
+                setattr(r, column, value)
+
+
+def recompute(session: Session, hours: OfficeHours, *, batch: int = 5000) -> int:
+    """Restamp the office-hours columns of every completed record with ``hours`` (the
+    calendar ones never change), ``batch`` records at a time, writing only the records
+    whose numbers change; returns how many changed."""
+    table = cast(Table, StepRecord.__table__)
+    t, epoch = table.c, Dialect(session).epoch
+    # Ranges of ids, filtered here: a condition on ``state`` would walk its index instead.
+    read = select(t.id, t.state, epoch(t.ready_at), epoch(t.opened_at), epoch(t.completed_at),
+                  t.duration_office_s, t.waiting_office_s, t.working_office_s)
+    write = (update(table).where(t.id == bindparam("rid"))
+             .values(duration_office_s=bindparam("d"), waiting_office_s=bindparam("w"),
+                     working_office_s=bindparam("k")))
+    db = session.connection()
+    done, top = 0, int(db.scalar(select(func.max(t.id))) or 0)
+    for first in range(0, top, batch):
+        values = []
+        for rid, state, ready, opened, completed, *stored in db.execute(
+                read.where(t.id > first, t.id <= first + batch)):
+            if state != "completed" or completed is None:
+                continue
+            d, w, k = office_durations(hours, ready, opened, completed)
+            if not _same((d, w, k), stored):
+                values.append({"rid": rid, "d": d, "w": w, "k": k})
+        if values:
+            db.execute(write, values)
+        done += len(values)
+    return done
+
+def _same(new: tuple[float | None, ...], stored: list[Any]) -> bool:
+    """Equal to the millisecond (SQLite's julianday keeps no more)."""
+    return all((a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-3)
+               for a, b in zip(new, stored, strict=True))

@@ -1,0 +1,45 @@
+"""What a completed step record is stamped with: waiting + working = duration on both
+clocks; a never-opened (service) step has only a duration; open records get nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from engine.models import StepRecord
+from engine.reporting.stamps import stamp
+from engine.reporting.workclock import OfficeHours
+
+HOURS = OfficeHours.parse("Mon-Fri 07:30-16:00")
+FRIDAY_1500_WIB = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
+
+
+def record(state: str, wait: float | None, work: float) -> StepRecord:
+    ready = FRIDAY_1500_WIB
+    opened = ready + timedelta(seconds=wait) if wait is not None else None
+    return StepRecord(state=state, ready_at=ready, opened_at=opened,
+                      completed_at=(opened or ready) + timedelta(seconds=work))
+
+
+def test_a_step_over_the_weekend_counts_only_office_hours() -> None:
+    # Ready Friday 15:00 WIB, opened 15:30, completed Monday 08:00 WIB.
+    work = 2 * 86400 + 16.5 * 3600
+    r = record("completed", 1800, work)
+    stamp([r], HOURS)
+    assert (r.duration_s, r.waiting_s, r.working_s) == (1800 + work, 1800.0, work)
+    assert (r.duration_office_s, r.waiting_office_s, r.working_office_s) == (
+        5400.0, 1800.0, 3600.0)
+
+
+def test_a_service_step_has_no_waiting_or_working() -> None:
+    r = record("completed", None, 5)
+    stamp([r], HOURS)
+    assert (r.duration_s, r.waiting_s, r.working_s) == (5.0, None, None)
+    assert (r.duration_office_s, r.waiting_office_s) == (5.0, None)
+
+
+def test_only_completed_records_without_a_stamp_are_stamped() -> None:
+    cancelled, done = record("cancelled", None, 5), record("completed", 10, 20)
+    done.duration_s = 1.0  # stamped before: kept (recompute rewrites on purpose)
+    stamp([cancelled, done], HOURS)
+    assert cancelled.duration_s is None and cancelled.duration_office_s is None
+    assert done.duration_s == 1.0 and done.duration_office_s is None
