@@ -61,7 +61,8 @@ class Client:
             response = self.http.request(
                 method, f"{self.url}/api/v1{path}", json=body, timeout=REQUEST_TIMEOUT_S,
                 headers={"Authorization": f"Bearer {self.token}"})
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            # refused, reset, or cut off in the middle of the answer: no answer
             answer = Answer(self.who, action, path, body, None, None)
         else:
             json = response.headers.get("Content-Type", "").startswith("application/json")

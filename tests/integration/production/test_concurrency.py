@@ -180,5 +180,6 @@ def test_many_people_on_the_same_tasks_at_once(any_layout: Layout) -> None:
     assert audit_verifies(layout.env)
     ended = Counter(row.status for row in outcome.instances.values())
     assert ended["cancelled"] <= DOOMED and sum(ended.values()) == REQUESTS
-    done = Counter((a.action, a.status) for a in log)
-    assert done["complete", 409] and done["claim", 200] and done["take-over", 200], done
+    done = Counter((a.action, a.status) for a in log)  # they did meet on the same tasks:
+    assert sum(n for (_, status), n in done.items() if status == 409), done
+    assert done["claim", 200] and done["take-over", 200] and done["complete", 200], done
