@@ -154,6 +154,15 @@ def step_by_task(session: Session, task_id: str, *, workflow: bool = False) -> S
     return row
 
 
+def claim_holder(session: Session, record_id: int) -> str | None:
+    """Who holds the record's claim in the database now (not the session's copy): read
+    after the caller's own UPDATE of the row, under its lock, it is the claim that update
+    overwrote nothing of."""
+    return session.execute(
+        select(StepRecord.claimed_by).where(StepRecord.id == record_id)
+    ).scalar_one()
+
+
 def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
     stmt = (
         select(StepRecord)

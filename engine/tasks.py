@@ -248,4 +248,25 @@ def complete(
         if winner is not None:
             raise TaskAlreadyCompleted(task_id, winner) from None
         raise
+    _check_claim_kept(session, record, actor)
     return loaded
+
+
+def _check_claim_kept(session: Session, record: StepRecord, actor: Actor) -> None:
+    """Refuse the completion when someone claimed the task after we read it.
+
+    A claim changes only the step record (``engine.claims``), not the instance, so the
+    instance's version check does not see it. On PostgreSQL (READ COMMITTED) a claim
+    committed between our read and our UPDATE of the record would stand beside our
+    completion: both answered 200, the claimant told the task is theirs. Our flush has
+    just updated the record and holds its row lock: a claim not yet committed waits and
+    then finds the task completed; one committed before is in the row now, and we roll
+    back. SQLite runs every writer alone (``BEGIN IMMEDIATE`` before the first read):
+    nothing can change in between, so nothing is read again there.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    holder = store.claim_holder(session, record.id)
+    if holder is not None and holder != actor.username:
+        session.rollback()
+        raise TaskClaimedByOther(record.task_id, holder)

@@ -1,0 +1,58 @@
+"""A colleague's claim committed while a completion runs, between its read of the task
+and its write (PostgreSQL, READ COMMITTED; SQLite runs one writer at a time, so there it
+cannot happen): the claim wins and the completion is refused with who holds the task.
+It used to pass as well, both answered 200, found by the concurrency test in
+``tests/integration/production``. Here the claim is slipped in deterministically, from
+the completing session's first flush."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import store
+from engine.db import make_engine, make_sessionmaker
+from engine.errors import TaskClaimedByOther
+from engine.users import actor_of, add_user
+from tests.support.journey import Clock, FakeConference, Journey, make_alur, seed
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(pg_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def test_a_claim_committed_during_a_completion_wins(pg_sessions: sessionmaker[Session]) -> None:
+    clock, alur = Clock(), make_alur(FakeConference())
+    j = Journey(pg_sessions, alur, clock, seed(pg_sessions, alur, clock))
+    j.start()
+    j.submit()
+    task_id = j.task_for(j.people.staf, "Task_Verifikasi")
+    with pg_sessions.begin() as s:
+        colleague = actor_of(add_user(s, "staf2", roles=["staf_iidc"], now=clock(),
+                                      email="staf2@uji.id", display_name="Staf2"))
+
+    completing = pg_sessions()
+
+    @event.listens_for(completing, "before_flush", once=True)
+    def claim_meanwhile(*_: object) -> None:  # read done, nothing written yet
+        with pg_sessions.begin() as other:
+            alur.claim(other, task_id, colleague, clock())
+
+    with pytest.raises(TaskClaimedByOther) as refused:
+        alur.complete(completing, task_id, j.people.staf, {"catatan_verifikasi": "x"},
+                      clock())
+    completing.close()
+    assert refused.value.by == "staf2"
+    with pg_sessions() as s:
+        record = store.step_by_task(s, task_id)
+        assert (record.state, record.claimed_by, record.data) == ("ready", "staf2", None)
+        kinds = [e.kind for e in store.events_of(s, j.instance_id) if e.task_id == task_id]
+    assert kinds == ["task_claimed"]
