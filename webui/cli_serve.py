@@ -178,9 +178,12 @@ def serve(bind: str, processes: int, threads: int) -> None:
         """gunicorn with its settings from here; each web process builds its own app."""
 
         def load_config(self) -> None:
+            # No control socket: Alur does not use it, and gunicorn 27 puts it at one
+            # path per user (~/.gunicorn/gunicorn.ctl), shared by every server of that user.
             options: dict[str, Any] = {"bind": bind, "workers": processes, "threads": threads,
                                        "worker_class": "gthread", "accesslog": None,
-                                       "graceful_timeout": 30, "timeout": 60}
+                                       "graceful_timeout": 30, "timeout": 60,
+                                       "control_socket_disable": True}
             for key, value in options.items():
                 self.cfg.set(key, value)
 
