@@ -134,13 +134,16 @@ def _decision(
 def _section(
     session: Session, record: StepRecord, title: str, fields: list[list[str]]
 ) -> dict[str, Any]:
-    person = _person(session, record.completed_by)
+    by = record.completed_by_name  # the name as it was when the step was done (no query)
+    if by is None:  # a record older than migration 0008
+        person = _person(session, record.completed_by)
+        by = person.display_name if person else (record.completed_by or "-")
     at = record.completed_at or record.ready_at
     return {
         "title": title,
         "step": record.step,
         "name": record.name,
-        "by": person.display_name if person else (record.completed_by or "-"),
+        "by": by,
         "at_text": wib_text(at),
         "fields": fields,
     }
@@ -152,14 +155,15 @@ def capture(
     """Queue the document of the step just completed, if it makes one; flushes nothing."""
     inst = loaded.row
     version = versions.info(inst.version)
-    record = store.step_by_task(session, task_id)
+    records = loaded.records if loaded.records is not None else store.steps_of(session, inst.id)
+    record = next(r for r in records if r.task_id == task_id)  # the save just read them
     kind = version.step(record.bpmn_id).get("document")
     task = runtime.find_task(loaded.workflow, task_id)
     if not kind or task is None:
         return None
     data: Mapping[str, Any] = task.data
     sections = []
-    for earlier in store.steps_of(session, inst.id):
+    for earlier in records:
         same_pass = earlier.pass_no == record.pass_no and earlier.task_id != task_id
         if not same_pass or earlier.kind != "user":
             continue
