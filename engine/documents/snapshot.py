@@ -134,16 +134,13 @@ def _decision(
 def _section(
     session: Session, record: StepRecord, title: str, fields: list[list[str]]
 ) -> dict[str, Any]:
-    by = record.completed_by_name  # the name as it was when the step was done (no query)
-    if by is None:  # a record older than migration 0008
-        person = _person(session, record.completed_by)
-        by = person.display_name if person else (record.completed_by or "-")
+    person = _person(session, record.completed_by)
     at = record.completed_at or record.ready_at
     return {
         "title": title,
         "step": record.step,
         "name": record.name,
-        "by": by,
+        "by": person.display_name if person else (record.completed_by or "-"),
         "at_text": wib_text(at),
         "fields": fields,
     }
