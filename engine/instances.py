@@ -64,7 +64,7 @@ def workflow_of(row: Instance) -> Any:
 
 
 def load(session: Session, instance_id: str) -> Loaded:
-    row = store.instance(session, instance_id)
+    row = store.instance(session, instance_id, workflow=True)
     return Loaded(row, workflow_of(row))
 
 

@@ -93,6 +93,11 @@ def _fields(
 
 
 def _person(session: Session, username: str | None) -> User | None:
+    """The user: one the transaction holds already (the requester, the signer) without
+    asking the database again."""
+    for held in session.identity_map.values():
+        if isinstance(held, User) and held.username == username:
+            return held
     try:
         return get_user(session, username or "")
     except NotFound:
