@@ -69,7 +69,7 @@ def load(session: Session, instance_id: str) -> Loaded:
 
 
 def current_data(workflow: Any) -> dict[str, Any]:
-    ready = runtime.ready_user_tasks(workflow) + runtime.ready_service_tasks(workflow)
+    ready = runtime.waiting_tasks(workflow)
     task = ready[0] if ready else workflow.last_task
     return dict(task.data) if task is not None else {}
 
