@@ -1,7 +1,10 @@
 """Full SOP instances (one "not signed" pass) through the engine facade on SQLite with
 durable commits, against the floor measured in the same run: the same steps with bare
-SpiffWorkflow (deserialize, step, serialize; no database). Also the stored size of an
-instance after 1 and 50 passes.
+SpiffWorkflow (deserialize, step, serialize; no database). Also the SQL statements and
+durable commits per instance and per task completion, the database bytes per completed
+instance (the SQLite file after VACUUM, less the file before the first instance, split
+per table with its indexes through ``dbstat``) and the stored size of an instance's state
+after 1 and 50 passes.
 
     .venv/bin/python bench/engine_throughput.py [--n 40]
 
@@ -16,17 +19,18 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import Engine, event, text  # noqa: E402
 
 from engine import migrate, runtime  # noqa: E402
 from engine.db import make_engine, make_sessionmaker  # noqa: E402
-from engine.models import User  # noqa: E402
+from engine.models import User, pack_json  # noqa: E402
 from engine.users import check_password, hash_password  # noqa: E402
 from tests.support.journey import (  # noqa: E402
     FPVC,
@@ -60,12 +64,13 @@ STEPS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def floor(n: int) -> float:
-    """Bare SpiffWorkflow: each step restores the full JSON (spec included), runs, saves."""
+def floor(n: int) -> tuple[float, float]:
+    """Bare SpiffWorkflow: each step restores the full JSON (spec included), runs, saves.
+    Instances/s and CPU seconds per instance."""
     parser = runtime.new_parser()
     parser.add_bpmn_file(str(BPMN))
     spec = parser.get_spec("permintaan_layanan_video_conference")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(n):
         workflow = BpmnWorkflow(spec)
         workflow.do_engine_steps()
@@ -83,16 +88,31 @@ def floor(n: int) -> float:
             else:
                 runtime.complete_user_task(task, data)
             state = runtime.SERIALIZER.serialize_json(workflow)
-    return n / (time.perf_counter() - started)
+    return n / (time.perf_counter() - started), (time.process_time() - cpu) / n
 
 
-def through_engine(n: int, folder: Path) -> tuple[float, list[float], float]:
-    """Instances/s, complete_task latencies, and commits per instance."""
+@dataclass
+class Run:
+    rate: float  # instances/s
+    latencies: list[float]  # each complete_task, seconds
+    cpu: float  # CPU seconds per instance (this process; disk waits excluded)
+    commits: float  # per instance
+    statements: float  # per instance (starting, completing, the worker's jobs)
+    per_completion: float  # statements per complete_task
+    size_before: dict[str, int]  # bytes per table after seeding, after VACUUM
+    size_after: dict[str, int]  # the same after the instances
+
+
+def through_engine(n: int, folder: Path) -> Run:
     url = f"sqlite:///{folder / 'bench.db'}"
     migrate.upgrade(url)
     db = make_engine(url)
-    commits = [0]
+    commits, statements = [0], [0]
     event.listen(db, "commit", lambda _conn: commits.__setitem__(0, commits[0] + 1))
+    event.listen(
+        db, "before_cursor_execute",
+        lambda *_args: statements.__setitem__(0, statements[0] + 1),
+    )
     sessions = make_sessionmaker(db)
     clock = Clock()
     alur = make_alur(FakeConference())
@@ -104,8 +124,10 @@ def through_engine(n: int, folder: Path) -> tuple[float, list[float], float]:
         "Task_Persetujuan": people.subkoor,
     }
     latencies: list[float] = []
-    before = commits[0]
-    started = time.perf_counter()
+    in_completions = 0
+    size_before = table_bytes(db)
+    before, statements_before = commits[0], statements[0]
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(n):
         with sessions.begin() as s:
             view = alur.start(s, people.pemohon, clock())
@@ -116,25 +138,45 @@ def through_engine(n: int, folder: Path) -> tuple[float, list[float], float]:
                     view = alur.instance(s, view.id, people.pemohon)
                 continue
             task_id = next(st.task_id for st in view.steps if st.state == "ready")
-            t0 = time.perf_counter()
+            t0, counted = time.perf_counter(), statements[0]
             with sessions.begin() as s:
                 view = alur.complete(
                     s, task_id, actors[bpmn_id], data, clock(), password=SIGNING_PASSWORD
                 )
             latencies.append(time.perf_counter() - t0)
+            in_completions += statements[0] - counted
         assert view.summary.status == "completed", view.summary
     alur.run_jobs(sessions, clock)  # the notifications written on the way
-    elapsed = time.perf_counter() - started
-    return n / elapsed, latencies, (commits[0] - before) / n
+    elapsed, cpu = time.perf_counter() - started, (time.process_time() - cpu) / n
+    per_instance = (statements[0] - statements_before) / n
+    ran = Run(n / elapsed, latencies, cpu, (commits[0] - before) / n, per_instance,
+              in_completions / len(latencies), size_before, table_bytes(db))
+    db.dispose()
+    return ran
+
+
+def table_bytes(db: Engine) -> dict[str, int]:
+    """Bytes of each table with its indexes in the SQLite file, after VACUUM (``dbstat``)."""
+    conn = db.raw_connection()  # no BEGIN: VACUUM runs outside a transaction
+    try:
+        conn.execute("VACUUM")
+        owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
+        out: dict[str, int] = {}
+        for name, size in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+            table = owner.get(name, name)
+            out[table] = out.get(table, 0) + int(size)
+    finally:
+        conn.close()
+    return out
 
 
 def password_check_ms(n: int = 5) -> float:
     """The deliberate cost of checking the signer's password (argon2id), once."""
     user = User(password_hash=hash_password(SIGNING_PASSWORD), active=True)
-    started = time.perf_counter()
+    started = time.process_time()  # all CPU: the same on a busy machine
     for _ in range(n):
         check_password(user, SIGNING_PASSWORD)
-    return 1000 * (time.perf_counter() - started) / n
+    return 1000 * (time.process_time() - started) / n
 
 
 def durable_commit_ms(folder: Path, n: int = 200) -> float:
@@ -167,7 +209,7 @@ def sizes() -> tuple[int, int, int]:
             )
             runtime.complete_user_task(task, data)
         if passes in (1, 50):
-            results.append(len(json.dumps(runtime.dump_workflow(workflow))))
+            results.append(len(pack_json(runtime.dump_workflow(workflow))))
     return results[0], results[1], len(json.dumps(runtime.dump_spec(workflow)))
 
 
@@ -177,14 +219,14 @@ def main() -> None:
     args = parser.parse_args()
     floor(3)  # warm up imports and caches on both sides
     with tempfile.TemporaryDirectory() as tmp:
-        engine_rate, latencies, commits = through_engine(args.n, Path(tmp))
+        run = through_engine(args.n, Path(tmp))
         commit_ms = durable_commit_ms(Path(tmp))
-    floor_rate = floor(args.n)
+    floor_rate, floor_cpu = floor(args.n)
     signing_ms = password_check_ms()
     # The floor verifies no password; the engine checks the approver's (argon2id, on purpose
     # slow) once per instance. The headline ratio leaves that deliberate cost out.
+    engine_rate, latencies, commits = run.rate, sorted(run.latencies), run.commits
     per_instance = 1 / engine_rate - signing_ms / 1000
-    latencies.sort()
     one, fifty, spec = sizes()
     print(f"instances: {args.n} (8 steps each, one 'not signed' pass)")
     print(f"floor (bare SpiffWorkflow, JSON in memory): {floor_rate:8.1f} instances/s")
@@ -203,8 +245,27 @@ def main() -> None:
         f"({share:.0%} of the engine's time per instance)"
     )
     print(
-        f"stored instance state: {one} bytes after 1 pass, {fifty} bytes after 50 passes "
+        f"SQL statements: {run.statements:.1f} per instance, "
+        f"{run.per_completion:.1f} per complete_task"
+    )
+    grown = {t: run.size_after.get(t, 0) - run.size_before.get(t, 0) for t in run.size_after}
+    split = ", ".join(
+        f"{t} {b / args.n / 1024:.1f}" for t, b in sorted(grown.items(), key=lambda i: -i[1])
+        if b > 0
+    )
+    total = sum(run.size_after.values()) - sum(run.size_before.values())
+    print(f"database bytes per completed instance: {total / args.n / 1024:.1f} KB "
+          f"(after VACUUM; per table with its indexes, KB: {split})")
+    print(
+        f"stored instance state (compressed): {one} bytes after 1 pass, {fifty} bytes after "
+        f"50 passes "
         f"(spec, {spec} bytes, stored once per version)"
+    )
+    engine_cpu = run.cpu - signing_ms / 1000
+    print(
+        f"CPU per instance (disk waits excluded, signing left out): engine "
+        f"{1000 * engine_cpu:.1f} ms, floor {1000 * floor_cpu:.1f} ms; "
+        f"CPU ratio engine/floor: {floor_cpu / engine_cpu:.2f}"
     )
     print(f"ratio engine/floor: {1 / per_instance / floor_rate:.2f}")
 

@@ -64,12 +64,12 @@ def workflow_of(row: Instance) -> Any:
 
 
 def load(session: Session, instance_id: str) -> Loaded:
-    row = store.instance(session, instance_id)
+    row = store.instance(session, instance_id, workflow=True)
     return Loaded(row, workflow_of(row))
 
 
 def current_data(workflow: Any) -> dict[str, Any]:
-    ready = runtime.ready_user_tasks(workflow) + runtime.ready_service_tasks(workflow)
+    ready = runtime.waiting_tasks(workflow)
     task = ready[0] if ready else workflow.last_task
     return dict(task.data) if task is not None else {}
 

@@ -52,11 +52,10 @@ def run_once(
         job = store.next_job(session, now, now - lease)
         if job is None:
             return 0
+        if job.kind == "notify":  # written and finished in this transaction: no claim
+            return mailjobs.notify_batch(session, services, job, now)
         job.status, job.locked_at, job.locked_by = "running", now, worker_id
         job.attempts += 1
-        if job.kind == "notify":
-            mailjobs.notify(session, services, job, now)
-            return 1 + mailjobs.more_notifications(session, services, now, worker_id)
         outside = _prepare(session, services, job, now)
         if job.status == "done" or outside is None:
             return 1

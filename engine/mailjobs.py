@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import notifications, store
 from engine.errors import ConnectorError
-from engine.models import Document, Job, MailMessageRow
+from engine.models import Document, Job, MailMessageRow, StepRecord
 from engine.outbox import Clock, Services, backoff, done, later
 from engine.ports import Attachment as MailAttachment
 from engine.ports import MailMessage
@@ -19,11 +19,16 @@ from engine.ports import MailMessage
 log = logging.getLogger(__name__)
 
 
-def notify(session: Session, services: Services, job: Job, now: datetime) -> None:
-    """Write the job's mail; a mail that cannot be written fails alone, in its savepoint,
-    never taking the batch or the worker with it."""
+def notify(
+    session: Session, services: Services, job: Job, now: datetime, *,
+    record: StepRecord | None = None, lane_people: dict[str, list[str]] | None = None,
+) -> None:
+    """Write the job's mail and finish the job (one UPDATE: it is claimed and finished in
+    the same transaction, so no claim is written); a mail that cannot be written fails
+    alone, in its savepoint, never taking the batch or the worker with it."""
     settings = services.settings
     if _document_pending(session, job):  # the "link ready" mail attaches that document
+        job.attempts += 1
         later(job, now, settings.backoff_base_s, "waiting for the document")
         return
     try:
@@ -32,23 +37,24 @@ def notify(session: Session, services: Services, job: Job, now: datetime) -> Non
                 notifications.write_instance_mail(
                     session, store.instance(session, job.instance_id or ""), job.payload, now,
                     base_url=settings.base_url, smtp=services.mail is not None)
-                done(job, now)
-                return
-            record = store.step_by_task(session, job.task_id)
-            notifications.write_mail(
-                session,
-                record,
-                job.payload,
-                now,
-                base_url=settings.base_url,
-                mail_from=settings.mail_from,
-                invite=services.invite,
-                smtp=services.mail is not None,
-            )
+            else:
+                notifications.write_mail(
+                    session,
+                    record or store.step_by_task(session, job.task_id),
+                    job.payload,
+                    now,
+                    base_url=settings.base_url,
+                    mail_from=settings.mail_from,
+                    invite=services.invite,
+                    smtp=services.mail is not None,
+                    lane_people=lane_people,
+                )
     except Exception as err:  # recorded on the job, for the admin to see
         log.exception("notification for task %s failed", job.task_id)
+        job.attempts += 1
         done(job, now, "failed", f"{type(err).__name__}: {err}")
         return
+    job.attempts += 1  # after the savepoint: the job's one UPDATE carries it
     done(job, now)
 
 
@@ -61,21 +67,22 @@ def _document_pending(session: Session, job: Job) -> bool:
     )
 
 
-def more_notifications(
-    session: Session, services: Services, now: datetime, worker_id: str, limit: int = 50
+def notify_batch(
+    session: Session, services: Services, first: Job, now: datetime, limit: int = 50
 ) -> int:
-    """Write the other due notifications in the same transaction: they call nobody, and
-    one commit for a batch saves a disk flush for each. Returns how many were written."""
+    """Write ``first`` and the other due notifications in one transaction: they call
+    nobody, and one commit for a batch saves a disk flush for each. Returns how many jobs
+    ran. The batch is read in one query (on PostgreSQL locked with SKIP LOCKED)."""
+    lane_people: dict[str, list[str]] = {}  # a lane's addresses, read once per batch
+    notify(session, services, first, now, lane_people=lane_people)
     lease = now - timedelta(seconds=services.settings.lease_s)
-    for count in range(limit):
-        session.flush()
-        job = store.next_job(session, now, lease)
-        if job is None or job.kind != "notify":
-            return count
-        job.status, job.locked_at, job.locked_by = "running", now, worker_id
-        job.attempts += 1
-        notify(session, services, job, now)
-    return limit
+    batch = [j for j in store.due_jobs(session, now, lease, kind="notify", limit=limit)
+             if j is not first]
+    records = store.steps_by_tasks(session, [j.task_id for j in batch if j.task_id])
+    for job in batch:
+        notify(session, services, job, now, record=records.get(job.task_id or ""),
+               lane_people=lane_people)
+    return 1 + len(batch)
 
 
 def prepare_mail(session: Session, services: Services, job: Job) -> MailMessage | None:

@@ -55,10 +55,11 @@ def payload(event: str, data: Mapping[str, Any], the_pack: Pack) -> dict[str, An
 
 
 def _recipients(
-    session: Session, record: StepRecord, event: str, job_payload: Mapping[str, Any]
+    session: Session, record: StepRecord, event: str, job_payload: Mapping[str, Any],
+    lane_people: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """Who a task's mail goes to: a named user (a claim that changed hands), the
-    requester, or the lane's people."""
+    requester, or the lane's people (read once per batch into ``lane_people``)."""
     if event in PERSONAL:
         try:
             user = get_user(session, str(job_payload.get("user")))
@@ -68,8 +69,12 @@ def _recipients(
     if record.requester_only:
         email = record.instance.requester.email
         return [email] if email else []
-    return [u.email for u in users_with_role(session, record.role) if u.email] \
-        if record.role else []
+    if not record.role:
+        return []
+    known = lane_people if lane_people is not None else {}
+    if record.role not in known:
+        known[record.role] = [u.email for u in users_with_role(session, record.role) if u.email]
+    return list(known[record.role])
 
 
 def _with_contact(to: list[str], inst: Instance, data: Mapping[str, Any]) -> list[str]:
@@ -164,11 +169,12 @@ def write_mail(
     mail_from: str,
     invite: InviteFactory | None,
     smtp: bool,
+    lane_people: dict[str, list[str]] | None = None,
 ) -> list[MailMessageRow]:
     """Write the mail a task's job asks for; returns the rows written."""
     data = job_payload.get("data", {})
     event = str(job_payload.get("event", "task_ready"))
-    to = _recipients(session, record, event, job_payload)
+    to = _recipients(session, record, event, job_payload, lane_people)
     by = job_payload.get("by")
     subject, body, with_invite = compose(record, data, base_url, event, {"by": by})
     inst = record.instance

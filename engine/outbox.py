@@ -68,8 +68,13 @@ def backoff(settings: WorkerSettings, attempts: int, retry_after: float | None) 
 
 
 def done(job: Job, now: datetime, status: str = "done", error: str | None = None) -> None:
+    """Finish ``job``. A finished job's payload was transport only (the record is the
+    step records, events, mail and documents it produced): it is cleared, the row keeps
+    status, attempts and times. A failed job keeps it, for a retry."""
     job.status, job.finished_at, job.last_error = status, now, error
     job.locked_at = job.locked_by = None
+    if status == "done":
+        job.payload = {}
 
 
 def later(job: Job, now: datetime, delay: float, error: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -61,6 +62,7 @@ __all__ = [
     "service_result",
     "start_workflow",
     "throw_error",
+    "waiting_tasks",
 ]
 
 
@@ -218,6 +220,12 @@ def advance(workflow: BpmnWorkflow) -> None:
     workflow.refresh_timers()
 
 
+def waiting_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    """The ready user tasks, then the ready service tasks, in one walk of the tree."""
+    ready = list(_ready(workflow))
+    return [t for t in ready if t.task_spec.manual] + [t for t in ready if _is_service(t)]
+
+
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return [t for t in _ready(workflow) if t.task_spec.manual]
 
@@ -227,8 +235,15 @@ def ready_service_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
-    for task in workflow.get_tasks():
-        if str(task.id) == task_id:
+    """The task by id: a dict look-up in the workflow and its subprocesses (Spiff keeps
+    them all on the top workflow), not a walk of the tree."""
+    try:
+        key = uuid.UUID(task_id)
+    except ValueError:
+        return None
+    for tasks in (workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values())):
+        task: Task | None = tasks.get(key)
+        if task is not None:
             return task
     return None
 

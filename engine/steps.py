@@ -92,7 +92,7 @@ def sync(
     """Bring step records and jobs in line with ``workflow``; returns all the instance's
     records, oldest first. Callers run it without autoflush (one flush at the end)."""
     meta = versions.info(inst.version).meta
-    ready = runtime.ready_user_tasks(workflow) + runtime.ready_service_tasks(workflow)
+    ready = runtime.waiting_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
     records = list(store.steps_of(session, inst.id))
     known = {r.task_id: r for r in records if r.state == "ready"}

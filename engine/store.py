@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from engine import audit
 from engine.errors import NotFound
@@ -102,8 +102,10 @@ def deactivate_versions(session: Session, process_id: str) -> None:
     )
 
 
-def instance(session: Session, instance_id: str) -> Instance:
-    row = session.get(Instance, instance_id)
+def instance(session: Session, instance_id: str, *, workflow: bool = False) -> Instance:
+    """The instance; with ``workflow`` its task tree in the same query (to run it)."""
+    options = [undefer(Instance.workflow)] if workflow else []
+    row = session.get(Instance, instance_id, options=options)
     if row is None:
         raise NotFound("Permintaan tidak ditemukan.")
     return row
@@ -161,6 +163,18 @@ def claim_holder(session: Session, record_id: int) -> str | None:
     return session.execute(
         select(StepRecord.claimed_by).where(StepRecord.id == record_id)
     ).scalar_one()
+
+
+def steps_by_tasks(session: Session, task_ids: Sequence[str]) -> dict[str, StepRecord]:
+    """Records of several tasks with their instances, in one query (a worker's batch)."""
+    if not task_ids:
+        return {}
+    stmt = (
+        select(StepRecord)
+        .where(StepRecord.task_id.in_(list(task_ids)))
+        .options(joinedload(StepRecord.instance))
+    )
+    return {r.task_id: r for r in session.scalars(stmt)}
 
 
 def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
@@ -273,20 +287,27 @@ def add_job(
 def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
     """The oldest due job; on PostgreSQL locked with SKIP LOCKED so workers never collide.
     A job left running by a killed worker is due again once its lease expired."""
-    stmt = (
-        select(Job)
-        .where(
-            or_(
-                (Job.status == "pending") & (Job.run_after <= now),
-                (Job.status == "running") & (Job.locked_at < lease_expired_before),
-            )
+    jobs = due_jobs(session, now, lease_expired_before, limit=1)
+    return jobs[0] if jobs else None
+
+
+def due_jobs(
+    session: Session, now: datetime, lease_expired_before: datetime, *,
+    kind: str | None = None, limit: int,
+) -> Sequence[Job]:
+    """The oldest due jobs (of ``kind``), locked as ``next_job`` locks one."""
+    stmt = select(Job).where(
+        or_(
+            (Job.status == "pending") & (Job.run_after <= now),
+            (Job.status == "running") & (Job.locked_at < lease_expired_before),
         )
-        .order_by(Job.run_after, Job.id)
-        .limit(1)
     )
+    if kind is not None:
+        stmt = stmt.where(Job.kind == kind)
+    stmt = stmt.order_by(Job.run_after, Job.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).first()
+    return session.scalars(stmt).all()
 
 
 def jobs_of(session: Session, instance_id: str) -> Sequence[Job]:

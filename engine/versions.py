@@ -8,6 +8,7 @@ that reuses an id can never get another version's content.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,9 @@ class VersionInfo:
         name = self.step(bpmn_id).get("form")
         return name, (self.forms.get(name) if name else None)
 
-    @property
+    @functools.cached_property
     def pack(self) -> Pack:
+        """Built once per version (its content never changes)."""
         return Pack(self.meta, self.forms)
 
 

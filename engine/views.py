@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from engine import versions
 from engine.models import Attachment, Instance, ProcessVersion, StepRecord
 
 
@@ -166,7 +167,7 @@ class InstanceSummary:
 
     @classmethod
     def of(cls, row: Instance) -> InstanceSummary:
-        meta = row.version.meta or {}
+        meta = versions.info(row.version).meta or {}  # cached: no query per summary
         waiting: dict[str, Any] = next((s for s in (meta.get("steps") or {}).values()
                         if row.current_step and s.get("name") == row.current_step), {})
         return cls(

@@ -93,6 +93,11 @@ def _fields(
 
 
 def _person(session: Session, username: str | None) -> User | None:
+    """The user: one the transaction holds already (the requester, the signer) without
+    asking the database again."""
+    for held in session.identity_map.values():
+        if isinstance(held, User) and held.username == username:
+            return held
     try:
         return get_user(session, username or "")
     except NotFound:
@@ -152,14 +157,15 @@ def capture(
     """Queue the document of the step just completed, if it makes one; flushes nothing."""
     inst = loaded.row
     version = versions.info(inst.version)
-    record = store.step_by_task(session, task_id)
+    records = loaded.records if loaded.records is not None else store.steps_of(session, inst.id)
+    record = next(r for r in records if r.task_id == task_id)  # the save just read them
     kind = version.step(record.bpmn_id).get("document")
     task = runtime.find_task(loaded.workflow, task_id)
     if not kind or task is None:
         return None
     data: Mapping[str, Any] = task.data
     sections = []
-    for earlier in store.steps_of(session, inst.id):
+    for earlier in records:
         same_pass = earlier.pass_no == record.pass_no and earlier.task_id != task_id
         if not same_pass or earlier.kind != "user":
             continue
