@@ -182,7 +182,7 @@ def engine_bench(n: int, folder: Path) -> float:
     """Task completions/s of the engine facade, measured just before a layout starts (on a
     shared machine the two figures of a ratio should be taken close together)."""
     (folder / "engine").mkdir()
-    rate = through_engine(n, folder / "engine")[0]
+    rate = through_engine(n, folder / "engine").rate
     completions = rate * USER_TASKS_PER_ENGINE_INSTANCE
     print(f"\nengine bench (facade, SQLite, one thread, in-process): {rate:.2f} instances/s "
           f"= {completions:.1f} task completions/s")
