@@ -90,7 +90,8 @@ class Alur(ProcessVersions):
         return instances.as_read_by(view, actor)
 
     def instance(self, session: Session, instance_id: str, actor: Actor) -> InstanceView:
-        view = instances.view(session, instances.get_visible(session, instance_id, actor))
+        row = instances.get_visible(session, instance_id, actor, workflow=True)
+        view = instances.view(session, row)
         return instances.as_read_by(view, actor)
 
     def instances(
@@ -332,7 +333,7 @@ class Alur(ProcessVersions):
     def instance_diagram(self, session: Session, instance_id: str, actor: Actor) -> InstanceDiagram:
         """One request on its version's diagram: steps done, current, the path taken."""
         inst = instances.get_visible(session, instance_id, actor)
-        steps = [StepView.of(r) for r in store.steps_of(session, inst.id)]
+        steps = [StepView.of(r) for r in store.step_rows(session, inst.id)]
         return diagram.of_instance(inst.version.bpmn_xml, inst.id, inst.status, steps)
 
     def record_breaches(self, session: Session, now: datetime) -> int:

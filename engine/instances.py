@@ -21,7 +21,13 @@ from engine.meetings import complete_meeting, host_roles, without_host_link
 from engine.models import Instance, ProcessVersion, StepRecord
 from engine.pack import SYSTEM_ROLES
 from engine.users import Actor
-from engine.views import AttachmentView, Cancellation, InstanceSummary, InstanceView
+from engine.views import (
+    AttachmentView,
+    Cancellation,
+    InstanceSummary,
+    InstanceView,
+    StepFields,
+)
 
 #: The list columns of an instance, filled from the fields the pack says they mean.
 DENORMALISED = {"kegiatan": "title", "tanggal": "date", "instansi": "unit"}
@@ -51,9 +57,12 @@ def may_start(actor: Actor, version: ProcessVersion) -> bool:
     return role is None or actor.has(role, "admin")
 
 
-def get_visible(session: Session, instance_id: str, actor: Actor) -> Instance:
-    """The instance, or ``NotFound`` when the actor may not know it exists."""
-    inst = store.instance(session, instance_id)
+def get_visible(
+    session: Session, instance_id: str, actor: Actor, *, workflow: bool = False
+) -> Instance:
+    """The instance, or ``NotFound`` when the actor may not know it exists; ``workflow``:
+    its task tree in the same query (a page that shows the current data)."""
+    inst = store.instance(session, instance_id, workflow=workflow)
     if not may_view(actor, inst):
         raise NotFound("Permintaan tidak ditemukan.")
     return inst
@@ -199,7 +208,7 @@ def view(
     session: Session,
     row: Instance,
     workflow: Any = None,
-    records: Sequence[StepRecord] | None = None,
+    records: Sequence[StepFields] | None = None,
 ) -> InstanceView:
     """The instance as its pages show it; ``workflow`` and ``records`` when the caller
     just saved them (saves loading them again)."""
@@ -207,7 +216,7 @@ def view(
     the_pack = versions.pack(row.version)
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     if records is None:
-        records = store.steps_of(session, row.id)
+        records = store.step_rows(session, row.id)
     info = versions.info(row.version)
     steps = passes.step_views(info, records, data)
     decline = passes.current_decline(steps)  # each pass's own decision, not the latest data
@@ -216,7 +225,7 @@ def view(
         data=passes.current_data(data, steps),
         meeting=meeting,
         steps=steps,
-        attachments=tuple(AttachmentView.of(a) for a in store.attachments_of(session, row.id)),
+        attachments=tuple(AttachmentView.of(a) for a in store.attachment_rows(session, row.id)),
         target_s=info.meta.get("target_s"),
         last_reason=decline.decision.reason if decline and decline.decision else None,
         host_roles=host_roles(the_pack),

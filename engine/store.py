@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from engine import audit
@@ -186,6 +186,21 @@ def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
     return session.scalars(stmt).all()
 
 
+#: The columns of an instance's records, oldest first, as plain rows (no ORM: built once).
+_STEP_ROWS = (
+    select(*StepRecord.__table__.c)
+    .where(StepRecord.__table__.c.instance_id == bindparam("instance_id"))
+    .order_by(StepRecord.__table__.c.ready_at, StepRecord.__table__.c.id)
+)
+
+
+def step_rows(session: Session, instance_id: str) -> Sequence[Row[Any]]:
+    """The instance's records as read-only rows (what ``steps_of`` gives, for pages that
+    change nothing: the ORM's identity map and change tracking cost more than the query).
+    Read on the session's connection: pending changes of the session are not in them."""
+    return session.connection().execute(_STEP_ROWS, {"instance_id": instance_id}).all()
+
+
 def completed_by(bind: Engine | Connection, task_id: str) -> str | None:
     """Who completed a task, read outside the caller's (rolled back) transaction."""
     engine = bind.engine if isinstance(bind, Connection) else bind
@@ -324,6 +339,19 @@ def attachment(session: Session, attachment_id: str) -> Attachment:
     if row is None:
         raise NotFound("Berkas tidak ditemukan.")
     return row
+
+
+_ATTACHMENT_ROWS = (
+    select(*Attachment.__table__.c)
+    .where(Attachment.__table__.c.instance_id == bindparam("instance_id"))
+    .order_by(Attachment.__table__.c.uploaded_at)
+)
+
+
+def attachment_rows(session: Session, instance_id: str) -> Sequence[Attachment]:
+    """``attachments_of`` as read-only rows of the same columns (no ORM), for views."""
+    rows = session.connection().execute(_ATTACHMENT_ROWS, {"instance_id": instance_id}).all()
+    return cast(Sequence[Attachment], rows)
 
 
 def attachments_of(session: Session, instance_id: str) -> Sequence[Attachment]:
