@@ -248,17 +248,21 @@ class Alur(ProcessVersions):
     ) -> int:
         """One worker tick: record target breaches, then run due jobs (up to ``limit``,
         or until ``stop()`` says so between two jobs); how many jobs ran."""
-        with sessions.begin() as session:
+        days = self.settings.worker.draft_days
+        with sessions.begin() as session:  # one transaction when no draft is old enough
             breaches.record_breaches(session, clock())
-        try:
-            with sessions.begin() as session:
-                drafts.expire(session, clock(), days=self.settings.worker.draft_days,
-                              max_passes=self.settings.max_passes)
-        except Conflict:  # the requester was sending it just now: it is no longer a draft
-            pass
+            old_drafts = bool(drafts.stale(session, clock(), days=days, limit=1))
+        if old_drafts:
+            try:
+                with sessions.begin() as session:
+                    drafts.expire(session, clock(), days=days,
+                                  max_passes=self.settings.max_passes)
+            except Conflict:  # the requester was sending it just now: no longer a draft
+                pass
         done = 0
         while done < limit and not stop():
-            ran = jobs.run_once(sessions, self.services, clock, worker_id)
+            ran = jobs.run_once(sessions, self.services, clock, worker_id, limit=limit - done,
+                                stop=stop)
             if not ran:
                 break
             done += ran

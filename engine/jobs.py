@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,28 +43,64 @@ log = logging.getLogger(__name__)
 
 
 def run_once(
-    sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker"
+    sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker",
+    *, limit: int = 1, stop: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Claim and run one due job (notifications: a batch of them); how many jobs ran,
-    0 when none was due. While the job calls the outside world its lease is renewed."""
+    """Claim and run due jobs; how many ran, 0 when none was due.
+
+    Jobs that call nobody finish in the transaction that claims them (notifications: a
+    batch of them; a job with nothing left to do); the next due job is then claimed in the
+    same transaction, up to ``limit`` jobs or until ``stop()`` says so, so that they share
+    one commit. Each job after the first runs in its own savepoint: one that raises is
+    rolled back alone, the jobs before it are committed, and it is the first of the next
+    call (where it fails alone, as it always did). The first job that calls the outside
+    world (a connector, SMTP, the document maker) ends the transaction: the call runs with
+    no transaction open, its lease renewed, its result written in a transaction of its
+    own, so a failing provider or mail server never takes other jobs with it."""
     lease = timedelta(seconds=services.settings.lease_s)
+    ran = 0
     with sessions.begin() as session:
-        now = clock()
-        job = store.next_job(session, now, now - lease)
-        if job is None:
-            return 0
-        if job.kind == "notify":  # written and finished in this transaction: no claim
-            return mailjobs.notify_batch(session, services, job, now)
-        job.status, job.locked_at, job.locked_by = "running", now, worker_id
-        job.attempts += 1
-        outside = _prepare(session, services, job, now)
-        if job.status == "done" or outside is None:
-            return 1
-        session.flush()
-        session.expunge(job)
+        while True:
+            try:
+                with session.begin_nested() if ran else nullcontext():
+                    claimed = _claim(session, services, clock(), lease, worker_id)
+            except Exception:
+                if not ran:
+                    raise
+                log.exception("a job failed after %s others in its transaction", ran)
+                return ran
+            if claimed is None:
+                return ran
+            count, job, outside = claimed
+            ran += count
+            if outside is not None:
+                break
+            if ran >= limit or stop():
+                return ran
     with workers.leased(sessions, job, clock, lease):
         outside(sessions, clock)
-    return 1
+    return ran
+
+
+def _claim(
+    session: Session, services: Services, now: datetime, lease: timedelta, worker_id: str
+) -> tuple[int, Job, Outside | None] | None:
+    """Claim the oldest due job and do what needs no outside call; how many jobs that was,
+    the job, and the work left to do with no transaction open (None: the job is finished).
+    None when no job is due."""
+    job = store.next_job(session, now, now - lease)
+    if job is None:
+        return None
+    if job.kind == "notify":  # written and finished in this transaction: no claim
+        return mailjobs.notify_batch(session, services, job, now), job, None
+    job.status, job.locked_at, job.locked_by = "running", now, worker_id
+    job.attempts += 1
+    outside = _prepare(session, services, job, now)
+    if job.status == "done" or outside is None:
+        return 1, job, None
+    session.flush()
+    session.expunge(job)
+    return 1, job, outside
 
 
 Outside = Callable[[sessionmaker[Session], Clock], None]

@@ -4,11 +4,12 @@ engine (here, ``users``, ``engine.reporting``); views and CLI call these functio
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from engine import audit
@@ -311,18 +312,28 @@ def due_jobs(
     kind: str | None = None, limit: int,
 ) -> Sequence[Job]:
     """The oldest due jobs (of ``kind``), locked as ``next_job`` locks one."""
+    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql")
+    params: dict[str, Any] = {"now": now, "lease": lease_expired_before, "limit": limit}
+    if kind is not None:
+        params["kind"] = kind
+    return session.scalars(stmt, params).all()
+
+
+@functools.cache
+def _due_jobs(of_kind: bool, skip_locked: bool) -> Select[Job]:
+    """``due_jobs``'s statement, built once (the worker asks it for every job)."""
+    now = bindparam("now", type_=Job.__table__.c.run_after.type)
+    lease = bindparam("lease", type_=Job.__table__.c.locked_at.type)
     stmt = select(Job).where(
         or_(
             (Job.status == "pending") & (Job.run_after <= now),
-            (Job.status == "running") & (Job.locked_at < lease_expired_before),
+            (Job.status == "running") & (Job.locked_at < lease),
         )
     )
-    if kind is not None:
-        stmt = stmt.where(Job.kind == kind)
-    stmt = stmt.order_by(Job.run_after, Job.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).all()
+    if of_kind:
+        stmt = stmt.where(Job.kind == bindparam("kind"))
+    stmt = stmt.order_by(Job.run_after, Job.id).limit(bindparam("limit"))
+    return stmt.with_for_update(skip_locked=True) if skip_locked else stmt
 
 
 def jobs_of(session: Session, instance_id: str) -> Sequence[Job]:
