@@ -86,24 +86,24 @@ def current_data(workflow: Any) -> dict[str, Any]:
 def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) -> None:
     """Sync step records and jobs, then write the workflow with a version check."""
     row, workflow = loaded.row, loaded.workflow
-    with session.no_autoflush:  # one UPDATE of the instance, with its version check
-        records = steps.sync(session, row, workflow, now, max_passes=max_passes)
-        open_records = [r for r in records if r.state == "ready"]
-        data = current_data(workflow)
-        the_pack = versions.pack(row.version)
-        for column, meaning in DENORMALISED.items():
-            value = the_pack.value(data, meaning)
-            setattr(row, column, str(value)[:255] if value not in (None, "") else None)
-        row.current_step = open_records[0].name if open_records else None
-        if workflow.is_completed() and row.status == "running":
-            row.status = "completed"
-            row.completed_at = now
-        row.workflow = runtime.dump_workflow(workflow)
     try:
+        with session.no_autoflush:  # one UPDATE of the instance, with its version check
+            records = steps.sync(session, row, workflow, now, max_passes=max_passes)
+            open_records = [r for r in records if r.state == "ready"]
+            data = current_data(workflow)
+            the_pack = versions.pack(row.version)
+            for column, meaning in DENORMALISED.items():
+                value = the_pack.value(data, meaning)
+                setattr(row, column, str(value)[:255] if value not in (None, "") else None)
+            row.current_step = open_records[0].name if open_records else None
+            if workflow.is_completed() and row.status == "running":
+                row.status = "completed"
+                row.completed_at = now
+            row.workflow = runtime.dump_workflow(workflow)
         session.flush()
     except (StaleDataError, IntegrityError) as err:
-        # Lost a race: the other transaction saved this version (or the same next step)
-        # first. Either way nothing of ours was written.
+        # Lost a race: the other transaction saved this version (or wrote the same next
+        # step's record) first. Either way nothing of ours was written.
         session.rollback()
         raise Conflict("Permintaan diubah oleh pengguna lain; muat ulang halaman.") from err
     loaded.records = records

@@ -61,8 +61,7 @@ def _new_record(
         ready_at=now,
         due_at=now + timedelta(seconds=target) if target is not None else None,
     )
-    session.add(record)
-    return record
+    return record  # written by ``sync`` once complete (``store.insert_records``)
 
 
 def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None:
@@ -101,13 +100,15 @@ def sync(
             _close(record, runtime.find_task(workflow, task_id), now)
     stamps.stamp(records)  # the durations of the records completed now, for the report
     seen = Counter(r.bpmn_id for r in records)
+    new: list[StepRecord] = []
+    queued: list[dict[str, Any]] = []
     for task in ready:
         if str(task.id) in known:
             continue
         bpmn_id = task.task_spec.bpmn_id
         record = _new_record(session, inst, task, meta, now, max_passes, seen[bpmn_id])
         seen[bpmn_id] += 1
-        records.append(record)
+        new.append(record)
         if inst.status == "draft" and record.requester_only:
             record.due_at = None  # a draft's form: no clock, no mail (engine.drafts)
             continue
@@ -117,12 +118,8 @@ def sync(
             kind, payload = "notify", notifications.payload(
                 "task_ready", task.data, versions.pack(inst.version)
             )
-        store.add_job(
-            session,
-            kind=kind,
-            now=now,
-            instance_id=inst.id,
-            task_id=record.task_id,
-            payload=payload,
-        )
-    return records
+        queued.append({"kind": kind, "instance_id": inst.id, "task_id": record.task_id,
+                       "payload": payload})
+    store.insert_records(session, new)
+    store.insert_jobs(session, queued, now)
+    return records + new

@@ -9,8 +9,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload, undefer
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload, undefer
 
 from engine import audit
 from engine.errors import NotFound
@@ -298,6 +310,45 @@ def add_job(
     )
     session.add(job)
     return job
+
+
+def insert_jobs(session: Session, jobs: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    """Queue jobs (``kind``, ``instance_id``, ``task_id``, ``payload`` each) with one
+    INSERT, not through the session: nothing in the transaction reads them as objects (a
+    worker claims them later), so the unit of work's tracking would be spent for nothing."""
+    if jobs:
+        session.connection().execute(insert(cast(Table, Job.__table__)), [
+            {"kind": j["kind"], "instance_id": j["instance_id"], "task_id": j.get("task_id"),
+             "payload": dict(j.get("payload") or {}), "status": "pending", "attempts": 0,
+             "run_after": now, "locked_at": None, "locked_by": None, "last_error": None,
+             "created_at": now, "finished_at": None}
+            for j in jobs
+        ])
+
+
+#: Every column of a step record but its id, with the value it takes when not given.
+_RECORD_COLUMNS = {
+    c.key: c.default.arg if c.default is not None and c.default.is_scalar else None
+    for c in StepRecord.__table__.c if c.key != "id"
+}
+_INSERT_RECORD = insert(cast(Table, StepRecord.__table__)).returning(StepRecord.__table__.c.id)
+
+
+def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
+    """Write new step records with a Core INSERT each and put them in the session as
+    loaded, unchanged rows (``make_transient_to_detached``): the caller and its view read
+    them as usual, a later change of one is flushed as an UPDATE, and the unit of work
+    does not have to find, sort and insert them. Every column is set first, so reading
+    one never goes back to the database."""
+    connection = session.connection()
+    for record in records:
+        for key, default in _RECORD_COLUMNS.items():
+            if key not in record.__dict__:
+                setattr(record, key, default)
+        values = {key: getattr(record, key) for key in _RECORD_COLUMNS}
+        record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
+        make_transient_to_detached(record)
+        session.add(record)
 
 
 def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
