@@ -18,7 +18,7 @@ from engine import passes, runtime, steps, store, users, versions
 from engine.errors import Conflict, FieldError, Forbidden, InvalidFormData, NotFound
 from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
-from engine.models import Instance, ProcessVersion, StepRecord
+from engine.models import Instance, ProcessVersion
 from engine.pack import SYSTEM_ROLES
 from engine.users import Actor
 from engine.views import (
@@ -37,7 +37,8 @@ DENORMALISED = {"kegiatan": "title", "tanggal": "date", "instansi": "unit"}
 class Loaded:
     row: Instance
     workflow: Any
-    records: list[StepRecord] | None = None  # all step records, once saved
+    # all step records, once saved: the ones changed by the save as the session's objects
+    records: list[StepFields] | None = None
 
 
 def may_view(actor: Actor, inst: Instance) -> bool:

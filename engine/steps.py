@@ -19,6 +19,7 @@ from engine.forms import N_
 from engine.models import Instance, StepRecord
 from engine.reporting import stamps
 from engine.users import SYSTEM
+from engine.views import StepFields
 
 
 def _new_record(
@@ -87,18 +88,22 @@ def sync(
     now: datetime,
     *,
     max_passes: int,
-) -> list[StepRecord]:
+) -> list[StepFields]:
     """Bring step records and jobs in line with ``workflow``; returns all the instance's
     records, oldest first. Callers run it without autoflush (one flush at the end)."""
     meta = versions.info(inst.version).meta
     ready = runtime.waiting_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
-    records = list(store.steps_of(session, inst.id))
-    known = {r.task_id: r for r in records if r.state == "ready"}
+    # Settled records are read as plain rows; the open ones are the rows this can change,
+    # as the session's objects (the one being completed is held already: no query).
+    rows = store.step_rows(session, inst.id)
+    held = {r.id: store.step_record(session, r.id) for r in rows if r.state == "ready"}
+    records: list[StepFields] = [held.get(r.id, r) for r in rows]
+    known = {r.task_id: r for r in held.values() if r.state == "ready"}
     for task_id, record in known.items():
         if task_id not in ready_ids:
             _close(record, runtime.find_task(workflow, task_id), now)
-    stamps.stamp(records)  # the durations of the records completed now, for the report
+    stamps.stamp(held.values())  # the durations of the records completed now, for the report
     seen = Counter(r.bpmn_id for r in records)
     new: list[StepRecord] = []
     queued: list[dict[str, Any]] = []

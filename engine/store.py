@@ -169,6 +169,14 @@ def step_by_task(session: Session, task_id: str, *, workflow: bool = False) -> S
     return row
 
 
+def step_record(session: Session, record_id: int) -> StepRecord:
+    """A record by id: the session's own object when it holds it (no query)."""
+    row = session.get(StepRecord, record_id)
+    if row is None:
+        raise NotFound("Tugas tidak ditemukan.")
+    return row
+
+
 def claim_holder(session: Session, record_id: int) -> str | None:
     """Who holds the record's claim in the database now (not the session's copy): read
     after the caller's own UPDATE of the row, under its lock, it is the claim that update
