@@ -359,6 +359,12 @@ def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
         session.add(record)
 
 
+def update_job(session: Session, job_id: int, **values: Any) -> None:
+    """Write columns of a job the session does not hold (a worker's detached copy)."""
+    table = cast(Table, Job.__table__)
+    session.connection().execute(update(table).where(table.c.id == job_id).values(**values))
+
+
 def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
     """The oldest due job; on PostgreSQL locked with SKIP LOCKED so workers never collide.
     A job left running by a killed worker is due again once its lease expired."""
@@ -393,6 +399,21 @@ def _due_jobs(of_kind: bool, skip_locked: bool) -> Select[Job]:
         stmt = stmt.where(Job.kind == bindparam("kind"))
     stmt = stmt.order_by(Job.run_after, Job.id).limit(bindparam("limit"))
     return stmt.with_for_update(skip_locked=True) if skip_locked else stmt
+
+
+_DOCUMENT_PENDING = select(Job.__table__.c.id).where(
+    Job.__table__.c.instance_id == bindparam("instance_id"),
+    Job.__table__.c.kind == "document",
+    Job.__table__.c.status.in_(("pending", "running")),
+).limit(1)
+
+
+def document_pending(session: Session, instance_id: str) -> bool:
+    """Whether the instance's document is still being made (a plain read of one id,
+    after the session's own changes: a job finished earlier in the transaction counts)."""
+    session.flush()
+    found = session.connection().execute(_DOCUMENT_PENDING, {"instance_id": instance_id})
+    return found.first() is not None
 
 
 def jobs_of(session: Session, instance_id: str) -> Sequence[Job]:
