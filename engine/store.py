@@ -157,16 +157,21 @@ def _instances_where(stmt: Any, requester_id: int | None, status: str | None) ->
 def step_by_task(session: Session, task_id: str, *, workflow: bool = False) -> StepRecord:
     """The task's record with its instance in one query, and the instance's workflow too
     when the caller will run or read it."""
-    instance = joinedload(StepRecord.instance)
-    stmt = (
-        select(StepRecord)
-        .where(StepRecord.task_id == task_id)
-        .options(instance.undefer(Instance.workflow) if workflow else instance)
-    )
-    row = session.scalar(stmt)
+    row = session.scalar(_step_by_task(workflow), {"task_id": task_id})
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
     return row
+
+
+@functools.cache
+def _step_by_task(workflow: bool) -> Select[StepRecord]:
+    """``step_by_task``'s statement, built once (every task page and completion asks it)."""
+    instance = joinedload(StepRecord.instance)
+    return (
+        select(StepRecord)
+        .where(StepRecord.task_id == bindparam("task_id"))
+        .options(instance.undefer(Instance.workflow) if workflow else instance)
+    )
 
 
 def step_record(session: Session, record_id: int) -> StepRecord:
