@@ -3,10 +3,11 @@ durable commits, against the floor measured in the same run: the same steps with
 SpiffWorkflow (deserialize, step, serialize; no database). Also the SQL statements and
 durable commits per instance and per task completion, the database bytes per completed
 instance (the SQLite file after VACUUM, less the file before the first instance, split
-per table with its indexes through ``dbstat``) and the stored size of an instance's state
-after 1 and 50 passes.
+per table with its indexes through ``dbstat``; in the steady state, once the worker has
+deleted the done jobs after their retention, and right after the instances too) and the
+stored size of an instance's state after 1 and 50 passes.
 
-    .venv/bin/python bench/engine_throughput.py [--n 40]
+    .venv/bin/python bench/engine_throughput.py [--n 40] [--documents]
 
 The last line reads ``ratio engine/floor: X.XX`` (instances/s through the facade divided
 by instances/s of the floor).
@@ -28,10 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
 
+from connectors.signing import Pkcs12Signer  # noqa: E402
 from engine import migrate, runtime  # noqa: E402
 from engine.db import make_engine, make_sessionmaker  # noqa: E402
+from engine.documents.config import DocumentSettings  # noqa: E402
 from engine.models import User, pack_json  # noqa: E402
 from engine.users import check_password, hash_password  # noqa: E402
+from tests.support.certs import P12_PASSWORD, make_pki  # noqa: E402
 from tests.support.journey import (  # noqa: E402
     FPVC,
     SIGNING_PASSWORD,
@@ -100,10 +104,17 @@ class Run:
     statements: float  # per instance (starting, completing, the worker's jobs)
     per_completion: float  # statements per complete_task
     size_before: dict[str, int]  # bytes per table after seeding, after VACUUM
-    size_after: dict[str, int]  # the same after the instances
+    size_fresh: dict[str, int]  # the same right after the instances
+    size_after: dict[str, int]  # ... and once the done jobs' retention has passed
 
 
-def through_engine(n: int, folder: Path) -> Run:
+def document_settings(folder: Path) -> DocumentSettings:
+    """Signed FPVC PDFs as a real office makes them: a PAdES signature by a test PKI."""
+    pki = make_pki(folder)
+    return DocumentSettings(folder / "dokumen", signer=Pkcs12Signer(pki.p12, P12_PASSWORD))
+
+
+def through_engine(n: int, folder: Path, *, documents: bool = False) -> Run:
     url = f"sqlite:///{folder / 'bench.db'}"
     migrate.upgrade(url)
     db = make_engine(url)
@@ -115,7 +126,7 @@ def through_engine(n: int, folder: Path) -> Run:
     )
     sessions = make_sessionmaker(db)
     clock = Clock()
-    alur = make_alur(FakeConference())
+    alur = make_alur(FakeConference(), document_settings(folder) if documents else None)
     people = seed(sessions, alur, clock)
     actors = {
         "Task_IsiFPVC": people.pemohon,
@@ -149,8 +160,12 @@ def through_engine(n: int, folder: Path) -> Run:
     alur.run_jobs(sessions, clock)  # the notifications written on the way
     elapsed, cpu = time.perf_counter() - started, (time.process_time() - cpu) / n
     per_instance = (statements[0] - statements_before) / n
+    size_fresh = table_bytes(db)
+    # The steady state: the worker deletes done jobs once their retention has passed.
+    clock.advance(alur.settings.worker.job_retention_days * 86400 + 3600)
+    alur.run_jobs(sessions, clock)
     ran = Run(n / elapsed, latencies, cpu, (commits[0] - before) / n, per_instance,
-              in_completions / len(latencies), size_before, table_bytes(db))
+              in_completions / len(latencies), size_before, size_fresh, table_bytes(db))
     db.dispose()
     return ran
 
@@ -216,11 +231,14 @@ def sizes() -> tuple[int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--documents", action="store_true",
+                        help="make the signed FPVC PDFs, as an office with documents on does")
     args = parser.parse_args()
     floor(3)  # warm up imports and caches on both sides
     with tempfile.TemporaryDirectory() as tmp:
-        run = through_engine(args.n, Path(tmp))
+        run = through_engine(args.n, Path(tmp), documents=args.documents)
         commit_ms = durable_commit_ms(Path(tmp))
+        pdfs = [p.stat().st_size for p in (Path(tmp) / "dokumen").glob("*")]
     floor_rate, floor_cpu = floor(args.n)
     signing_ms = password_check_ms()
     # The floor verifies no password; the engine checks the approver's (argon2id, on purpose
@@ -254,8 +272,15 @@ def main() -> None:
         if b > 0
     )
     total = sum(run.size_after.values()) - sum(run.size_before.values())
+    fresh = sum(run.size_fresh.values()) - sum(run.size_before.values())
+    days = make_alur(FakeConference()).settings.worker.job_retention_days
     print(f"database bytes per completed instance: {total / args.n / 1024:.1f} KB "
-          f"(after VACUUM; per table with its indexes, KB: {split})")
+          f"(after VACUUM, once the done jobs' {days}-day retention has passed; "
+          f"{fresh / args.n / 1024:.1f} KB before; per table with its indexes, KB: {split})")
+    if args.documents:
+        size = sum(pdfs)
+        print(f"documents (signed FPVC PDFs, files in UPLOAD_DIR/dokumen, not in the database): "
+              f"{len(pdfs) / args.n:.1f} per instance, {size / args.n / 1024:.1f} KB per instance")
     print(
         f"stored instance state (compressed): {one} bytes after 1 pass, {fifty} bytes after "
         f"50 passes "
