@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -30,23 +30,57 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.types import TypeEngine, UserDefinedType
+
+
+class _SQLiteMicroseconds(UserDefinedType[int]):
+    """SQLite's storage of a UTC time: integer microseconds since 1970 (8 bytes or fewer)
+    in a column still declared DATETIME, passed through as it is."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "DATETIME"
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, returns aware UTC; refuses naive input so no local time slips in."""
+    """Stores naive UTC, returns aware UTC; refuses naive input so no local time slips in.
+
+    PostgreSQL stores a ``timestamp`` (8 bytes). SQLite has no time type: SQLAlchemy's
+    default text (``2026-11-30 01:00:00.000000``, 27 bytes with its header) is stored
+    instead as integer microseconds since 1970 (migration 0013), which order and compare
+    the same, in a third of the room; the reports turn them into seconds or dates in SQL
+    (``engine.reporting.scope.Dialect``). Text left by an older version is still read."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteMicroseconds())
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
+        if dialect.name == "sqlite":
+            return (value - EPOCH) // MICROSECOND
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return EPOCH + value * MICROSECOND
+        if isinstance(value, str):  # SQLite text written before migration 0013
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return cast(datetime, value).replace(tzinfo=UTC)
 
 
 class PackedJSON(TypeDecorator[dict[str, Any]]):
