@@ -8,6 +8,7 @@ Schema changes go through the Alembic migrations in ``engine/migrations``.
 from __future__ import annotations
 
 import json
+import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -100,6 +101,61 @@ class PackedJSON(TypeDecorator[dict[str, Any]]):
         return None if value is None else unpack_json(value)
 
 
+class InstanceId(TypeDecorator[str]):
+    """A request's id, a UUID in 32 lowercase hex digits (``uuid4().hex``). SQLite keeps
+    it as its 16 bytes (migration 0014): the id is repeated in every record, event, mail
+    and job of the request and in half their indexes. Any other text (never written by
+    Alur) is kept as text, so an id always reads back exactly as it was written.
+    PostgreSQL keeps the text."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        packed = _hex_bytes(value, 32)
+        return value if packed is None else packed
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return value.hex() if isinstance(value, bytes) else value
+
+
+class TaskId(TypeDecorator[str]):
+    """A task's id, a UUID in its canonical 36-character form: 16 bytes on SQLite
+    (migration 0014), like ``InstanceId``."""
+
+    impl = String(36)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        packed = _uuid_bytes(value)
+        return value if packed is None else packed
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return str(uuid.UUID(bytes=value)) if isinstance(value, bytes) else value
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _hex_bytes(value: str, length: int) -> bytes | None:
+    """The bytes of ``value`` if it is exactly ``length`` lowercase hex digits."""
+    if len(value) != length or not _HEX.issuperset(value):
+        return None
+    return bytes.fromhex(value)
+
+
+def _uuid_bytes(value: str) -> bytes | None:
+    """The 16 bytes of a UUID written in its canonical (lowercase, dashed) form."""
+    if len(value) != 36 or value[8] != "-" or value[13] != "-" or value[18] != "-" or (
+            value[23] != "-"):
+        return None
+    return _hex_bytes(value.replace("-", ""), 32)
+
+
 def pack_json(value: Any) -> bytes:
     return zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 6)
 
@@ -181,7 +237,7 @@ class ProcessVersion(Base):
 class Instance(Base):
     __tablename__ = "instances"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(InstanceId, primary_key=True)
     # The request number people quote, fixed at start (its prefix is the pack's).
     number: Mapped[str] = mapped_column(String(40), server_default="")
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
@@ -239,9 +295,9 @@ class StepRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    task_id: Mapped[str] = mapped_column(TaskId, unique=True)
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+        InstanceId, ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
     bpmn_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(255))
@@ -316,11 +372,11 @@ class Event(Base):
     seq: Mapped[int] = mapped_column(BigInteger)  # migration 0008
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # sha256, 32 bytes
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(64))
-    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(TaskId)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
 
@@ -334,8 +390,8 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # service_task | notify
-    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    task_id: Mapped[str | None] = mapped_column(String(36))
+    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16))  # pending | running | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -355,7 +411,7 @@ class Attachment(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+        InstanceId, ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64))
@@ -373,7 +429,7 @@ class MailMessageRow(Base):
     __tablename__ = "mail_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
     to: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
@@ -395,7 +451,7 @@ class Booking(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32))
     host: Mapped[str] = mapped_column(String(254))
-    instance_id: Mapped[str] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str] = mapped_column(InstanceId, index=True)
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting_id: Mapped[str | None] = mapped_column(String(64))
@@ -412,7 +468,7 @@ class Document(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+        InstanceId, ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
     pass_no: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
