@@ -334,8 +334,9 @@ class StepRecord(Base):
     instance: Mapped[Instance] = relationship(viewonly=True)
     breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     # What this pass submitted (a form's normalised fields, a service task's result),
-    # written once when the step completes and never changed (migration 0008).
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # written once when the step completes and never changed (migration 0008); stored
+    # compressed (migration 0015).
+    data: Mapped[dict[str, Any] | None] = mapped_column(PackedJSON)
 
     @validates("data")
     def _written_once(self, _key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
