@@ -7,7 +7,7 @@ per table with its indexes through ``dbstat``; in the steady state, once the wor
 deleted the done jobs after their retention, and right after the instances too) and the
 stored size of an instance's state after 1 and 50 passes.
 
-    .venv/bin/python bench/engine_throughput.py [--n 40] [--documents]
+    .venv/bin/python bench/engine_throughput.py [--n 40] [--documents] [--postgres]
 
 The last line reads ``ratio engine/floor: X.XX`` (instances/s through the facade divided
 by instances/s of the floor).
@@ -44,6 +44,8 @@ from tests.support.journey import (  # noqa: E402
     make_alur,
     seed,
 )
+from tests.support.postgres import cluster as pg_cluster  # noqa: E402
+from tests.support.postgres import find_bindir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BPMN = ROOT / "processes" / "permintaan_layanan_video_conference.bpmn"
@@ -114,8 +116,9 @@ def document_settings(folder: Path) -> DocumentSettings:
     return DocumentSettings(folder / "dokumen", signer=Pkcs12Signer(pki.p12, P12_PASSWORD))
 
 
-def through_engine(n: int, folder: Path, *, documents: bool = False) -> Run:
-    url = f"sqlite:///{folder / 'bench.db'}"
+def through_engine(n: int, folder: Path, *, documents: bool = False,
+                   url: str | None = None) -> Run:
+    url = url or f"sqlite:///{folder / 'bench.db'}"
     migrate.upgrade(url)
     db = make_engine(url)
     commits, statements = [0], [0]
@@ -171,7 +174,15 @@ def through_engine(n: int, folder: Path, *, documents: bool = False) -> Run:
 
 
 def table_bytes(db: Engine) -> dict[str, int]:
-    """Bytes of each table with its indexes in the SQLite file, after VACUUM (``dbstat``)."""
+    """Bytes of each table with its indexes in the SQLite file, after VACUUM (``dbstat``);
+    on PostgreSQL after VACUUM FULL, with its indexes and TOAST (``pg_total_relation_size``)."""
+    if db.dialect.name == "postgresql":
+        with db.connect().execution_options(isolation_level="AUTOCOMMIT") as pg:
+            pg.exec_driver_sql("VACUUM FULL")
+            rows = pg.exec_driver_sql(
+                "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
+                "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")
+            return {name: int(size) for name, size in rows}
     conn = db.raw_connection()  # no BEGIN: VACUUM runs outside a transaction
     try:
         conn.execute("VACUUM")
@@ -228,11 +239,35 @@ def sizes() -> tuple[int, int, int]:
     return results[0], results[1], len(json.dumps(runtime.dump_spec(workflow)))
 
 
+def grown(run: Run, n: int) -> str:
+    """KB per instance in the steady state, before it, and per table with its indexes."""
+    per_table = {t: run.size_after.get(t, 0) - run.size_before.get(t, 0) for t in run.size_after}
+    split = ", ".join(
+        f"{t} {b / n / 1024:.1f}" for t, b in sorted(per_table.items(), key=lambda i: -i[1])
+        if b > 0
+    )
+    total = sum(run.size_after.values()) - sum(run.size_before.values())
+    fresh = sum(run.size_fresh.values()) - sum(run.size_before.values())
+    days = make_alur(FakeConference()).settings.worker.job_retention_days
+    return (f"{total / n / 1024:.1f} KB (after VACUUM, once the done jobs' {days}-day "
+            f"retention has passed; {fresh / n / 1024:.1f} KB before; per table with its "
+            f"indexes, KB: {split})")
+
+
+def bindir() -> Path:
+    found = find_bindir()
+    if found is None:
+        raise SystemExit("--postgres: no PostgreSQL binaries (pg_ctl) found")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--documents", action="store_true",
                         help="make the signed FPVC PDFs, as an office with documents on does")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also measure the bytes on a throw-away PostgreSQL cluster")
     args = parser.parse_args()
     floor(3)  # warm up imports and caches on both sides
     with tempfile.TemporaryDirectory() as tmp:
@@ -266,17 +301,11 @@ def main() -> None:
         f"SQL statements: {run.statements:.1f} per instance, "
         f"{run.per_completion:.1f} per complete_task"
     )
-    grown = {t: run.size_after.get(t, 0) - run.size_before.get(t, 0) for t in run.size_after}
-    split = ", ".join(
-        f"{t} {b / args.n / 1024:.1f}" for t, b in sorted(grown.items(), key=lambda i: -i[1])
-        if b > 0
-    )
-    total = sum(run.size_after.values()) - sum(run.size_before.values())
-    fresh = sum(run.size_fresh.values()) - sum(run.size_before.values())
-    days = make_alur(FakeConference()).settings.worker.job_retention_days
-    print(f"database bytes per completed instance: {total / args.n / 1024:.1f} KB "
-          f"(after VACUUM, once the done jobs' {days}-day retention has passed; "
-          f"{fresh / args.n / 1024:.1f} KB before; per table with its indexes, KB: {split})")
+    print(f"database bytes per completed instance: {grown(run, args.n)}")
+    if args.postgres:
+        with tempfile.TemporaryDirectory() as tmp, pg_cluster(bindir()) as pg_url:
+            on_pg = through_engine(args.n, Path(tmp), documents=args.documents, url=pg_url)
+        print(f"  on PostgreSQL: {grown(on_pg, args.n)}")
     if args.documents:
         size = sum(pdfs)
         print(f"documents (signed FPVC PDFs, files in UPLOAD_DIR/dokumen, not in the database): "
