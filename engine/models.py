@@ -274,6 +274,7 @@ class Instance(Base):
     )
 
 
+READY = text("state = 'ready'")
 DURATION_COLUMNS = ("duration_s", "waiting_s", "working_s",
                     "duration_office_s", "waiting_office_s", "working_office_s")
 
@@ -283,7 +284,8 @@ class StepRecord(Base):
 
     __tablename__ = "step_records"
     __table_args__ = (
-        Index("ix_step_ready_role", "state", "role"),
+        # the inbox's: only the steps waiting now (partial, migration 0012)
+        Index("ix_step_ready_role", "state", "role", sqlite_where=READY, postgresql_where=READY),
         # the reports' indexes (migration 0010): sums stream from ix_step_by_step and
         # ix_step_by_instance, percentiles walk ix_step_duration(_office) in order
         Index("ix_step_by_step", "state", "bpmn_id", "pass_no", "due_at", "target_s",

@@ -1,8 +1,8 @@
 """Narrower indexes: the throttles' ``(kind, at)`` and the breach counts' lookup index
 only the events of their kinds (partial indexes, on both databases) instead of every
 event of every request, and the mails lose the index on ``created_at`` no query reads
-(the outbox lists by ``id``). About 1.6 KB less per completed request; nothing stored
-changes.
+(the outbox lists by ``id``); the inbox's ``(state, role)`` holds only the steps waiting
+now. About 1.8 KB less per completed request; nothing stored changes.
 
 Revision ID: 0012_lean_indexes
 Revises: 0011_packed_workflow
@@ -34,9 +34,15 @@ def upgrade() -> None:
     _partial("ix_events_throttle", ["kind", "at"], THROTTLED)
     _partial("ix_events_breach", ["task_id", "instance_id"], BREACHED)
     op.drop_index("ix_mail_messages_created_at", table_name="mail_messages")
+    op.drop_index("ix_step_ready_role", table_name="step_records")
+    ready = sa.text("state = 'ready'")
+    op.create_index("ix_step_ready_role", "step_records", ["state", "role"],
+                    sqlite_where=ready, postgresql_where=ready)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_step_ready_role", table_name="step_records")
+    op.create_index("ix_step_ready_role", "step_records", ["state", "role"])
     op.create_index("ix_mail_messages_created_at", "mail_messages", ["created_at"])
     op.drop_index("ix_events_breach", table_name="events")
     op.drop_index("ix_events_throttle", table_name="events")

@@ -17,7 +17,7 @@ from engine.migrate import alembic_config
 from engine.models import BREACHED_KIND, THROTTLED_KINDS, Event
 from engine.reporting.queries import breach_counts
 from engine.reporting.scope import Scope
-from tests.support.journey import Clock
+from tests.support.journey import Clock, Journey
 
 
 def test_the_indexed_kinds_are_the_ones_the_queries_name() -> None:
@@ -90,3 +90,22 @@ def _index_names(engine: Any) -> set[str]:
     names = {i["name"] for t in ("events", "mail_messages") for i in found.get_indexes(t)}
     engine.dispose()
     return {n for n in names if n}
+
+
+def test_the_inbox_reads_the_waiting_steps_only(
+    journey: Callable[[], Journey], sessions: sessionmaker[Session]
+) -> None:
+    j = journey()
+    j.full()  # completed: none of its steps is in the partial index any more
+    j.start()
+    j.submit()
+    staf = j.people.staf
+
+    def inbox(s: Session) -> None:
+        steps = store.ready_steps_for(s, roles=staf.roles, user_id=staf.user_id)
+        assert [r.bpmn_id for r in steps] == ["Task_Verifikasi"]
+
+    plans = _plans(sessions, inbox)
+    if sessions.kw["bind"].dialect.name == "sqlite":
+        assert "ix_step_ready_role" in plans, plans
+    assert "SCAN step_records\n" not in plans + "\n" and "Seq Scan on step_records" not in plans
