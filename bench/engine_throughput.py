@@ -3,10 +3,11 @@ durable commits, against the floor measured in the same run: the same steps with
 SpiffWorkflow (deserialize, step, serialize; no database). Also the SQL statements and
 durable commits per instance and per task completion, the database bytes per completed
 instance (the SQLite file after VACUUM, less the file before the first instance, split
-per table with its indexes through ``dbstat``) and the stored size of an instance's state
-after 1 and 50 passes.
+per table with its indexes through ``dbstat``; in the steady state, once the worker has
+deleted the done jobs after their retention, and right after the instances too) and the
+stored size of an instance's state after 1 and 50 passes.
 
-    .venv/bin/python bench/engine_throughput.py [--n 40]
+    .venv/bin/python bench/engine_throughput.py [--n 40] [--documents] [--postgres]
 
 The last line reads ``ratio engine/floor: X.XX`` (instances/s through the facade divided
 by instances/s of the floor).
@@ -28,10 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from sqlalchemy import Engine, event, text  # noqa: E402
 
+from connectors.signing import Pkcs12Signer  # noqa: E402
 from engine import migrate, runtime  # noqa: E402
 from engine.db import make_engine, make_sessionmaker  # noqa: E402
+from engine.documents.config import DocumentSettings  # noqa: E402
 from engine.models import User, pack_json  # noqa: E402
 from engine.users import check_password, hash_password  # noqa: E402
+from tests.support.certs import P12_PASSWORD, make_pki  # noqa: E402
 from tests.support.journey import (  # noqa: E402
     FPVC,
     SIGNING_PASSWORD,
@@ -40,6 +44,8 @@ from tests.support.journey import (  # noqa: E402
     make_alur,
     seed,
 )
+from tests.support.postgres import cluster as pg_cluster  # noqa: E402
+from tests.support.postgres import find_bindir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BPMN = ROOT / "processes" / "permintaan_layanan_video_conference.bpmn"
@@ -100,11 +106,19 @@ class Run:
     statements: float  # per instance (starting, completing, the worker's jobs)
     per_completion: float  # statements per complete_task
     size_before: dict[str, int]  # bytes per table after seeding, after VACUUM
-    size_after: dict[str, int]  # the same after the instances
+    size_fresh: dict[str, int]  # the same right after the instances
+    size_after: dict[str, int]  # ... and once the done jobs' retention has passed
 
 
-def through_engine(n: int, folder: Path) -> Run:
-    url = f"sqlite:///{folder / 'bench.db'}"
+def document_settings(folder: Path) -> DocumentSettings:
+    """Signed FPVC PDFs as a real office makes them: a PAdES signature by a test PKI."""
+    pki = make_pki(folder)
+    return DocumentSettings(folder / "dokumen", signer=Pkcs12Signer(pki.p12, P12_PASSWORD))
+
+
+def through_engine(n: int, folder: Path, *, documents: bool = False,
+                   url: str | None = None) -> Run:
+    url = url or f"sqlite:///{folder / 'bench.db'}"
     migrate.upgrade(url)
     db = make_engine(url)
     commits, statements = [0], [0]
@@ -115,7 +129,7 @@ def through_engine(n: int, folder: Path) -> Run:
     )
     sessions = make_sessionmaker(db)
     clock = Clock()
-    alur = make_alur(FakeConference())
+    alur = make_alur(FakeConference(), document_settings(folder) if documents else None)
     people = seed(sessions, alur, clock)
     actors = {
         "Task_IsiFPVC": people.pemohon,
@@ -149,14 +163,26 @@ def through_engine(n: int, folder: Path) -> Run:
     alur.run_jobs(sessions, clock)  # the notifications written on the way
     elapsed, cpu = time.perf_counter() - started, (time.process_time() - cpu) / n
     per_instance = (statements[0] - statements_before) / n
+    size_fresh = table_bytes(db)
+    # The steady state: the worker deletes done jobs once their retention has passed.
+    clock.advance(alur.settings.worker.job_retention_days * 86400 + 3600)
+    alur.run_jobs(sessions, clock)
     ran = Run(n / elapsed, latencies, cpu, (commits[0] - before) / n, per_instance,
-              in_completions / len(latencies), size_before, table_bytes(db))
+              in_completions / len(latencies), size_before, size_fresh, table_bytes(db))
     db.dispose()
     return ran
 
 
 def table_bytes(db: Engine) -> dict[str, int]:
-    """Bytes of each table with its indexes in the SQLite file, after VACUUM (``dbstat``)."""
+    """Bytes of each table with its indexes in the SQLite file, after VACUUM (``dbstat``);
+    on PostgreSQL after VACUUM FULL, with its indexes and TOAST (``pg_total_relation_size``)."""
+    if db.dialect.name == "postgresql":
+        with db.connect().execution_options(isolation_level="AUTOCOMMIT") as pg:
+            pg.exec_driver_sql("VACUUM FULL")
+            rows = pg.exec_driver_sql(
+                "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
+                "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")
+            return {name: int(size) for name, size in rows}
     conn = db.raw_connection()  # no BEGIN: VACUUM runs outside a transaction
     try:
         conn.execute("VACUUM")
@@ -213,14 +239,41 @@ def sizes() -> tuple[int, int, int]:
     return results[0], results[1], len(json.dumps(runtime.dump_spec(workflow)))
 
 
+def grown(run: Run, n: int) -> str:
+    """KB per instance in the steady state, before it, and per table with its indexes."""
+    per_table = {t: run.size_after.get(t, 0) - run.size_before.get(t, 0) for t in run.size_after}
+    split = ", ".join(
+        f"{t} {b / n / 1024:.1f}" for t, b in sorted(per_table.items(), key=lambda i: -i[1])
+        if b > 0
+    )
+    total = sum(run.size_after.values()) - sum(run.size_before.values())
+    fresh = sum(run.size_fresh.values()) - sum(run.size_before.values())
+    days = make_alur(FakeConference()).settings.worker.job_retention_days
+    return (f"{total / n / 1024:.1f} KB (after VACUUM, once the done jobs' {days}-day "
+            f"retention has passed; {fresh / n / 1024:.1f} KB before; per table with its "
+            f"indexes, KB: {split})")
+
+
+def bindir() -> Path:
+    found = find_bindir()
+    if found is None:
+        raise SystemExit("--postgres: no PostgreSQL binaries (pg_ctl) found")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--documents", action="store_true",
+                        help="make the signed FPVC PDFs, as an office with documents on does")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also measure the bytes on a throw-away PostgreSQL cluster")
     args = parser.parse_args()
     floor(3)  # warm up imports and caches on both sides
     with tempfile.TemporaryDirectory() as tmp:
-        run = through_engine(args.n, Path(tmp))
+        run = through_engine(args.n, Path(tmp), documents=args.documents)
         commit_ms = durable_commit_ms(Path(tmp))
+        pdfs = [p.stat().st_size for p in (Path(tmp) / "dokumen").glob("*")]
     floor_rate, floor_cpu = floor(args.n)
     signing_ms = password_check_ms()
     # The floor verifies no password; the engine checks the approver's (argon2id, on purpose
@@ -248,14 +301,15 @@ def main() -> None:
         f"SQL statements: {run.statements:.1f} per instance, "
         f"{run.per_completion:.1f} per complete_task"
     )
-    grown = {t: run.size_after.get(t, 0) - run.size_before.get(t, 0) for t in run.size_after}
-    split = ", ".join(
-        f"{t} {b / args.n / 1024:.1f}" for t, b in sorted(grown.items(), key=lambda i: -i[1])
-        if b > 0
-    )
-    total = sum(run.size_after.values()) - sum(run.size_before.values())
-    print(f"database bytes per completed instance: {total / args.n / 1024:.1f} KB "
-          f"(after VACUUM; per table with its indexes, KB: {split})")
+    print(f"database bytes per completed instance: {grown(run, args.n)}")
+    if args.postgres:
+        with tempfile.TemporaryDirectory() as tmp, pg_cluster(bindir()) as pg_url:
+            on_pg = through_engine(args.n, Path(tmp), documents=args.documents, url=pg_url)
+        print(f"  on PostgreSQL: {grown(on_pg, args.n)}")
+    if args.documents:
+        size = sum(pdfs)
+        print(f"documents (signed FPVC PDFs, files in UPLOAD_DIR/dokumen, not in the database): "
+              f"{len(pdfs) / args.n:.1f} per instance, {size / args.n / 1024:.1f} KB per instance")
     print(
         f"stored instance state (compressed): {one} bytes after 1 pass, {fifty} bytes after "
         f"50 passes "

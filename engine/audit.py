@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     ScalarResult,
     String,
     bindparam,
@@ -102,6 +103,12 @@ def record_digest(record: StepRecord) -> str:
         "completed_at": record.completed_at, "completed_by": record.completed_by,
         "completed_by_name": record.completed_by_name, "data": record.data,
     }))
+
+
+def of_kind(kind: str) -> ColumnElement[bool]:
+    """``events.kind = '<kind>'`` with the kind written into the SQL, so PostgreSQL's
+    generic plans too can use the partial indexes made for some kinds (``models.Event``)."""
+    return Event.kind == bindparam(None, kind, String(), literal_execute=True)
 
 
 # -- appending -----------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from engine import store
-from engine.models import StepRecord
+from engine.models import BREACHED_KIND, StepRecord
 
-EVENT = "target_breached"
+EVENT = BREACHED_KIND
 PAYLOAD = {"event": "breach"}
 
 

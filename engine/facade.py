@@ -35,6 +35,7 @@ from engine.diagram import Diagram, InstanceDiagram
 from engine.documents import snapshot
 from engine.documents.desk import DocumentDesk
 from engine.errors import Conflict, Forbidden
+from engine.housekeeping import Housekeeping
 from engine.letters import LetterLimits
 from engine.models import MailMessageRow
 from engine.outbox import Services, WorkerSettings
@@ -73,6 +74,7 @@ class Alur(ProcessVersions):
         self.settings = settings
         self.services = services
         self.documents = DocumentDesk(services.documents)
+        self.housekeeping = Housekeeping()
 
     def startable(self, session: Session, actor: Actor) -> list[VersionView]:
         """The active processes ``actor`` may start (their initiator lane's role)."""
@@ -246,7 +248,8 @@ class Alur(ProcessVersions):
         worker_id: str = "worker",
         stop: Callable[[], bool] = lambda: False,
     ) -> int:
-        """One worker tick: record target breaches, then run due jobs (up to ``limit``,
+        """One worker tick: record target breaches, expire old drafts, delete done jobs past
+        their retention (hourly), then run due jobs (up to ``limit``,
         or until ``stop()`` says so between two jobs); how many jobs ran."""
         days = self.settings.worker.draft_days
         with sessions.begin() as session:  # one transaction when no draft is old enough
@@ -259,6 +262,7 @@ class Alur(ProcessVersions):
                                   max_passes=self.settings.max_passes)
             except Conflict:  # the requester was sending it just now: no longer a draft
                 pass
+        self.housekeeping.run(sessions, clock(), days=self.settings.worker.job_retention_days)
         done = 0
         while done < limit and not stop():
             ran = jobs.run_once(sessions, self.services, clock, worker_id, limit=limit - done,

@@ -8,9 +8,10 @@ Schema changes go through the Alembic migrations in ``engine/migrations``.
 from __future__ import annotations
 
 import json
+import uuid
 import zlib
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -26,26 +27,61 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.types import TypeEngine, UserDefinedType
+
+
+class _SQLiteMicroseconds(UserDefinedType[int]):
+    """SQLite's storage of a UTC time: integer microseconds since 1970 (8 bytes or fewer)
+    in a column still declared DATETIME, passed through as it is."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "DATETIME"
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC, returns aware UTC; refuses naive input so no local time slips in."""
+    """Stores naive UTC, returns aware UTC; refuses naive input so no local time slips in.
+
+    PostgreSQL stores a ``timestamp`` (8 bytes). SQLite has no time type: SQLAlchemy's
+    default text (``2026-11-30 01:00:00.000000``, 27 bytes with its header) is stored
+    instead as integer microseconds since 1970 (migration 0013), which order and compare
+    the same, in a third of the room; the reports turn them into seconds or dates in SQL
+    (``engine.reporting.scope.Dialect``). Text left by an older version is still read."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteMicroseconds())
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
+        if dialect.name == "sqlite":
+            return (value - EPOCH) // MICROSECOND
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return EPOCH + value * MICROSECOND
+        if isinstance(value, str):  # SQLite text written before migration 0013
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return cast(datetime, value).replace(tzinfo=UTC)
 
 
 class PackedJSON(TypeDecorator[dict[str, Any]]):
@@ -63,6 +99,61 @@ class PackedJSON(TypeDecorator[dict[str, Any]]):
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
         return None if value is None else unpack_json(value)
+
+
+class InstanceId(TypeDecorator[str]):
+    """A request's id, a UUID in 32 lowercase hex digits (``uuid4().hex``). SQLite keeps
+    it as its 16 bytes (migration 0014): the id is repeated in every record, event, mail
+    and job of the request and in half their indexes. Any other text (never written by
+    Alur) is kept as text, so an id always reads back exactly as it was written.
+    PostgreSQL keeps the text."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        packed = _hex_bytes(value, 32)
+        return value if packed is None else packed
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return value.hex() if isinstance(value, bytes) else value
+
+
+class TaskId(TypeDecorator[str]):
+    """A task's id, a UUID in its canonical 36-character form: 16 bytes on SQLite
+    (migration 0014), like ``InstanceId``."""
+
+    impl = String(36)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        packed = _uuid_bytes(value)
+        return value if packed is None else packed
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return str(uuid.UUID(bytes=value)) if isinstance(value, bytes) else value
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _hex_bytes(value: str, length: int) -> bytes | None:
+    """The bytes of ``value`` if it is exactly ``length`` lowercase hex digits."""
+    if len(value) != length or not _HEX.issuperset(value):
+        return None
+    return bytes.fromhex(value)
+
+
+def _uuid_bytes(value: str) -> bytes | None:
+    """The 16 bytes of a UUID written in its canonical (lowercase, dashed) form."""
+    if len(value) != 36 or value[8] != "-" or value[13] != "-" or value[18] != "-" or (
+            value[23] != "-"):
+        return None
+    return _hex_bytes(value.replace("-", ""), 32)
 
 
 def pack_json(value: Any) -> bytes:
@@ -146,7 +237,7 @@ class ProcessVersion(Base):
 class Instance(Base):
     __tablename__ = "instances"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(InstanceId, primary_key=True)
     # The request number people quote, fixed at start (its prefix is the pack's).
     number: Mapped[str] = mapped_column(String(40), server_default="")
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
@@ -183,6 +274,7 @@ class Instance(Base):
     )
 
 
+READY = text("state = 'ready'")
 DURATION_COLUMNS = ("duration_s", "waiting_s", "working_s",
                     "duration_office_s", "waiting_office_s", "working_office_s")
 
@@ -192,7 +284,8 @@ class StepRecord(Base):
 
     __tablename__ = "step_records"
     __table_args__ = (
-        Index("ix_step_ready_role", "state", "role"),
+        # the inbox's: only the steps waiting now (partial, migration 0012)
+        Index("ix_step_ready_role", "state", "role", sqlite_where=READY, postgresql_where=READY),
         # the reports' indexes (migration 0010): sums stream from ix_step_by_step and
         # ix_step_by_instance, percentiles walk ix_step_duration(_office) in order
         Index("ix_step_by_step", "state", "bpmn_id", "pass_no", "due_at", "target_s",
@@ -204,9 +297,9 @@ class StepRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    task_id: Mapped[str] = mapped_column(TaskId, unique=True)
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+        InstanceId, ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
     bpmn_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(255))
@@ -243,8 +336,9 @@ class StepRecord(Base):
     instance: Mapped[Instance] = relationship(viewonly=True)
     breach_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     # What this pass submitted (a form's normalised fields, a service task's result),
-    # written once when the step completes and never changed (migration 0008).
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # written once when the step completes and never changed (migration 0008); stored
+    # compressed (migration 0015).
+    data: Mapped[dict[str, Any] | None] = mapped_column(PackedJSON)
 
     @validates("data")
     def _written_once(self, _key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -253,14 +347,27 @@ class StepRecord(Base):
         return value
 
 
+#: The event kinds the throttles count (``engine.signin``, ``engine.signature``) and the
+#: one the report's breach counts read: the only events the partial indexes hold.
+THROTTLED_KINDS = ("sign_in_failed", "signed_in", "signature_failed")
+BREACHED_KIND = "target_breached"
+# OR, not IN: SQLite proves ``kind = ?`` implies an index's WHERE only through OR terms.
+THROTTLED = text(" OR ".join(f"kind = '{kind}'" for kind in THROTTLED_KINDS))
+BREACHED = text(f"kind = '{BREACHED_KIND}'")
+
+
 class Event(Base):
     """Append-only audit log: who did what, when, from where; each row a link of the hash
     chain of ``engine.audit`` (written only through ``store.add_event``)."""
 
     __tablename__ = "events"
     __table_args__ = (
-        Index("ix_events_kind", "kind", "instance_id", "task_id"),
-        Index("ix_events_kind_at", "kind", "at"),  # the sign-in throttle's window
+        # Partial indexes (migration 0012): only the few rows their queries read, not the
+        # ten events of every request. The queries name the kind as the index does.
+        Index("ix_events_throttle", "kind", "at",  # the sign-in and signing throttles
+              sqlite_where=THROTTLED, postgresql_where=THROTTLED),
+        Index("ix_events_breach", "task_id", "instance_id",  # the report's breach counts
+              sqlite_where=BREACHED, postgresql_where=BREACHED),
         Index("ix_events_seq", "seq", unique=True),  # the chain's order; refuses a fork
     )
 
@@ -268,11 +375,11 @@ class Event(Base):
     seq: Mapped[int] = mapped_column(BigInteger)  # migration 0008
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # sha256, 32 bytes
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(64))
-    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(TaskId)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
 
@@ -286,8 +393,8 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # service_task | notify
-    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    task_id: Mapped[str | None] = mapped_column(String(36))
+    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
+    task_id: Mapped[str | None] = mapped_column(TaskId)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16))  # pending | running | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -307,7 +414,7 @@ class Attachment(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+        InstanceId, ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64))
@@ -325,14 +432,14 @@ class MailMessageRow(Base):
     __tablename__ = "mail_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
     to: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     ics: Mapped[bytes | None] = mapped_column(LargeBinary)
     document_id: Mapped[str | None] = mapped_column(String(32))  # attached (migration 0005)
     status: Mapped[str] = mapped_column(String(16))  # outbox | sent | failed
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # unindexed (migration 0012)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -347,7 +454,7 @@ class Booking(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(32))
     host: Mapped[str] = mapped_column(String(254))
-    instance_id: Mapped[str] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str] = mapped_column(InstanceId, index=True)
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting_id: Mapped[str | None] = mapped_column(String(64))
@@ -364,7 +471,7 @@ class Document(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("instances.id", ondelete="CASCADE"), index=True
+        InstanceId, ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
     pass_no: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))

@@ -31,6 +31,7 @@ class WorkerSettings:
     base_url: str = "http://127.0.0.1:5000"
     mail_from: str = "alur@localhost"
     draft_days: int = 14  # a draft nobody submitted expires after this (engine.drafts)
+    job_retention_days: int = 7  # a done job is deleted after this (engine.housekeeping)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
-from engine import store, users
+from engine import audit, store, users
 from engine.errors import EngineError
 from engine.forms import N_
 from engine.models import Event, User
@@ -96,7 +96,7 @@ def refused_until(
     when they are now."""
     since = now - policy.window
     last_success = session.scalar(
-        select(func.max(Event.at)).where(Event.kind == SUCCEEDED, Event.actor == username,
+        select(func.max(Event.at)).where(audit.of_kind(SUCCEEDED), Event.actor == username,
                                          Event.at > since))
     counts = [failures(session, FAILED, Event.actor == username, last_success or since)]
     if address:
@@ -116,6 +116,6 @@ def failures(
     session: Session, kind: str, whose: ColumnElement[bool], since: datetime
 ) -> list[datetime]:
     """When each failure of ``kind`` matching ``whose`` after ``since`` happened, in order."""
-    stmt = (select(Event.at).where(Event.kind == kind, whose, Event.at > since)
+    stmt = (select(Event.at).where(audit.of_kind(kind), whose, Event.at > since)
             .order_by(Event.at))
     return list(session.scalars(stmt))

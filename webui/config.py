@@ -37,6 +37,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "JOB_MAX_ATTEMPTS": 5,
         "JOB_BACKOFF_S": 2.0,
         "JOB_LEASE_S": 30.0,  # a running job's claim, renewed while it runs (engine.jobs)
+        "JOB_RETENTION_DAYS": 7,  # a done job is deleted after this (engine.housekeeping)
         "WORKER_SEEN_S": 60.0,  # /readyz wants a worker heartbeat younger than this
         "BASE_URL": "http://127.0.0.1:5000",
         "MAIL_FROM": "alur@localhost",

@@ -25,6 +25,7 @@ NUMBERS: dict[str, tuple[type[int] | type[float], float]] = {
     "JOB_MAX_ATTEMPTS": (int, 1),
     "JOB_BACKOFF_S": (float, 0),
     "JOB_LEASE_S": (float, 1),
+    "JOB_RETENTION_DAYS": (int, 0),
     "WORKER_POLL_S": (float, 0.01),
     "WORKER_SEEN_S": (float, 1),
     "SIGNIN_MAX_FAILURES": (int, 1),

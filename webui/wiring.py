@@ -39,6 +39,7 @@ def build_alur(config: dict[str, Any], db_engine: Engine) -> Alur:
         base_url=str(config["BASE_URL"]),
         mail_from=str(config["MAIL_FROM"]),
         draft_days=draft_days(config),
+        job_retention_days=int(config["JOB_RETENTION_DAYS"]),
     )
     try:
         connectors = build_registry(config, ledger=SqlLedger(sessions))

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from engine.models import Event, Instance, ProcessVersion, StepRecord
+from engine import audit
+from engine.models import BREACHED_KIND, Event, Instance, ProcessVersion, StepRecord
 from engine.reporting.scope import Scope, Selection
 
 S, Inst = StepRecord, Instance
@@ -69,7 +70,7 @@ def breach_counts(session: Session, scope: Scope) -> dict[str, int]:
         select(S.bpmn_id, func.count())
         .select_from(Event)
         .join(S, S.task_id == Event.task_id)
-        .where(Event.kind == "target_breached")
+        .where(audit.of_kind(BREACHED_KIND))
         .group_by(S.bpmn_id)
     )
     if scope.narrowed:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Float,
     Select,
@@ -24,9 +25,11 @@ from sqlalchemy import (
     extract,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -121,13 +124,14 @@ class Dialect:
 
     def epoch(self, column: Any) -> ColumnElement[float]:
         """A stored (UTC) time as Unix seconds."""
-        if self.name == "sqlite":
-            return (func.julianday(column) - 2440587.5) * 86400.0
+        if self.name == "sqlite":  # integer microseconds (engine.models.UTCDateTime)
+            return type_coerce(column, Float()) / literal(1_000_000.0, Float())
         return cast(extract("epoch", column), Float)
 
     def week_of(self, column: Any) -> ColumnElement[str]:
         """Monday (``YYYY-MM-DD``) of the WIB week a UTC time falls in (WIB has no DST)."""
         if self.name == "sqlite":
-            return func.date(column, "+7 hours", "weekday 0", "-6 days")
+            seconds = type_coerce(column, BigInteger) / 1_000_000
+            return func.date(seconds, "unixepoch", "+7 hours", "weekday 0", "-6 days")
         shifted = column + literal_column("interval '7 hours'")
         return func.to_char(func.date_trunc("week", shifted), "YYYY-MM-DD")

@@ -12,7 +12,6 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -195,16 +194,19 @@ def test_every_page_fits_both_widths_and_passes_axe(
     see.verdict()
 
 
+DAY_MICROSECONDS = 24 * 3600 * 1_000_000
+
+
 def make_overdue(site: Site) -> None:
     """Move the due time of every waiting step a day back, as if it had waited that long."""
     path = site.server.env["ALUR_DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT task_id, due_at FROM step_records"
                           " WHERE state = 'ready' AND due_at IS NOT NULL").fetchall()
-        for task_id, due in rows:
-            earlier = datetime.fromisoformat(due) - timedelta(days=1)
+        for task_id, due in rows:  # integer microseconds (engine.models.UTCDateTime)
+            earlier = due - DAY_MICROSECONDS
             db.execute("UPDATE step_records SET due_at = ? WHERE task_id = ?",
-                       (earlier.isoformat(sep=" "), task_id))
+                       (earlier, task_id))
 
 
 def open_manual_link(page: Page, number: str, timeout_s: float = 20.0) -> None:

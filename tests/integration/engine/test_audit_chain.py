@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import audit, store
+from engine.models import pack_json
 from tests.support.journey import Journey
 
 
@@ -107,7 +108,7 @@ def test_a_changed_decision_in_a_step_record_is_found(journey: Callable[[], Jour
         j.sessions,
         "UPDATE step_records SET data = :data WHERE bpmn_id = 'Task_Persetujuan' "
         "AND pass_no = 1",
-        data='{"keputusan": "setuju", "alasan": null}',
+        data=pack_json({"keputusan": "setuju", "alasan": None}),  # as stored (compressed)
     )
     found = verdict(j.sessions)
     assert found.broken is not None and "Task_Persetujuan" in found.broken.problem

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
+from engine.models import pack_json
 from tests.support.journey import FPVC, Journey
 
 
@@ -92,8 +93,8 @@ def test_the_host_link_stays_out_of_each_pass_for_readers_without_host_roles(
     with j.sessions.begin() as s:  # a provider result with a host link, as Zoom gives
         s.execute(
             text("UPDATE step_records SET data = :d WHERE bpmn_id = 'Task_BuatLink'"),
-            {"d": '{"meeting": {"join_url": "https://zoom.uji/j/1", '
-                  '"host_url": "https://zoom.uji/s/1?zak=rahasia"}}'},
+            {"d": pack_json({"meeting": {"join_url": "https://zoom.uji/j/1",
+                                         "host_url": "https://zoom.uji/s/1?zak=rahasia"}})},
         )
     for who, sees in ((j.people.pemohon, False), (j.people.others["auditor"], False),
                       (j.people.subkoor, False), (j.people.staf, True)):
