@@ -10,9 +10,10 @@ Imports no web layer.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from engine import store
@@ -23,17 +24,23 @@ PAYLOAD = {"event": "breach"}
 
 
 def _overdue(session: Session, now: datetime, limit: int) -> list[StepRecord]:
+    stmt = _overdue_statement(session.get_bind().dialect.name == "postgresql")
+    return list(session.scalars(stmt, {"now": now, "limit": limit}))
+
+
+@functools.cache
+def _overdue_statement(skip_locked: bool) -> Select[StepRecord]:
+    """``_overdue``'s statement, built once: the worker asks it on every tick."""
+    now = bindparam("now", type_=StepRecord.__table__.c.due_at.type)
     stmt = (
         select(StepRecord)
         .where(StepRecord.state == "ready", StepRecord.due_at.is_not(None),
                StepRecord.due_at < now, StepRecord.breach_notified.is_(False))
         .order_by(StepRecord.due_at, StepRecord.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
         .options(lazyload(StepRecord.instance))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=StepRecord)
-    return list(session.scalars(stmt))
+    return stmt.with_for_update(skip_locked=True, of=StepRecord) if skip_locked else stmt
 
 
 def record_breaches(session: Session, now: datetime, *, limit: int = 500) -> int:

@@ -47,18 +47,25 @@ def submit(session: Session, row: Instance, record: StepRecord, actor: str, now:
     store.add_event(session, at=now, kind="instance_submitted", actor=actor, instance_id=row.id)
 
 
+def stale(session: Session, now: datetime, *, days: int, limit: int = 100) -> list[str]:
+    """The drafts created more than ``days`` ago, oldest first: the ones ``expire`` looks
+    at (a plain read: the worker's tick asks it in its breach transaction and opens a
+    transaction for ``expire`` only when there is something to look at)."""
+    stmt = (
+        select(Instance.id)
+        .where(Instance.status == DRAFT, Instance.created_at < now - timedelta(days=days))
+        .order_by(Instance.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt).all())
+
+
 def expire(session: Session, now: datetime, *, days: int, max_passes: int,
            limit: int = 100) -> int:
     """Close drafts untouched (created, form last opened) for ``days``; returns how many."""
     cutoff = now - timedelta(days=days)
-    stmt = (
-        select(Instance.id)
-        .where(Instance.status == DRAFT, Instance.created_at < cutoff)
-        .order_by(Instance.created_at)
-        .limit(limit)
-    )
     closed = 0
-    for instance_id in session.scalars(stmt).all():
+    for instance_id in stale(session, now, days=days, limit=limit):
         loaded = instances.load(session, instance_id)
         if any(r.ready_at >= cutoff for r in store.steps_of(session, instance_id)):
             continue  # opened again lately: still being written

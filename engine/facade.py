@@ -92,7 +92,8 @@ class Alur(ProcessVersions):
         return instances.as_read_by(view, actor)
 
     def instance(self, session: Session, instance_id: str, actor: Actor) -> InstanceView:
-        view = instances.view(session, instances.get_visible(session, instance_id, actor))
+        row = instances.get_visible(session, instance_id, actor, workflow=True)
+        view = instances.view(session, row)
         return instances.as_read_by(view, actor)
 
     def instances(
@@ -250,18 +251,22 @@ class Alur(ProcessVersions):
         """One worker tick: record target breaches, expire old drafts, delete done jobs past
         their retention (hourly), then run due jobs (up to ``limit``,
         or until ``stop()`` says so between two jobs); how many jobs ran."""
-        with sessions.begin() as session:
+        days = self.settings.worker.draft_days
+        with sessions.begin() as session:  # one transaction when no draft is old enough
             breaches.record_breaches(session, clock())
-        try:
-            with sessions.begin() as session:
-                drafts.expire(session, clock(), days=self.settings.worker.draft_days,
-                              max_passes=self.settings.max_passes)
-        except Conflict:  # the requester was sending it just now: it is no longer a draft
-            pass
+            old_drafts = bool(drafts.stale(session, clock(), days=days, limit=1))
+        if old_drafts:
+            try:
+                with sessions.begin() as session:
+                    drafts.expire(session, clock(), days=days,
+                                  max_passes=self.settings.max_passes)
+            except Conflict:  # the requester was sending it just now: no longer a draft
+                pass
         self.housekeeping.run(sessions, clock(), days=self.settings.worker.job_retention_days)
         done = 0
         while done < limit and not stop():
-            ran = jobs.run_once(sessions, self.services, clock, worker_id)
+            ran = jobs.run_once(sessions, self.services, clock, worker_id, limit=limit - done,
+                                stop=stop)
             if not ran:
                 break
             done += ran
@@ -336,7 +341,7 @@ class Alur(ProcessVersions):
     def instance_diagram(self, session: Session, instance_id: str, actor: Actor) -> InstanceDiagram:
         """One request on its version's diagram: steps done, current, the path taken."""
         inst = instances.get_visible(session, instance_id, actor)
-        steps = [StepView.of(r) for r in store.steps_of(session, inst.id)]
+        steps = [StepView.of(r) for r in store.step_rows(session, inst.id)]
         return diagram.of_instance(inst.version.bpmn_xml, inst.id, inst.status, steps)
 
     def record_breaches(self, session: Session, now: datetime) -> int:

@@ -18,10 +18,16 @@ from engine import passes, runtime, steps, store, users, versions
 from engine.errors import Conflict, FieldError, Forbidden, InvalidFormData, NotFound
 from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
-from engine.models import Instance, ProcessVersion, StepRecord
+from engine.models import Instance, ProcessVersion
 from engine.pack import SYSTEM_ROLES
 from engine.users import Actor
-from engine.views import AttachmentView, Cancellation, InstanceSummary, InstanceView
+from engine.views import (
+    AttachmentView,
+    Cancellation,
+    InstanceSummary,
+    InstanceView,
+    StepFields,
+)
 
 #: The list columns of an instance, filled from the fields the pack says they mean.
 DENORMALISED = {"kegiatan": "title", "tanggal": "date", "instansi": "unit"}
@@ -31,7 +37,8 @@ DENORMALISED = {"kegiatan": "title", "tanggal": "date", "instansi": "unit"}
 class Loaded:
     row: Instance
     workflow: Any
-    records: list[StepRecord] | None = None  # all step records, once saved
+    # all step records, once saved: the ones changed by the save as the session's objects
+    records: list[StepFields] | None = None
 
 
 def may_view(actor: Actor, inst: Instance) -> bool:
@@ -51,9 +58,12 @@ def may_start(actor: Actor, version: ProcessVersion) -> bool:
     return role is None or actor.has(role, "admin")
 
 
-def get_visible(session: Session, instance_id: str, actor: Actor) -> Instance:
-    """The instance, or ``NotFound`` when the actor may not know it exists."""
-    inst = store.instance(session, instance_id)
+def get_visible(
+    session: Session, instance_id: str, actor: Actor, *, workflow: bool = False
+) -> Instance:
+    """The instance, or ``NotFound`` when the actor may not know it exists; ``workflow``:
+    its task tree in the same query (a page that shows the current data)."""
+    inst = store.instance(session, instance_id, workflow=workflow)
     if not may_view(actor, inst):
         raise NotFound("Permintaan tidak ditemukan.")
     return inst
@@ -77,24 +87,24 @@ def current_data(workflow: Any) -> dict[str, Any]:
 def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) -> None:
     """Sync step records and jobs, then write the workflow with a version check."""
     row, workflow = loaded.row, loaded.workflow
-    with session.no_autoflush:  # one UPDATE of the instance, with its version check
-        records = steps.sync(session, row, workflow, now, max_passes=max_passes)
-        open_records = [r for r in records if r.state == "ready"]
-        data = current_data(workflow)
-        the_pack = versions.pack(row.version)
-        for column, meaning in DENORMALISED.items():
-            value = the_pack.value(data, meaning)
-            setattr(row, column, str(value)[:255] if value not in (None, "") else None)
-        row.current_step = open_records[0].name if open_records else None
-        if workflow.is_completed() and row.status == "running":
-            row.status = "completed"
-            row.completed_at = now
-        row.workflow = runtime.dump_workflow(workflow)
     try:
+        with session.no_autoflush:  # one UPDATE of the instance, with its version check
+            records = steps.sync(session, row, workflow, now, max_passes=max_passes)
+            open_records = [r for r in records if r.state == "ready"]
+            data = current_data(workflow)
+            the_pack = versions.pack(row.version)
+            for column, meaning in DENORMALISED.items():
+                value = the_pack.value(data, meaning)
+                setattr(row, column, str(value)[:255] if value not in (None, "") else None)
+            row.current_step = open_records[0].name if open_records else None
+            if workflow.is_completed() and row.status == "running":
+                row.status = "completed"
+                row.completed_at = now
+            row.workflow = runtime.dump_workflow(workflow)
         session.flush()
     except (StaleDataError, IntegrityError) as err:
-        # Lost a race: the other transaction saved this version (or the same next step)
-        # first. Either way nothing of ours was written.
+        # Lost a race: the other transaction saved this version (or wrote the same next
+        # step's record) first. Either way nothing of ours was written.
         session.rollback()
         raise Conflict("Permintaan diubah oleh pengguna lain; muat ulang halaman.") from err
     loaded.records = records
@@ -199,7 +209,7 @@ def view(
     session: Session,
     row: Instance,
     workflow: Any = None,
-    records: Sequence[StepRecord] | None = None,
+    records: Sequence[StepFields] | None = None,
 ) -> InstanceView:
     """The instance as its pages show it; ``workflow`` and ``records`` when the caller
     just saved them (saves loading them again)."""
@@ -207,7 +217,7 @@ def view(
     the_pack = versions.pack(row.version)
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     if records is None:
-        records = store.steps_of(session, row.id)
+        records = store.step_rows(session, row.id)
     info = versions.info(row.version)
     steps = passes.step_views(info, records, data)
     decline = passes.current_decline(steps)  # each pass's own decision, not the latest data
@@ -216,7 +226,7 @@ def view(
         data=passes.current_data(data, steps),
         meeting=meeting,
         steps=steps,
-        attachments=tuple(AttachmentView.of(a) for a in store.attachments_of(session, row.id)),
+        attachments=tuple(AttachmentView.of(a) for a in store.attachment_rows(session, row.id)),
         target_s=info.meta.get("target_s"),
         last_reason=decline.decision.reason if decline and decline.decision else None,
         host_roles=host_roles(the_pack),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import audit, cancelling, instances, mailjobs, runtime, store, workers
 from engine.documents import production
 from engine.errors import Conflict, ConnectorError
-from engine.models import Job
+from engine.models import Job, StepRecord
 from engine.outbox import (
     Clock,
     Services,
@@ -42,28 +43,64 @@ log = logging.getLogger(__name__)
 
 
 def run_once(
-    sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker"
+    sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker",
+    *, limit: int = 1, stop: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Claim and run one due job (notifications: a batch of them); how many jobs ran,
-    0 when none was due. While the job calls the outside world its lease is renewed."""
+    """Claim and run due jobs; how many ran, 0 when none was due.
+
+    Jobs that call nobody finish in the transaction that claims them (notifications: a
+    batch of them; a job with nothing left to do); the next due job is then claimed in the
+    same transaction, up to ``limit`` jobs or until ``stop()`` says so, so that they share
+    one commit. Each job after the first runs in its own savepoint: one that raises is
+    rolled back alone, the jobs before it are committed, and it is the first of the next
+    call (where it fails alone, as it always did). The first job that calls the outside
+    world (a connector, SMTP, the document maker) ends the transaction: the call runs with
+    no transaction open, its lease renewed, its result written in a transaction of its
+    own, so a failing provider or mail server never takes other jobs with it."""
     lease = timedelta(seconds=services.settings.lease_s)
+    ran = 0
     with sessions.begin() as session:
-        now = clock()
-        job = store.next_job(session, now, now - lease)
-        if job is None:
-            return 0
-        if job.kind == "notify":  # written and finished in this transaction: no claim
-            return mailjobs.notify_batch(session, services, job, now)
-        job.status, job.locked_at, job.locked_by = "running", now, worker_id
-        job.attempts += 1
-        outside = _prepare(session, services, job, now)
-        if job.status == "done" or outside is None:
-            return 1
-        session.flush()
-        session.expunge(job)
+        while True:
+            try:
+                with session.begin_nested() if ran else nullcontext():
+                    claimed = _claim(session, services, clock(), lease, worker_id)
+            except Exception:
+                if not ran:
+                    raise
+                log.exception("a job failed after %s others in its transaction", ran)
+                return ran
+            if claimed is None:
+                return ran
+            count, job, outside = claimed
+            ran += count
+            if outside is not None:
+                break
+            if ran >= limit or stop():
+                return ran
     with workers.leased(sessions, job, clock, lease):
         outside(sessions, clock)
-    return 1
+    return ran
+
+
+def _claim(
+    session: Session, services: Services, now: datetime, lease: timedelta, worker_id: str
+) -> tuple[int, Job, Outside | None] | None:
+    """Claim the oldest due job and do what needs no outside call; how many jobs that was,
+    the job, and the work left to do with no transaction open (None: the job is finished).
+    None when no job is due."""
+    job = store.next_job(session, now, now - lease)
+    if job is None:
+        return None
+    if job.kind == "notify":  # written and finished in this transaction: no claim
+        return mailjobs.notify_batch(session, services, job, now), job, None
+    job.status, job.locked_at, job.locked_by = "running", now, worker_id
+    job.attempts += 1
+    outside = _prepare(session, services, job, now)
+    if job.status == "done" or outside is None:
+        return 1, job, None
+    session.flush()
+    session.expunge(job)
+    return 1, job, outside
 
 
 Outside = Callable[[sessionmaker[Session], Clock], None]
@@ -167,21 +204,32 @@ def _apply(
                 detail={"operation": call.operation, "attempt": call.attempt,
                         **_record_digest(loaded, call.task_id)},
             )
-            done(session.merge(job), now)
+            _finish(session, job, now)
             return outcome
     except Conflict as err:
         with sessions.begin() as session:
-            done(session.merge(job), now, error=str(err))
+            _finish(session, job, now, error=str(err))
             if made is not None:  # cancelled meanwhile: what the provider made must go
                 cancelling.orphaned(session, call.instance_id, made, now)
         return None
 
 
+def _finish(
+    session: Session, job: Job, now: datetime, status: str = "done", error: str | None = None
+) -> None:
+    """What ``done(session.merge(job), ...)`` wrote, with one UPDATE (a merge reads the row
+    first). The worker's detached copy stays as claimed, as it did: a later finish (an
+    incident after the error was thrown) still writes the payload a retry needs."""
+    store.update_job(session, job.id, status=status, finished_at=now, last_error=error,
+                     locked_at=None, locked_by=None,
+                     payload={} if status == "done" else dict(job.payload))
+
+
 def _record_digest(loaded: instances.Loaded, task_id: str) -> dict[str, str]:
     """The completed record's digest for its completion event (the audit chain)."""
     record = next((r for r in loaded.records or () if r.task_id == task_id), None)
-    if record is None or record.state != "completed":
-        return {}
+    if not isinstance(record, StepRecord) or record.state != "completed":
+        return {}  # completed by this save: the session's object (``steps.sync``)
     return {"record_sha256": audit.record_digest(record)}
 
 
@@ -239,7 +287,7 @@ def _service_failed(
                 instance_id=call.instance_id,
                 detail={"error": description},
             )
-            done(session.merge(job), now, "failed", description)
+            _finish(session, job, now, "failed", description)
 
 
 def _abandon(services: Services, call: ServiceCall) -> None:

@@ -61,10 +61,7 @@ def notify(
 def _document_pending(session: Session, job: Job) -> bool:
     if "meeting" not in job.payload.get("data", {}):
         return False
-    return any(
-        j.kind == "document" and j.status in ("pending", "running") and j.id != job.id
-        for j in store.jobs_of(session, job.instance_id or "")
-    )
+    return store.document_pending(session, job.instance_id or "")
 
 
 def notify_batch(
@@ -74,12 +71,11 @@ def notify_batch(
     nobody, and one commit for a batch saves a disk flush for each. Returns how many jobs
     ran. The batch is read in one query (on PostgreSQL locked with SKIP LOCKED)."""
     lane_people: dict[str, list[str]] = {}  # a lane's addresses, read once per batch
-    notify(session, services, first, now, lane_people=lane_people)
     lease = now - timedelta(seconds=services.settings.lease_s)
     batch = [j for j in store.due_jobs(session, now, lease, kind="notify", limit=limit)
              if j is not first]
-    records = store.steps_by_tasks(session, [j.task_id for j in batch if j.task_id])
-    for job in batch:
+    records = store.steps_by_tasks(session, [j.task_id for j in (first, *batch) if j.task_id])
+    for job in (first, *batch):
         notify(session, services, job, now, record=records.get(job.task_id or ""),
                lane_people=lane_people)
     return 1 + len(batch)

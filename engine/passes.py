@@ -17,19 +17,18 @@ from typing import Any
 
 from engine import forms
 from engine.meetings import without_host_link
-from engine.models import StepRecord
 from engine.versions import VersionInfo
-from engine.views import InstanceView, StepView
+from engine.views import InstanceView, StepFields, StepView
 
 
-def settled_pass(records: Sequence[StepRecord]) -> int:
+def settled_pass(records: Sequence[StepFields]) -> int:
     """The newest pass in which some step has been done."""
     return max((r.pass_no for r in records if r.state == "completed"), default=1)
 
 
 def step_views(
     version: VersionInfo,
-    records: Sequence[StepRecord],
+    records: Sequence[StepFields],
     workflow_data: Mapping[str, Any] | None = None,
 ) -> tuple[StepView, ...]:
     """The records as views, each with its declared decision and superseded flag.

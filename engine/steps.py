@@ -19,6 +19,7 @@ from engine.forms import N_
 from engine.models import Instance, StepRecord
 from engine.reporting import stamps
 from engine.users import SYSTEM
+from engine.views import StepFields
 
 
 def _new_record(
@@ -61,8 +62,7 @@ def _new_record(
         ready_at=now,
         due_at=now + timedelta(seconds=target) if target is not None else None,
     )
-    session.add(record)
-    return record
+    return record  # written by ``sync`` once complete (``store.insert_records``)
 
 
 def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None:
@@ -88,26 +88,32 @@ def sync(
     now: datetime,
     *,
     max_passes: int,
-) -> list[StepRecord]:
+) -> list[StepFields]:
     """Bring step records and jobs in line with ``workflow``; returns all the instance's
     records, oldest first. Callers run it without autoflush (one flush at the end)."""
     meta = versions.info(inst.version).meta
     ready = runtime.waiting_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
-    records = list(store.steps_of(session, inst.id))
-    known = {r.task_id: r for r in records if r.state == "ready"}
+    # Settled records are read as plain rows; the open ones are the rows this can change,
+    # as the session's objects (the one being completed is held already: no query).
+    rows = store.step_rows(session, inst.id)
+    held = {r.id: store.step_record(session, r.id) for r in rows if r.state == "ready"}
+    records: list[StepFields] = [held.get(r.id, r) for r in rows]
+    known = {r.task_id: r for r in held.values() if r.state == "ready"}
     for task_id, record in known.items():
         if task_id not in ready_ids:
             _close(record, runtime.find_task(workflow, task_id), now)
-    stamps.stamp(records)  # the durations of the records completed now, for the report
+    stamps.stamp(held.values())  # the durations of the records completed now, for the report
     seen = Counter(r.bpmn_id for r in records)
+    new: list[StepRecord] = []
+    queued: list[dict[str, Any]] = []
     for task in ready:
         if str(task.id) in known:
             continue
         bpmn_id = task.task_spec.bpmn_id
         record = _new_record(session, inst, task, meta, now, max_passes, seen[bpmn_id])
         seen[bpmn_id] += 1
-        records.append(record)
+        new.append(record)
         if inst.status == "draft" and record.requester_only:
             record.due_at = None  # a draft's form: no clock, no mail (engine.drafts)
             continue
@@ -117,12 +123,8 @@ def sync(
             kind, payload = "notify", notifications.payload(
                 "task_ready", task.data, versions.pack(inst.version)
             )
-        store.add_job(
-            session,
-            kind=kind,
-            now=now,
-            instance_id=inst.id,
-            task_id=record.task_id,
-            payload=payload,
-        )
-    return records
+        queued.append({"kind": kind, "instance_id": inst.id, "task_id": record.task_id,
+                       "payload": payload})
+    store.insert_records(session, new)
+    store.insert_jobs(session, queued, now)
+    return records + new

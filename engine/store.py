@@ -4,12 +4,25 @@ engine (here, ``users``, ``engine.reporting``); views and CLI call these functio
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload, undefer
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload, undefer
 
 from engine import audit
 from engine.errors import NotFound
@@ -144,13 +157,26 @@ def _instances_where(stmt: Any, requester_id: int | None, status: str | None) ->
 def step_by_task(session: Session, task_id: str, *, workflow: bool = False) -> StepRecord:
     """The task's record with its instance in one query, and the instance's workflow too
     when the caller will run or read it."""
+    row = session.scalar(_step_by_task(workflow), {"task_id": task_id})
+    if row is None:
+        raise NotFound("Tugas tidak ditemukan.")
+    return row
+
+
+@functools.cache
+def _step_by_task(workflow: bool) -> Select[StepRecord]:
+    """``step_by_task``'s statement, built once (every task page and completion asks it)."""
     instance = joinedload(StepRecord.instance)
-    stmt = (
+    return (
         select(StepRecord)
-        .where(StepRecord.task_id == task_id)
+        .where(StepRecord.task_id == bindparam("task_id"))
         .options(instance.undefer(Instance.workflow) if workflow else instance)
     )
-    row = session.scalar(stmt)
+
+
+def step_record(session: Session, record_id: int) -> StepRecord:
+    """A record by id: the session's own object when it holds it (no query)."""
+    row = session.get(StepRecord, record_id)
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
     return row
@@ -184,6 +210,21 @@ def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
         .order_by(StepRecord.ready_at, StepRecord.id)
     )
     return session.scalars(stmt).all()
+
+
+#: The columns of an instance's records, oldest first, as plain rows (no ORM: built once).
+_STEP_ROWS = (
+    select(*StepRecord.__table__.c)
+    .where(StepRecord.__table__.c.instance_id == bindparam("instance_id"))
+    .order_by(StepRecord.__table__.c.ready_at, StepRecord.__table__.c.id)
+)
+
+
+def step_rows(session: Session, instance_id: str) -> Sequence[Row[Any]]:
+    """The instance's records as read-only rows (what ``steps_of`` gives, for pages that
+    change nothing: the ORM's identity map and change tracking cost more than the query).
+    Read on the session's connection: pending changes of the session are not in them."""
+    return session.connection().execute(_STEP_ROWS, {"instance_id": instance_id}).all()
 
 
 def completed_by(bind: Engine | Connection, task_id: str) -> str | None:
@@ -284,6 +325,51 @@ def add_job(
     return job
 
 
+def insert_jobs(session: Session, jobs: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    """Queue jobs (``kind``, ``instance_id``, ``task_id``, ``payload`` each) with one
+    INSERT, not through the session: nothing in the transaction reads them as objects (a
+    worker claims them later), so the unit of work's tracking would be spent for nothing."""
+    if jobs:
+        session.connection().execute(insert(cast(Table, Job.__table__)), [
+            {"kind": j["kind"], "instance_id": j["instance_id"], "task_id": j.get("task_id"),
+             "payload": dict(j.get("payload") or {}), "status": "pending", "attempts": 0,
+             "run_after": now, "locked_at": None, "locked_by": None, "last_error": None,
+             "created_at": now, "finished_at": None}
+            for j in jobs
+        ])
+
+
+#: Every column of a step record but its id, with the value it takes when not given.
+_RECORD_COLUMNS = {
+    c.key: c.default.arg if c.default is not None and c.default.is_scalar else None
+    for c in StepRecord.__table__.c if c.key != "id"
+}
+_INSERT_RECORD = insert(cast(Table, StepRecord.__table__)).returning(StepRecord.__table__.c.id)
+
+
+def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
+    """Write new step records with a Core INSERT each and put them in the session as
+    loaded, unchanged rows (``make_transient_to_detached``): the caller and its view read
+    them as usual, a later change of one is flushed as an UPDATE, and the unit of work
+    does not have to find, sort and insert them. Every column is set first, so reading
+    one never goes back to the database."""
+    connection = session.connection()
+    for record in records:
+        for key, default in _RECORD_COLUMNS.items():
+            if key not in record.__dict__:
+                setattr(record, key, default)
+        values = {key: getattr(record, key) for key in _RECORD_COLUMNS}
+        record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
+        make_transient_to_detached(record)
+        session.add(record)
+
+
+def update_job(session: Session, job_id: int, **values: Any) -> None:
+    """Write columns of a job the session does not hold (a worker's detached copy)."""
+    table = cast(Table, Job.__table__)
+    session.connection().execute(update(table).where(table.c.id == job_id).values(**values))
+
+
 def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
     """The oldest due job; on PostgreSQL locked with SKIP LOCKED so workers never collide.
     A job left running by a killed worker is due again once its lease expired."""
@@ -296,18 +382,43 @@ def due_jobs(
     kind: str | None = None, limit: int,
 ) -> Sequence[Job]:
     """The oldest due jobs (of ``kind``), locked as ``next_job`` locks one."""
+    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql")
+    params: dict[str, Any] = {"now": now, "lease": lease_expired_before, "limit": limit}
+    if kind is not None:
+        params["kind"] = kind
+    return session.scalars(stmt, params).all()
+
+
+@functools.cache
+def _due_jobs(of_kind: bool, skip_locked: bool) -> Select[Job]:
+    """``due_jobs``'s statement, built once (the worker asks it for every job)."""
+    now = bindparam("now", type_=Job.__table__.c.run_after.type)
+    lease = bindparam("lease", type_=Job.__table__.c.locked_at.type)
     stmt = select(Job).where(
         or_(
             (Job.status == "pending") & (Job.run_after <= now),
-            (Job.status == "running") & (Job.locked_at < lease_expired_before),
+            (Job.status == "running") & (Job.locked_at < lease),
         )
     )
-    if kind is not None:
-        stmt = stmt.where(Job.kind == kind)
-    stmt = stmt.order_by(Job.run_after, Job.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).all()
+    if of_kind:
+        stmt = stmt.where(Job.kind == bindparam("kind"))
+    stmt = stmt.order_by(Job.run_after, Job.id).limit(bindparam("limit"))
+    return stmt.with_for_update(skip_locked=True) if skip_locked else stmt
+
+
+_DOCUMENT_PENDING = select(Job.__table__.c.id).where(
+    Job.__table__.c.instance_id == bindparam("instance_id"),
+    Job.__table__.c.kind == "document",
+    Job.__table__.c.status.in_(("pending", "running")),
+).limit(1)
+
+
+def document_pending(session: Session, instance_id: str) -> bool:
+    """Whether the instance's document is still being made (a plain read of one id,
+    after the session's own changes: a job finished earlier in the transaction counts)."""
+    session.flush()
+    found = session.connection().execute(_DOCUMENT_PENDING, {"instance_id": instance_id})
+    return found.first() is not None
 
 
 def jobs_of(session: Session, instance_id: str) -> Sequence[Job]:
@@ -324,6 +435,19 @@ def attachment(session: Session, attachment_id: str) -> Attachment:
     if row is None:
         raise NotFound("Berkas tidak ditemukan.")
     return row
+
+
+_ATTACHMENT_ROWS = (
+    select(*Attachment.__table__.c)
+    .where(Attachment.__table__.c.instance_id == bindparam("instance_id"))
+    .order_by(Attachment.__table__.c.uploaded_at)
+)
+
+
+def attachment_rows(session: Session, instance_id: str) -> Sequence[Attachment]:
+    """``attachments_of`` as read-only rows of the same columns (no ORM), for views."""
+    rows = session.connection().execute(_ATTACHMENT_ROWS, {"instance_id": instance_id}).all()
+    return cast(Sequence[Attachment], rows)
 
 
 def attachments_of(session: Session, instance_id: str) -> Sequence[Attachment]:

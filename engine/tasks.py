@@ -113,7 +113,7 @@ def _task_view(
     form_name, schema = version.form_of(record.bpmn_id)
     step, back = StepView.of(record, decision=forms.decision_of(schema)), None
     if history and record.pass_no > 1:  # why it came back, from the declining pass's record
-        steps = passes.step_views(version, store.steps_of(session, inst.id))
+        steps = passes.step_views(version, store.step_rows(session, inst.id))
         step = next((s for s in steps if s.task_id == record.task_id), step)
         back = passes.sent_back(steps, step)
     data: dict[str, Any] = {}

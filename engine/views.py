@@ -9,10 +9,56 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from engine import versions
-from engine.models import Attachment, Instance, ProcessVersion, StepRecord
+from engine.models import Attachment, Instance, ProcessVersion
+
+
+class StepFields(Protocol):
+    """What a view reads of a step record: the ORM row, or a plain row of its columns
+    (``store.step_rows``, read without the ORM for pages that change nothing)."""
+
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def bpmn_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def lane(self) -> str | None: ...
+    @property
+    def step(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def requester_only(self) -> bool: ...
+    @property
+    def pass_no(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def ready_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def opened_at(self) -> datetime | None: ...
+    @property
+    def opened_by(self) -> str | None: ...
+    @property
+    def claimed_by(self) -> str | None: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+    @property
+    def completed_by(self) -> str | None: ...
+    @property
+    def completed_by_name(self) -> str | None: ...
+    @property
+    def target_s(self) -> int | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any] | None: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +115,7 @@ class StepView:
     @classmethod
     def of(
         cls,
-        row: StepRecord,
+        row: StepFields,
         *,
         decision: Mapping[str, Any] | None = None,
         superseded: bool = False,

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from engine import instances, runtime, store, versions
 from engine.errors import NotFound
 from engine.forms import decision_of
-from engine.models import Job, StepRecord, User
+from engine.models import Job, User
 from engine.users import get_user
+from engine.views import StepFields
 
 WIB = ZoneInfo("Asia/Jakarta")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -117,7 +118,7 @@ def decision_rule(schema: Mapping[str, Any]) -> tuple[str, str | None, list[Any]
 
 
 def _decision(
-    session: Session, schema: Mapping[str, Any], data: Mapping[str, Any], record: StepRecord
+    session: Session, schema: Mapping[str, Any], data: Mapping[str, Any], record: StepFields
 ) -> dict[str, Any]:
     field, reason, declined = decision_rule(schema)
     signer = _person(session, record.completed_by)
@@ -137,7 +138,7 @@ def _decision(
 
 
 def _section(
-    session: Session, record: StepRecord, title: str, fields: list[list[str]]
+    session: Session, record: StepFields, title: str, fields: list[list[str]]
 ) -> dict[str, Any]:
     person = _person(session, record.completed_by)
     at = record.completed_at or record.ready_at

@@ -1,0 +1,64 @@
+"""Jobs that call nobody share the transaction that claims them (``jobs.run_once``): one
+commit for several, up to the caller's limit; one that raises after others goes back
+alone, and the ones before it stay done."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import jobs, store
+from engine.errors import NotFound
+from engine.facade import Alur
+from engine.models import Job
+from tests.support.journey import Clock, People
+
+
+def queue(sessions: sessionmaker[Session], clock: Clock, *kinds: str) -> list[int]:
+    """Jobs due now, oldest first. A job of an unknown kind is finished (failed) in the
+    claiming transaction; a ``service_task`` of no instance raises while it is prepared."""
+    with sessions.begin() as s:
+        added = []
+        for kind in kinds:
+            added.append(store.add_job(s, kind=kind, now=clock(), instance_id=None))
+            clock.advance(1)
+        s.flush()
+        return [j.id for j in added]
+
+
+def states(sessions: sessionmaker[Session], ids: list[int]) -> list[tuple[str, int]]:
+    with sessions() as s:
+        return [(j.status, j.attempts) for j in (s.get(Job, i) for i in ids) if j is not None]
+
+
+def test_jobs_that_call_nobody_share_one_commit_up_to_the_limit(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    ids = queue(sessions, clock, "bogus", "bogus", "bogus")
+    commits = [0]
+    bind = sessions.kw["bind"]
+
+    def count(_conn: object) -> None:
+        commits[0] += 1
+
+    event.listen(bind, "commit", count)
+    try:
+        assert jobs.run_once(sessions, alur.services, clock, limit=2) == 2
+        assert commits[0] == 1
+        assert states(sessions, ids) == [("failed", 1), ("failed", 1), ("pending", 0)]
+        assert jobs.run_once(sessions, alur.services, clock, limit=10) == 1
+        assert jobs.run_once(sessions, alur.services, clock, limit=10) == 0
+    finally:
+        event.remove(bind, "commit", count)
+
+
+def test_a_job_that_raises_after_others_goes_back_alone(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    ids = queue(sessions, clock, "bogus", "service_task", "bogus")
+    assert jobs.run_once(sessions, alur.services, clock, limit=10) == 1
+    assert states(sessions, ids) == [("failed", 1), ("pending", 0), ("pending", 0)]
+    with pytest.raises(NotFound):  # first in line now: it fails alone, as it always did
+        jobs.run_once(sessions, alur.services, clock, limit=10)
+    assert states(sessions, ids) == [("failed", 1), ("pending", 0), ("pending", 0)]
