@@ -58,6 +58,7 @@ from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from sqlalchemy.sql.dml import Insert
 
 from engine.models import Event, StepRecord
+from engine.views import StepFields
 
 GENESIS = "0" * 64
 PENDING = "alur.audit.pending"
@@ -95,7 +96,7 @@ def link_hash(prev_hash: str, seq: int, body: str) -> str:
     return sha256(f"{prev_hash}:{seq}:{body}")
 
 
-def record_digest(record: StepRecord) -> str:
+def record_digest(record: StepFields) -> str:
     """The digest of a completed step record: who, when, and what that pass submitted."""
     return sha256(canonical({
         "task_id": record.task_id, "instance_id": record.instance_id,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import audit, cancelling, instances, mailjobs, runtime, store, workers
 from engine.documents import production
 from engine.errors import Conflict, ConnectorError
-from engine.models import Job, StepRecord
+from engine.models import Job
 from engine.outbox import (
     Clock,
     Services,
@@ -228,8 +228,8 @@ def _finish(
 def _record_digest(loaded: instances.Loaded, task_id: str) -> dict[str, str]:
     """The completed record's digest for its completion event (the audit chain)."""
     record = next((r for r in loaded.records or () if r.task_id == task_id), None)
-    if not isinstance(record, StepRecord) or record.state != "completed":
-        return {}  # completed by this save: the session's object (``steps.sync``)
+    if record is None or record.state != "completed":
+        return {}
     return {"record_sha256": audit.record_digest(record)}
 
 

@@ -89,17 +89,18 @@ def stamp(records: Iterable[StepRecord], hours: OfficeHours | None = None) -> No
 
 
 def recompute(session: Session, hours: OfficeHours, *, batch: int = 5000) -> int:
-    """Restamp the office-hours columns of every completed record with ``hours`` (the
-    calendar ones never change), ``batch`` records at a time, writing only the records
-    whose numbers change; returns how many changed."""
+    """Restamp every completed record with ``hours``, ``batch`` records at a time, writing
+    only the records whose numbers change; returns how many changed. The office-hours
+    columns follow the new hours; the calendar ones never change once stamped, but a
+    record completed without its stamps (by a version before migration 0010, still running
+    after the upgrade) gets them here too."""
     table = cast(Table, StepRecord.__table__)
     t, epoch = table.c, Dialect(session).epoch
     # Ranges of ids, filtered here: a condition on ``state`` would walk its index instead.
     read = select(t.id, t.state, epoch(t.ready_at), epoch(t.opened_at), epoch(t.completed_at),
-                  t.duration_office_s, t.waiting_office_s, t.working_office_s)
+                  *(t[c] for c in DURATION_COLUMNS))
     write = (update(table).where(t.id == bindparam("rid"))
-             .values(duration_office_s=bindparam("d"), waiting_office_s=bindparam("w"),
-                     working_office_s=bindparam("k")))
+             .values({c: bindparam(f"new_{c}") for c in DURATION_COLUMNS}))
     db = session.connection()
     done, top = 0, int(db.scalar(select(func.max(t.id))) or 0)
     for first in range(0, top, batch):
@@ -108,15 +109,27 @@ def recompute(session: Session, hours: OfficeHours, *, batch: int = 5000) -> int
                 read.where(t.id > first, t.id <= first + batch)):
             if state != "completed" or completed is None:
                 continue
-            d, w, k = office_durations(hours, ready, opened, completed)
-            if not _same((d, w, k), stored):
-                values.append({"rid": rid, "d": d, "w": w, "k": k})
+            new = _from_epochs(ready, opened, completed) + office_durations(
+                hours, ready, opened, completed)
+            if not _same(new, stored):
+                values.append({"rid": rid, **{f"new_{c}": v
+                                              for c, v in zip(DURATION_COLUMNS, new, strict=True)}})
         if values:
             db.execute(write, values)
         done += len(values)
     return done
 
+
+def _from_epochs(
+    ready: float, opened: float | None, done: float
+) -> tuple[float, float | None, float | None]:
+    """The calendar durations from Unix times (as the database gives them)."""
+    if opened is None:
+        return done - ready, None, None
+    return done - ready, opened - ready, done - opened
+
+
 def _same(new: tuple[float | None, ...], stored: list[Any]) -> bool:
-    """Equal to the millisecond (SQLite's julianday keeps no more)."""
+    """Equal to the millisecond (the database's epoch expressions keep no more)."""
     return all((a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-3)
                for a, b in zip(new, stored, strict=True))

@@ -110,9 +110,3 @@ def _window(hours: OfficeHours, day: int) -> tuple[float, float] | None:
         base + hours.opens.hour * 3600 + hours.opens.minute * 60,
         base + hours.closes.hour * 3600 + hours.closes.minute * 60,
     )
-
-
-def monday_of(ts: float) -> date:
-    """The Monday of the WIB week a Unix time falls in."""
-    day = EPOCH + timedelta(days=_day(ts))
-    return day - timedelta(days=day.weekday())

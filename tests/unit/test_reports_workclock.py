@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from engine.reporting.workclock import OfficeHours, OfficeHoursError, monday_of
+from engine.reporting.workclock import OfficeHours, OfficeHoursError
 
 HOURS = OfficeHours.parse("Mon-Fri 07:30-16:00", "2026-03-04")  # a Wednesday off
 
@@ -41,10 +41,3 @@ def test_parse_accepts_indonesian_day_names_and_refuses_nonsense() -> None:
             OfficeHours.parse(bad)
     with pytest.raises(OfficeHoursError):
         OfficeHours.parse("Mon-Fri 07:30-16:00", "2026-02-30")
-
-
-def test_monday_of_a_wib_week() -> None:
-    sunday_late = datetime(2026, 3, 8, 16, 30, tzinfo=UTC)  # Sunday 23:30 WIB
-    monday_early = datetime(2026, 3, 8, 17, 30, tzinfo=UTC)  # Monday 9 March 00:30 WIB
-    assert monday_of(sunday_late.timestamp()) == date(2026, 3, 2)
-    assert monday_of(monday_early.timestamp()) == date(2026, 3, 9)

@@ -10,7 +10,7 @@ import shutil
 import pytest
 from alembic import command
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import users
 from engine.db import make_engine, make_sessionmaker
@@ -110,3 +110,26 @@ def test_recompute_restamps_with_the_configured_office_hours(ready_sqlite, tmp_p
         stamps.configure(OfficeHours.parse(stamps.DEFAULT_OFFICE_HOURS))  # as other tests expect
         with app.app_context():
             db.engine.dispose()
+
+
+def test_recompute_stamps_a_record_completed_without_its_stamps(
+    sessions, alur, clock, people
+) -> None:
+    """A record completed by a version before 0010 still running after the upgrade has no
+    stamps: the report would count it but sum nothing. ``recompute`` fills all six."""
+    journey = Journey(sessions, alur, clock, people)
+    journey.start()
+    journey.submit()
+    journey.verify()
+    before = stamped(sessions)
+    assert len(before) == 2 and all(v[0] is not None for v in before.values())
+    with sessions.begin() as s:
+        s.execute(update(StepRecord).values(dict.fromkeys(DURATION_COLUMNS)))
+    assert all(v == (None,) * 6 for v in stamped(sessions).values())
+    with sessions.begin() as s:
+        assert alur.recompute_durations(s, stamps.configured()) == 2
+    after = stamped(sessions)
+    for task_id, values in before.items():
+        assert after[task_id] == pytest.approx(values, abs=1e-3), task_id
+    with sessions.begin() as s:  # nothing changes the second time
+        assert alur.recompute_durations(s, stamps.configured()) == 0
