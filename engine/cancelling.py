@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import instances, notifications, store, versions
 from engine.errors import ConnectorError
 from engine.models import Job
-from engine.outbox import Clock, Services, backoff, done, invoke, later
+from engine.outbox import Clock, Services, backoff, done, finish, invoke, later
 from engine.ports import ServiceCall
 from engine.users import Actor
 
@@ -84,7 +84,7 @@ def run(sessions: sessionmaker[Session], services: Services, job: Job, call: Ser
     with sessions.begin() as session:
         store.add_event(session, at=now, kind="meeting_ended", actor="sistem",
                         instance_id=call.instance_id, detail=dict(result))
-        done(session.merge(job), now)
+        finish(session, job, now)
 
 
 def _failed(sessions: sessionmaker[Session], services: Services, job: Job, call: ServiceCall,

@@ -32,6 +32,7 @@ from engine.outbox import (
     backoff,
     done,
     error_code,
+    finish,
     invoke,
     later,
 )
@@ -204,25 +205,14 @@ def _apply(
                 detail={"operation": call.operation, "attempt": call.attempt,
                         **_record_digest(loaded, call.task_id)},
             )
-            _finish(session, job, now)
+            finish(session, job, now)
             return outcome
     except Conflict as err:
         with sessions.begin() as session:
-            _finish(session, job, now, error=str(err))
+            finish(session, job, now, error=str(err))
             if made is not None:  # cancelled meanwhile: what the provider made must go
                 cancelling.orphaned(session, call.instance_id, made, now)
         return None
-
-
-def _finish(
-    session: Session, job: Job, now: datetime, status: str = "done", error: str | None = None
-) -> None:
-    """What ``done(session.merge(job), ...)`` wrote, with one UPDATE (a merge reads the row
-    first). The worker's detached copy stays as claimed, as it did: a later finish (an
-    incident after the error was thrown) still writes the payload a retry needs."""
-    store.update_job(session, job.id, status=status, finished_at=now, last_error=error,
-                     locked_at=None, locked_by=None,
-                     payload={} if status == "done" else dict(job.payload))
 
 
 def _record_digest(loaded: instances.Loaded, task_id: str) -> dict[str, str]:
@@ -287,7 +277,7 @@ def _service_failed(
                 instance_id=call.instance_id,
                 detail={"error": description},
             )
-            _finish(session, job, now, "failed", description)
+            finish(session, job, now, "failed", description)
 
 
 def _abandon(services: Services, call: ServiceCall) -> None:

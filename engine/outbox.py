@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine import notifications
+from sqlalchemy.orm import Session
+
+from engine import notifications, store
 from engine.documents.config import DocumentSettings
 from engine.errors import ConnectorError
 from engine.models import Job
@@ -69,13 +71,25 @@ def backoff(settings: WorkerSettings, attempts: int, retry_after: float | None) 
 
 
 def done(job: Job, now: datetime, status: str = "done", error: str | None = None) -> None:
-    """Finish ``job``. A finished job's payload was transport only (the record is the
-    step records, events, mail and documents it produced): it is cleared, the row keeps
-    status, attempts and times. A failed job keeps it, for a retry."""
-    job.status, job.finished_at, job.last_error = status, now, error
-    job.locked_at = job.locked_by = None
-    if status == "done":
-        job.payload = {}
+    """Finish ``job``, an object of the session."""
+    for column, value in _finished(job, now, status, error).items():
+        setattr(job, column, value)
+
+
+def finish(
+    session: Session, job: Job, now: datetime, status: str = "done", error: str | None = None
+) -> None:
+    """Finish a worker's detached copy of ``job`` with one UPDATE (merging it would read
+    the row first). The copy stays as claimed: a later finish still has the payload."""
+    store.update_job(session, job.id, **_finished(job, now, status, error))
+
+
+def _finished(job: Job, now: datetime, status: str, error: str | None) -> dict[str, Any]:
+    """A finished job's columns. A done job's payload was transport only (the record is
+    the step records, events, mail and documents it produced): it is cleared, the row
+    keeps status, attempts and times. A failed job keeps it, for a retry."""
+    return {"status": status, "finished_at": now, "last_error": error, "locked_at": None,
+            "locked_by": None, "payload": {} if status == "done" else dict(job.payload)}
 
 
 def later(job: Job, now: datetime, delay: float, error: str) -> None:

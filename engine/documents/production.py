@@ -23,7 +23,7 @@ from engine.documents import layout, records
 from engine.documents.config import DocumentSettings
 from engine.errors import ConnectorError
 from engine.models import Document, Job
-from engine.outbox import Clock, Services, backoff, done, later
+from engine.outbox import Clock, Services, backoff, done, finish, later
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def produce(sessions: sessionmaker[Session], services: Services, job: Job, clock
     except Exception as err:  # a layout bug fails this job alone, for the admin to see
         log.exception("rendering document %s failed", snap.get("number"))
         with sessions.begin() as session:
-            done(session.merge(job), clock(), "failed", f"{type(err).__name__}: {err}")
+            finish(session, job, clock(), "failed", f"{type(err).__name__}: {err}")
         return
     data, failure = rendered.data, None
     if settings.signer is not None:
