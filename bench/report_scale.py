@@ -130,6 +130,10 @@ class Seeder:
             "pass_count": passes, "current_step": None, "kegiatan": "Rapat koordinasi",
             "tanggal": created.date().isoformat(), "instansi": self.rng.choice(INSTANSI),
             "created_at": created, "completed_at": done,
+            # stamped as the engine stamps a request when it completes
+            **(stamps.end_to_end_of(stamps.configured(), created, done)
+               if status == "completed" and done is not None
+               else {"end_to_end_s": None, "end_to_end_office_s": None}),
         })
 
 

@@ -313,8 +313,8 @@ class Alur(ProcessVersions):
         )
 
     def recompute_durations(self, session: Session, office_hours: OfficeHours) -> int:
-        """Restamp every completed step record's durations with ``office_hours`` (after
-        the configured office hours changed); returns how many records."""
+        """Restamp every completed step record's and request's durations with
+        ``office_hours`` (after the configured office hours changed); how many changed."""
         return stamps.recompute(session, office_hours)
 
     def duration_records(

@@ -20,6 +20,7 @@ from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
 from engine.models import Instance, ProcessVersion
 from engine.pack import SYSTEM_ROLES
+from engine.reporting import stamps
 from engine.users import Actor
 from engine.views import (
     AttachmentView,
@@ -100,6 +101,7 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
             if workflow.is_completed() and row.status == "running":
                 row.status = "completed"
                 row.completed_at = now
+                stamps.stamp_request(row)  # end-to-end on both clocks, for the report
             row.workflow = runtime.dump_workflow(workflow)
         session.flush()
     except (StaleDataError, IntegrityError) as err:

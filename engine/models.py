@@ -255,12 +255,16 @@ class Instance(Base):
     incident: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seconds created → completed on the calendar and in office hours, stamped when the
+    # request completes (engine.reporting.stamps; migration 0016).
+    end_to_end_s: Mapped[float | None] = mapped_column(Float)
+    end_to_end_office_s: Mapped[float | None] = mapped_column(Float)
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     requester: Mapped[User] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": lock_version}
-    __table_args__ = (  # covering index of the reports (migration 0002)
+    __table_args__ = (  # covering index of the reports (migrations 0002, 0016)
         Index(
             "ix_instances_report",
             "status",
@@ -270,6 +274,8 @@ class Instance(Base):
             "pass_count",
             "completed_at",
             "id",
+            "end_to_end_s",
+            "end_to_end_office_s",
         ),
     )
 

@@ -28,6 +28,8 @@ from sqlalchemy import create_engine, text
 
 from engine import migrate, passwords, users
 from engine.db import make_engine, make_sessionmaker
+from engine.reporting import stamps
+from engine.reporting.workclock import OfficeHours
 from tests.support import postgres
 from webui import create_app
 from webui.extensions import db, engine
@@ -49,6 +51,14 @@ ROLE_USERS = {
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@pytest.fixture(autouse=True)
+def _default_office_hours() -> None:
+    """Each test starts stamping with the default office hours: the setting is one per
+    process (``stamps.configure``), and an app made by an earlier test on this worker
+    would otherwise leave its own."""
+    stamps.configure(OfficeHours.parse(stamps.DEFAULT_OFFICE_HOURS))
 
 
 def _pg_bindir() -> Path:

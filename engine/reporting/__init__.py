@@ -33,7 +33,7 @@ from engine import store
 from engine.diagram import Diagram, parse
 from engine.reporting import queries as q
 from engine.reporting.model import DurationReport, StepStats
-from engine.reporting.per_request import calendar_seconds, request_stats
+from engine.reporting.per_request import request_stats
 from engine.reporting.per_step import StepNumbers
 from engine.reporting.scope import Scope, select_records
 from engine.reporting.stamps import CALENDAR, OFFICE
@@ -183,16 +183,17 @@ def durations(
     now: datetime | None = None,
 ) -> DurationReport:
     """The whole report for ``filt`` (default: every request of the active process), on the
-    calendar clock, or on the working-hours clock when ``hours`` are given: the hours the
-    records were stamped with (the configured ones, ``stamps.configured()``)."""
+    calendar clock, or on the working-hours clock when ``hours`` are given. Every number is
+    read as stamped when its step or request completed (``engine.reporting.stamps``): on
+    the working-hours clock, with the hours configured then (``alur report recompute``
+    restamps them after a change)."""
     filt = filt or ReportFilter()
     resolved = _resolve(session, filt)
     scope, sel = resolved.scope, select_records(session, resolved.scope)
     target_s = resolved.shown.meta.get("target_s")
     clock = CALENDAR if hours is None else OFFICE
     numbers = StepNumbers.read(session, sel, clock)
-    requests = request_stats(session, scope, sel, clock, target_s, _sop_targets(resolved),
-                             calendar_seconds if hours is None else hours.seconds)
+    requests = request_stats(session, scope, sel, clock, target_s, _sop_targets(resolved))
     meta = _step_meta(resolved.versions, filt.version)
     steps = _steps(session, scope, numbers, meta, _flow_order(resolved, filt.version, meta), now)
     return DurationReport(

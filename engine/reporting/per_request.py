@@ -10,7 +10,7 @@ One number per request reaches Python, where it is sorted. Imports no web layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -93,26 +93,17 @@ def _sop(
     return values, ok, weeks
 
 
-def _end_to_end(
-    session: Session, scope: Scope, seconds: Callable[[float, float], float]
-) -> Distribution:
-    """Created → completed of the completed requests in scope, on the report's clock, read
-    from the covering index ``ix_instances_report`` as Unix times."""
-    sql = Dialect(session)
-    stmt = select(sql.epoch(Inst.created_at), sql.epoch(Inst.completed_at)).where(
-        *scope.where(), Inst.status == "completed")
-    rows = session.connection().execute(stmt)
-    return Distribution.of_sorted(sorted(seconds(a, b) for a, b in rows))
-
-
-def calendar_seconds(start: float, end: float) -> float:
-    return end - start
+def _end_to_end(session: Session, scope: Scope, clock: Clock) -> Distribution:
+    """Created → completed of the completed requests in scope, on the report's clock, as
+    stamped when each completed, read from the covering index ``ix_instances_report``."""
+    column = clock.end_to_end
+    stmt = select(column).where(*scope.where(), Inst.status == "completed", column.is_not(None))
+    return Distribution.of_sorted(sorted(session.connection().execute(stmt).scalars()))
 
 
 def request_stats(
     session: Session, scope: Scope, sel: Selection, clock: Clock, target_s: int | None,
     per_version: Mapping[int, int | None] | None = None,
-    seconds: Callable[[float, float], float] = calendar_seconds,
 ) -> RequestStats:
     """The request-level numbers; with ``per_version`` (version id → SOP target, when the
     versions in scope differ) each request is judged against its own version's target."""
@@ -136,7 +127,7 @@ def request_stats(
         ),
         sop=sop,
         sop_within_pct=pct(ok, sop.count) if targeted else None,
-        end_to_end=_end_to_end(session, scope, seconds),
+        end_to_end=_end_to_end(session, scope, clock),
         loop_rate=round(counts["looped"] / requests, 4) if requests else None,
         mean_passes=round(counts["passes"] / requests, 3) if requests else None,
         weeks=weeks,

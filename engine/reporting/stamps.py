@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from engine.models import DURATION_COLUMNS, StepRecord
+from engine.models import DURATION_COLUMNS, Instance, StepRecord
 from engine.reporting.scope import Dialect
 from engine.reporting.workclock import OfficeHours
 
@@ -43,11 +43,13 @@ class Clock:
     duration: Any  # the mapped columns of ``StepRecord``
     waiting: Any
     working: Any
+    end_to_end: Any  # the mapped column of ``Instance``
 
 
 S = StepRecord
-CALENDAR = Clock("calendar", S.duration_s, S.waiting_s, S.working_s)
-OFFICE = Clock("office_hours", S.duration_office_s, S.waiting_office_s, S.working_office_s)
+CALENDAR = Clock("calendar", S.duration_s, S.waiting_s, S.working_s, Instance.end_to_end_s)
+OFFICE = Clock("office_hours", S.duration_office_s, S.waiting_office_s, S.working_office_s,
+               Instance.end_to_end_office_s)
 
 
 def office_durations(
@@ -88,9 +90,23 @@ def stamp(records: Iterable[StepRecord], hours: OfficeHours | None = None) -> No
                 setattr(r, column, value)
 
 
+def end_to_end_of(hours: OfficeHours, created: datetime, done: datetime) -> dict[str, float]:
+    """A completed request's two stamped columns, by name."""
+    return {"end_to_end_s": (done - created).total_seconds(),
+            "end_to_end_office_s": hours.seconds(created.timestamp(), done.timestamp())}
+
+
+def stamp_request(row: Instance, hours: OfficeHours | None = None) -> None:
+    """Stamp a request that has just completed: created → completed on both clocks."""
+    if row.completed_at is not None:
+        for column, value in end_to_end_of(hours or configured(), row.created_at,
+                                           row.completed_at).items():
+            setattr(row, column, value)
+
+
 def recompute(session: Session, hours: OfficeHours, *, batch: int = 5000) -> int:
-    """Restamp every completed record with ``hours``, ``batch`` records at a time, writing
-    only the records whose numbers change; returns how many changed. The office-hours
+    """Restamp every completed record and request with ``hours``, ``batch`` records at a
+    time, writing only those whose numbers change; returns how many changed. The office-hours
     columns follow the new hours; the calendar ones never change once stamped, but a
     record completed without its stamps (by a version before migration 0010, still running
     after the upgrade) gets them here too."""
@@ -117,7 +133,27 @@ def recompute(session: Session, hours: OfficeHours, *, batch: int = 5000) -> int
         if values:
             db.execute(write, values)
         done += len(values)
-    return done
+    return done + _recompute_requests(session, hours, batch)
+
+
+def _recompute_requests(session: Session, hours: OfficeHours, batch: int) -> int:
+    """``recompute`` for the completed requests' end-to-end stamps."""
+    table = cast(Table, Instance.__table__)
+    t, epoch = table.c, Dialect(session).epoch
+    read = (select(t.id, epoch(t.created_at), epoch(t.completed_at), t.end_to_end_s,
+                   t.end_to_end_office_s)
+            .where(t.status == "completed", t.completed_at.is_not(None)))
+    write = (update(table).where(t.id == bindparam("rid"))
+             .values(end_to_end_s=bindparam("c"), end_to_end_office_s=bindparam("o")))
+    db = session.connection()
+    values = []
+    for rid, created, completed, *stored in db.execute(read):
+        new = (completed - created, hours.seconds(created, completed))
+        if not _same(new, stored):
+            values.append({"rid": rid, "c": new[0], "o": new[1]})
+    for first in range(0, len(values), batch):
+        db.execute(write, values[first:first + batch])
+    return len(values)
 
 
 def _from_epochs(

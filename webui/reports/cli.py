@@ -96,11 +96,11 @@ def durations(fmt: str, date_from: datetime | None, date_to: datetime | None,
 @report_group.command("recompute")
 @with_appcontext
 def recompute() -> None:
-    """Restamp every completed step's durations with the configured office hours
-    (OFFICE_HOURS, HOLIDAYS): run it after changing them."""
+    """Restamp every completed step's and request's durations with the configured office
+    hours (OFFICE_HOURS, HOLIDAYS): run it after changing them."""
     hours = office_hours()
     with db.session.begin():
         count = engine().recompute_durations(db.session, hours)
     click.echo(f"Durasi dihitung ulang dengan jam kerja {hours.spec}"
                + (f" dan {len(hours.holidays)} hari libur" if hours.holidays else "")
-               + f": {count} catatan langkah berubah.")
+               + f": {count} catatan langkah dan permintaan berubah.")

@@ -53,13 +53,16 @@ def add_instance(session: Session, *, version_id: int, requester_id: int, create
         ))
         t = done or t
         last = done
-    session.add(Instance(
+    row = Instance(
         id=inst_id, number="VC-" + inst_id[:8].upper(), process_version_id=version_id,
         requester_id=requester_id, status=status,
         workflow={}, serializer_version="test", lock_version=1,
         pass_count=max(s.pass_no for s in steps), instansi=instansi, created_at=created,
         completed_at=last if status == "completed" else None,
-    ))
+    )
+    if status == "completed":
+        stamps.stamp_request(row)  # as the engine does when a request completes
+    session.add(row)
     session.flush()
     stamps.stamp(records)  # as the engine does when a step completes
     session.add_all(records)

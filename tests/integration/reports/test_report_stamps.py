@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from engine import users
 from engine.db import make_engine, make_sessionmaker
 from engine.migrate import alembic_config
-from engine.models import DURATION_COLUMNS, StepRecord
+from engine.models import DURATION_COLUMNS, Instance, StepRecord
 from engine.reporting import stamps
 from engine.reporting.workclock import OfficeHours
 from tests.conftest import app_config
@@ -77,6 +77,37 @@ def test_the_migration_backfills_what_the_engine_stamps(database, request, alur,
         assert after.keys() == before.keys()
         for task_id, values in before.items():
             assert after[task_id] == pytest.approx(values, abs=1e-3), task_id
+    finally:
+        engine.dispose()
+
+
+def requests_stamped(sessions) -> dict[str, tuple[float | None, ...]]:
+    with sessions() as s:
+        rows = s.execute(select(Instance.id, Instance.end_to_end_s, Instance.end_to_end_office_s)
+                         .where(Instance.status == "completed")).all()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_migration_0016_backfills_the_end_to_end_stamps(database, request, alur, clock) -> None:
+    url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "pg_url")
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    try:
+        people = seed(sessions, alur, clock)
+        with sessions.begin() as s:
+            seed_known(s, people.pemohon.user_id)  # stamped as the engine stamps
+        before = requests_stamped(sessions)
+        assert before and all(None not in v for v in before.values())
+        engine.dispose()
+        command.downgrade(alembic_config(url), "0015_packed_step_data")
+        command.upgrade(alembic_config(url), "head")
+        after = requests_stamped(sessions)
+        assert after.keys() == before.keys()
+        for instance_id, values in before.items():
+            assert after[instance_id] == pytest.approx(values, abs=1e-3), instance_id
     finally:
         engine.dispose()
 
