@@ -58,29 +58,6 @@ def test_a_journey_stamps_each_step_when_it_completes(sessions, alur, clock, peo
             assert r.waiting_office_s == r.waiting_s
 
 
-@pytest.mark.parametrize(
-    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def test_the_migration_backfills_what_the_engine_stamps(database, request, alur, clock) -> None:
-    url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "pg_url")
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    try:
-        people = seed(sessions, alur, clock)
-        with sessions.begin() as s:
-            seed_known(s, people.pemohon.user_id)  # stamped as the engine stamps
-        before = stamped(sessions)
-        assert before and all(v[0] is not None and v[3] is not None for v in before.values())
-        command.downgrade(alembic_config(url), "0009_worker_beats")
-        command.upgrade(alembic_config(url), "head")
-        after = stamped(sessions)
-        assert after.keys() == before.keys()
-        for task_id, values in before.items():
-            assert after[task_id] == pytest.approx(values, abs=1e-3), task_id
-    finally:
-        engine.dispose()
-
-
 def requests_stamped(sessions) -> dict[str, tuple[float | None, ...]]:
     with sessions() as s:
         rows = s.execute(select(Instance.id, Instance.end_to_end_s, Instance.end_to_end_office_s)
@@ -91,7 +68,9 @@ def requests_stamped(sessions) -> dict[str, tuple[float | None, ...]]:
 @pytest.mark.parametrize(
     "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def test_migration_0016_backfills_the_end_to_end_stamps(database, request, alur, clock) -> None:
+def test_the_migrations_backfill_what_the_engine_stamps(database, request, alur, clock) -> None:
+    """Down to before 0010 and up again: 0010 stamps the steps, 0016 the requests, both
+    with the values the engine stamped when they completed."""
     url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "pg_url")
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -99,15 +78,16 @@ def test_migration_0016_backfills_the_end_to_end_stamps(database, request, alur,
         people = seed(sessions, alur, clock)
         with sessions.begin() as s:
             seed_known(s, people.pemohon.user_id)  # stamped as the engine stamps
-        before = requests_stamped(sessions)
-        assert before and all(None not in v for v in before.values())
+        steps, requests = stamped(sessions), requests_stamped(sessions)
+        assert steps and all(v[0] is not None and v[3] is not None for v in steps.values())
+        assert requests and all(None not in v for v in requests.values())
         engine.dispose()
-        command.downgrade(alembic_config(url), "0015_packed_step_data")
+        command.downgrade(alembic_config(url), "0009_worker_beats")
         command.upgrade(alembic_config(url), "head")
-        after = requests_stamped(sessions)
-        assert after.keys() == before.keys()
-        for instance_id, values in before.items():
-            assert after[instance_id] == pytest.approx(values, abs=1e-3), instance_id
+        for before, after in ((steps, stamped(sessions)), (requests, requests_stamped(sessions))):
+            assert after.keys() == before.keys()
+            for key, values in before.items():
+                assert after[key] == pytest.approx(values, abs=1e-3), key
     finally:
         engine.dispose()
 
