@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
 from engine import migrate, passwords, users
 from engine.db import make_engine, make_sessionmaker
@@ -34,7 +32,6 @@ from tests.support import postgres
 from webui import create_app
 from webui.extensions import db, engine
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "kata-sandi-uji"
 CHEAP_HASHING = "t=1,m=8,p=1"  # argon2id at its cheapest: tests sign in often
 os.environ["ALUR_PASSWORD_HASHING"] = CHEAP_HASHING  # inherited by the `alur` subprocesses
@@ -61,58 +58,33 @@ def _default_office_hours() -> None:
     stamps.configure(OfficeHours.parse(stamps.DEFAULT_OFFICE_HOURS))
 
 
-def _pg_bindir() -> Path:
-    bindir = postgres.find_bindir()
-    if bindir is None:
-        if IN_CI:
-            pytest.fail("PostgreSQL binaries not found; CI must test PostgreSQL for real")
-        pytest.skip("PostgreSQL binaries not found")
-    return bindir
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
-    with postgres.cluster(_pg_bindir()) as url:
+    with postgres.cluster(postgres.require_bindir()) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def pg_cluster() -> Iterator[postgres.Cluster]:
     """A cluster of the module's own, migrated, which its tests may stop and start."""
-    with postgres.running_cluster(_pg_bindir()) as cluster:
+    with postgres.running_cluster(postgres.require_bindir()) as cluster:
         migrate.upgrade(cluster.url)
         yield cluster
-
-
-def _database_url(server: str, name: str) -> str:
-    return server.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session")
 def migrated_pg(pg_server: str) -> Iterator[str]:
     """A migrated database on the session's cluster, the template of every ``pg_url``."""
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    name = f"tmpl_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    migrate.upgrade(_database_url(pg_server, name))
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres.database(pg_server, prefix="tmpl") as url:
+        migrate.upgrade(url)
+        yield postgres.name_of(url)
 
 
 @pytest.fixture
 def pg_url(pg_server: str, migrated_pg: str) -> Iterator[str]:
     """An empty, migrated database per test, copied from the session's template."""
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_pg}"'))
-    yield _database_url(pg_server, name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres.database(pg_server, template=migrated_pg) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
 
 
 def find_bindir() -> Path | None:
@@ -25,6 +29,38 @@ def find_bindir() -> Path | None:
         return Path(found).resolve().parent  # /usr/local/bin may link only pg_ctl, not createdb
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
     return Path(candidates[0]).parent if candidates else None
+
+
+def require_bindir() -> Path:
+    """The PostgreSQL binaries; a test without them is skipped here, failed in CI."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("PostgreSQL binaries not found; CI must test PostgreSQL for real")
+        pytest.skip("PostgreSQL binaries not found")
+    return bindir
+
+
+@contextmanager
+def database(server: str, template: str | None = None, prefix: str = "t") -> Iterator[str]:
+    """A throw-away database on the cluster of ``server`` (a URL), empty or a copy of the
+    database named ``template``; yields its URL and drops it after."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def name_of(url: str) -> str:
+    """The database name of a URL made by ``database``."""
+    return url.rsplit("/", 1)[1]
 
 
 def _free_port() -> int:

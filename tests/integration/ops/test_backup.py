@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from engine import backup
 from engine.db import make_engine, make_sessionmaker
 from engine.models import Base
 from tests.conftest import app_config
+from tests.support import postgres
 from tests.support.journey import Clock, FakeConference, Journey, People, make_alur, seed
 from webui import create_app
 from webui.cli import main
@@ -44,21 +45,8 @@ def database(request: pytest.FixtureRequest, sqlite_url: str, tmp_path: Path) ->
         yield Database(sqlite_url, lambda: f"sqlite:///{tmp_path / uuid.uuid4().hex}.db")
         return
     url: str = request.getfixturevalue("pg_url")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    made: list[str] = []
-
-    def fresh() -> str:
-        name = f"r_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        return url.rsplit("/", 1)[0] + f"/{name}"
-
-    yield Database(url, fresh)
-    with admin.connect() as conn:
-        for name in made:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with ExitStack() as made:
+        yield Database(url, lambda: made.enter_context(postgres.database(url, prefix="r")))
 
 
 class Writer(threading.Thread):

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
 from tests.support import postgres
 from tests.support.live import free_port
 
@@ -71,10 +70,7 @@ def test_the_load_bench_runs_clean_on_the_embedded_default() -> None:
 
 @pytest.mark.postgres
 def test_the_load_bench_runs_clean_on_gunicorn_and_postgresql() -> None:
-    if postgres.find_bindir() is None:
-        if IN_CI:
-            pytest.fail("PostgreSQL binaries not found; CI must test PostgreSQL for real")
-        pytest.skip("PostgreSQL binaries not found")
+    postgres.require_bindir()
     out = run_bench("postgres", *SMALL)
     assert "== gunicorn + PostgreSQL (2 web processes" in out
     assert re.search(r"^database: postgresql\S+@127\.0\.0\.1:\d+/", out, re.M), out

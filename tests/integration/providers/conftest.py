@@ -10,15 +10,12 @@ session into a template; every test gets its own copy (a file copy, or PostgreSQ
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.invite import build_invite
@@ -32,6 +29,7 @@ from engine.outbox import Services, WorkerSettings
 from engine.ports import BookingLedger, MailTransport
 from tests.fakes.bbb_server import FakeBbb
 from tests.fakes.zoom_server import FakeZoom
+from tests.support import postgres
 from tests.support.journey import (
     PROCESSES,
     Clock,
@@ -68,30 +66,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
 
 @pytest.fixture(scope="session")
 def pg_template(pg_server: str) -> Iterator[Seeded]:
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    name = f"tmpl_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name, _seed(pg_server.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def _pg_copy(server: str, template: str) -> Iterator[str]:
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres.database(pg_server, prefix="tmpl") as url:
+        yield postgres.name_of(url), _seed(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -104,7 +80,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[s
         yield f"sqlite:///{path}", people
         return
     template, people = request.getfixturevalue("pg_template")
-    with _pg_copy(request.getfixturevalue("pg_server"), template) as url:
+    with postgres.database(request.getfixturevalue("pg_server"), template) as url:
         yield url, people
 
 
