@@ -5,6 +5,7 @@ when a test only cares about a later step.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
 
 from engine import migrate, users
 from engine.db import make_sessionmaker
@@ -122,6 +124,28 @@ class Site:
                 view = self.view(view.id)
         assert self.ready(view).step == step, [(s.bpmn_id, s.state) for s in view.steps]
         return view
+
+
+def upload(site: Site, username: str, task: str, content: bytes | None,
+           name: str = "surat.pdf", **fields: str) -> tuple[int, str]:
+    """Send the task's form with ``content`` as its letter (none: only the form's fields,
+    such as the hidden field of a letter already held); the status and the page."""
+    client = site.client(username)
+    values = MultiDict({**FPVC_FORM, **fields, "csrf_token": site.token(client)})
+    if content is not None:
+        values.add("surat_resmi", FileStorage(io.BytesIO(content), name,
+                                              content_type="application/pdf"))
+    # Encoded in memory: the test client would spool a big body to a file it never closes.
+    boundary, body = encode_multipart(values)
+    response = client.post(f"/tugas/{task}", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    return response.status_code, text(response)
+
+
+def stored_files(site: Site) -> list[Path]:
+    """The letters on disk, whoever sent them."""
+    directory = Path(site.app.config["UPLOAD_DIR"])
+    return sorted(directory.glob("*")) if directory.exists() else []
 
 
 @pytest.fixture

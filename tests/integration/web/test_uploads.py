@@ -3,30 +3,7 @@ form re-rendered after an error, and never reachable from another request."""
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
-
-from tests.integration.web.conftest import FPVC_FORM, PDF, Site, text
-
-
-def upload(site: Site, username: str, task: str, content: bytes, name: str = "surat.pdf",
-           **fields: str) -> tuple[int, str]:
-    client = site.client(username)
-    values = {**FPVC_FORM, **fields, "csrf_token": site.token(client),
-              "surat_resmi": FileStorage(io.BytesIO(content), name, content_type="application/pdf")}
-    # Encoded in memory: the test client would spool a big body to a file it never closes.
-    boundary, body = encode_multipart(values)
-    response = client.post(f"/tugas/{task}", data=body,
-                           content_type=f"multipart/form-data; boundary={boundary}")
-    return response.status_code, text(response)
-
-
-def stored_files(site: Site) -> list[Path]:
-    directory = Path(site.app.config["UPLOAD_DIR"])
-    return sorted(directory.glob("*")) if directory.exists() else []
+from tests.integration.web.conftest import FPVC_FORM, PDF, Site, stored_files, text, upload
 
 
 def test_a_file_that_is_not_a_pdf_is_refused(site: Site) -> None:
