@@ -89,6 +89,13 @@ def server_env() -> dict[str, str]:
     return {}
 
 
+@pytest.fixture(scope="module")
+def zoom() -> Iterator[FakeZoom]:
+    """A fake Zoom with one host account, for a module whose server uses it."""
+    with FakeZoom(hosts=("vc1@tangerangkota.go.id",)) as server:
+        yield server
+
+
 def refusing_zoom(zoom: FakeZoom) -> dict[str, str]:
     """Server settings for a module whose Zoom refuses Alur's secret, with one attempt per
     automated job: the manual-link task appears after one try."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -26,12 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-every-page")
 
 PROC = "/admin/proses/permintaan_layanan_video_conference"
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture(scope="module")
-def zoom() -> Iterator[FakeZoom]:
-    with FakeZoom(hosts=("vc1@tangerangkota.go.id",)) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

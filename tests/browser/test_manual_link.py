@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -25,12 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-manual-link"
 JOIN_URL = "https://zoom.us/j/81234567890?pwd=RapatDisdik"
 HOST_URL = "https://zoom.us/s/81234567890?zak=token-host"
 REFUSED = "Zoom menolak permintaan token OAuth: Invalid client_id or client_secret"
-
-
-@pytest.fixture(scope="module")
-def zoom() -> Iterator[FakeZoom]:
-    with FakeZoom(hosts=("vc1@tangerangkota.go.id",)) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
