@@ -81,7 +81,7 @@ def export(session: Session, instance_id: str, actor: Actor, now: datetime) -> d
             {"id": a.id, "filename": a.filename, "content_type": a.content_type,
              "size": a.size, "sha256": a.sha256, "uploaded_by": a.uploaded_by,
              "uploaded_at": a.uploaded_at}
-            for a in store.attachments_of(session, row.id)
+            for a in store.attachment_rows(session, row.id)
         ],
         "documents": [],  # generated documents (the FPVC) with their hashes join here
         "chain": {"scope": "global", "head": audit.head(session)},

@@ -445,18 +445,10 @@ _ATTACHMENT_ROWS = (
 
 
 def attachment_rows(session: Session, instance_id: str) -> Sequence[Attachment]:
-    """``attachments_of`` as read-only rows of the same columns (no ORM), for views."""
+    """A request's letters, oldest first, as read-only rows of their columns (no ORM):
+    every reader only shows them."""
     rows = session.connection().execute(_ATTACHMENT_ROWS, {"instance_id": instance_id}).all()
     return cast(Sequence[Attachment], rows)
-
-
-def attachments_of(session: Session, instance_id: str) -> Sequence[Attachment]:
-    stmt = (
-        select(Attachment)
-        .where(Attachment.instance_id == instance_id)
-        .order_by(Attachment.uploaded_at)
-    )
-    return session.scalars(stmt).all()
 
 
 def mail_messages(
