@@ -4,6 +4,7 @@ what. Task-level operations are in ``engine.tasks``; both go through ``load``/``
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import passes, runtime, steps, store, users, versions
+from engine import passes, runtime, steps, store, users, versions, workflow_cache
 from engine.errors import Conflict, FieldError, Forbidden, InvalidFormData, NotFound
 from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
@@ -75,8 +76,17 @@ def workflow_of(row: Instance) -> Any:
 
 
 def load(session: Session, instance_id: str) -> Loaded:
-    row = store.instance(session, instance_id, workflow=True)
-    return Loaded(row, workflow_of(row))
+    """The instance with its workflow, to change and ``save``: the object this process
+    saved last when the stored task tree is still the one it saved
+    (``engine.workflow_cache``), restored from the tree otherwise."""
+    return loaded(store.instance(session, instance_id, workflow=True))
+
+
+def loaded(row: Instance) -> Loaded:
+    """``load`` for a row read with its workflow already (``store.step_by_task``)."""
+    key = versions.key_of(row.version)
+    workflow = workflow_cache.take(row.id, key, row.workflow)
+    return Loaded(row, workflow if workflow is not None else workflow_of(row))
 
 
 def current_data(workflow: Any) -> dict[str, Any]:
@@ -102,7 +112,7 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
                 row.status = "completed"
                 row.completed_at = now
                 stamps.stamp_request(row)  # end-to-end on both clocks, for the report
-            row.workflow = runtime.dump_workflow(workflow)
+            row.workflow = state = runtime.dump_workflow(workflow)
         session.flush()
     except (StaleDataError, IntegrityError) as err:
         # Lost a race: the other transaction saved this version (or wrote the same next
@@ -110,6 +120,7 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
         session.rollback()
         raise Conflict("Permintaan diubah oleh pengguna lain; muat ulang halaman.") from err
     loaded.records = records
+    workflow_cache.offer(session, row.id, versions.key_of(row.version), state, workflow)
 
 
 def start(
@@ -214,8 +225,9 @@ def view(
     records: Sequence[StepFields] | None = None,
 ) -> InstanceView:
     """The instance as its pages show it; ``workflow`` and ``records`` when the caller
-    just saved them (saves loading them again)."""
-    data = current_data(workflow if workflow is not None else workflow_of(row))
+    just saved them (saves loading them again). The data is a copy: a saved workflow
+    lives on in ``engine.workflow_cache``, and no reader may change it."""
+    data = copy.deepcopy(current_data(workflow if workflow is not None else workflow_of(row)))
     the_pack = versions.pack(row.version)
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     if records is None:

@@ -133,7 +133,9 @@ def _prepare(session: Session, services: Services, job: Job, now: datetime) -> O
 def _prepare_call(session: Session, job: Job) -> tuple[ServiceCall | None, ConnectorError | None]:
     """The call to make (None and the job done when the task is gone); a parameter that
     does not evaluate comes back as a non-retryable failure of that call."""
-    loaded = instances.load(session, job.instance_id or "")
+    # Restored for this read alone: the cached workflow stays for ``_apply`` to change.
+    row = store.instance(session, job.instance_id or "", workflow=True)
+    loaded = instances.Loaded(row, instances.workflow_of(row))
     task = runtime.find_task(loaded.workflow, job.task_id or "")
     if loaded.row.status != "running" or task is None or task.state != runtime.TaskState.READY:
         done(job, job.locked_at or loaded.row.created_at, error="task no longer ready")

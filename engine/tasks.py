@@ -210,7 +210,7 @@ def complete(
     if record.claimed_by and record.claimed_by != actor.username:
         raise TaskClaimedByOther(task_id, record.claimed_by)
     check_separation(record, actor)
-    loaded = instances.load(session, record.instance_id)
+    loaded = instances.loaded(record.instance)  # read with the record, workflow included
     task = runtime.find_task(loaded.workflow, task_id)
     if task is None or task.state != runtime.TaskState.READY:
         raise Conflict("Tugas ini sudah tidak aktif.")

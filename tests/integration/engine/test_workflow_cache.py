@@ -1,0 +1,125 @@
+"""The restored workflows a process keeps between transactions (``engine.workflow_cache``):
+used only for what the database holds, never for what a rolled back transaction did."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import update
+
+from engine import instances, runtime, store, versions, workflow_cache
+from engine.models import Instance
+from tests.support.journey import FPVC, Journey
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    workflow_cache.clear()
+    yield
+    workflow_cache.clear()
+
+
+def _ready_ids(workflow: object) -> list[str]:
+    return sorted(t.task_spec.bpmn_id for t in runtime.waiting_tasks(workflow))
+
+
+def _complete_first_step(j: Journey) -> str:
+    """Complete the request form on the loaded workflow and save it; its task id."""
+    with j.sessions.begin() as s:
+        loaded = instances.load(s, j.instance_id)
+        task = runtime.ready_user_tasks(loaded.workflow)[0]
+        runtime.complete_user_task(task, FPVC)
+        instances.save(s, loaded, j.clock(), max_passes=50)
+        return str(task.id)
+
+
+def test_the_workflow_a_commit_saved_is_the_next_transactions(
+    journey: Callable[[], Journey],
+) -> None:
+    j = journey()
+    j.start()
+    with j.sessions.begin() as s:
+        first = instances.load(s, j.instance_id).workflow
+        instances.save(s, instances.Loaded(store.instance(s, j.instance_id), first), j.clock(),
+                       max_passes=50)
+    with j.sessions.begin() as s:
+        again = instances.load(s, j.instance_id).workflow
+    assert again is first  # restored once, then handed on
+    with j.sessions.begin() as s:  # taken by the last transaction, which saved nothing
+        assert instances.load(s, j.instance_id).workflow is not first
+
+
+def test_a_rolled_back_change_never_reaches_the_next_load(
+    journey: Callable[[], Journey],
+) -> None:
+    j = journey()
+    j.start()
+    _complete_first_step(j)  # committed: cached
+    s = j.sessions()
+    loaded = instances.load(s, j.instance_id)
+    task = runtime.ready_user_tasks(loaded.workflow)[0]
+    runtime.complete_user_task(task, {"catatan_verifikasi": "x"})
+    instances.save(s, loaded, j.clock(), max_passes=50)
+    assert _ready_ids(loaded.workflow) == ["Task_Persetujuan"]
+    s.rollback()
+    s.close()
+    with j.sessions.begin() as s:
+        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_Verifikasi"]
+
+
+def test_a_change_in_a_rolled_back_savepoint_is_not_cached(
+    journey: Callable[[], Journey],
+) -> None:
+    j = journey()
+    j.start()
+    with j.sessions.begin() as s, pytest.raises(RuntimeError), s.begin_nested():
+        loaded = instances.load(s, j.instance_id)
+        runtime.complete_user_task(runtime.ready_user_tasks(loaded.workflow)[0], FPVC)
+        instances.save(s, loaded, j.clock(), max_passes=50)
+        raise RuntimeError("this job failed")
+    with j.sessions.begin() as s:
+        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
+
+
+def test_a_tree_written_elsewhere_is_restored_not_taken_from_the_cache(
+    journey: Callable[[], Journey],
+) -> None:
+    """Another process saved the instance (or a backup put an older tree back): what the
+    database holds wins, whatever this process cached."""
+    j = journey()
+    j.start()
+    with j.sessions.begin() as s:
+        older = dict(store.instance(s, j.instance_id, workflow=True).workflow)
+    _complete_first_step(j)  # cached: the request form done
+    with j.sessions.begin() as s:
+        s.execute(update(Instance).where(Instance.id == j.instance_id).values(workflow=older))
+    with j.sessions.begin() as s:
+        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
+
+
+def test_a_transaction_closed_without_a_commit_caches_nothing(
+    journey: Callable[[], Journey],
+) -> None:
+    j = journey()
+    j.start()
+    s = j.sessions()
+    loaded = instances.load(s, j.instance_id)
+    runtime.complete_user_task(runtime.ready_user_tasks(loaded.workflow)[0], FPVC)
+    instances.save(s, loaded, j.clock(), max_passes=50)
+    s.close()
+    with j.sessions.begin() as s:
+        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
+
+
+def test_the_cache_keeps_at_most_its_limit(
+    journey: Callable[[], Journey], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workflow_cache, "LIMIT", 2)
+    ids = [journey().start().id for _ in range(3)]  # each start caches its workflow
+    j = journey()
+    with j.sessions.begin() as s:
+        rows = [store.instance(s, i, workflow=True) for i in ids]
+        hits = [workflow_cache.take(r.id, versions.key_of(r.version), r.workflow)
+                for r in rows]
+    assert [h is not None for h in hits] == [False, True, True]  # the oldest went first
