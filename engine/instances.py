@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,11 +97,14 @@ def current_data(workflow: Any) -> dict[str, Any]:
 
 
 def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) -> None:
-    """Sync step records and jobs, then write the workflow with a version check."""
+    """Sync step records and jobs, then write the workflow with a version check (a new
+    instance: its one INSERT), then the new records and jobs."""
     row, workflow = loaded.row, loaded.workflow
+    new = inspect(row).pending
     try:
         with session.no_autoflush:  # one UPDATE of the instance, with its version check
-            records = steps.sync(session, row, workflow, now, max_passes=max_passes)
+            synced = steps.sync(session, row, workflow, now, max_passes=max_passes)
+            records = synced.records
             open_records = [r for r in records if r.state == "ready"]
             data = current_data(workflow)
             the_pack = versions.pack(row.version)
@@ -114,7 +118,10 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
                 stamps.stamp_request(row)  # end-to-end on both clocks, for the report
             row.workflow = state = runtime.dump_workflow(workflow)
         session.flush()
+        steps.write(session, synced, now)
     except (StaleDataError, IntegrityError) as err:
+        if new:  # no race on an instance nobody else knows yet
+            raise
         # Lost a race: the other transaction saved this version (or wrote the same next
         # step's record) first. Either way nothing of ours was written.
         session.rollback()
@@ -144,8 +151,7 @@ def start(
         pass_count=1,
         created_at=now,
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # inserted by ``save``, with its first step's state
     runtime.advance(workflow)
     initiator = versions.info(version).meta.get("initiator_lane")
     if any(t.task_spec.lane == initiator for t in runtime.ready_user_tasks(workflow)):
@@ -250,9 +256,13 @@ def view(
     )
 
 
+#: The statuses an event closed a request in (a draft is open: none closed it).
+CLOSED = ("cancelled", *(s for s in store.PRIVATE_STATUSES if s != "draft"))
+
+
 def cancellation_of(session: Session, row: Instance) -> Cancellation | None:
     """The event that closed a cancelled or expired request, as the pages show it."""
-    if row.status not in ("cancelled", *store.PRIVATE_STATUSES):
+    if row.status not in CLOSED:
         return None
     kinds = {"instance_cancelled", "draft_expired"}
     events = [e for e in store.events_of(session, row.id) if e.kind in kinds]

@@ -8,9 +8,11 @@ service call); records whose task left READY are closed. It also enforces the lo
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from engine import notifications, runtime, store, versions
@@ -81,6 +83,16 @@ def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None
         record.completed_at = record.completed_at or now
 
 
+@dataclass
+class Synced:
+    """What ``sync`` found: all the instance's records, oldest first (the new ones last),
+    and the new records and jobs ``write`` inserts."""
+
+    records: list[StepFields]
+    new: list[StepRecord]
+    queued: list[dict[str, Any]]
+
+
 def sync(
     session: Session,
     inst: Instance,
@@ -88,15 +100,18 @@ def sync(
     now: datetime,
     *,
     max_passes: int,
-) -> list[StepFields]:
-    """Bring step records and jobs in line with ``workflow``; returns all the instance's
-    records, oldest first. Callers run it without autoflush (one flush at the end)."""
+) -> Synced:
+    """Bring step records and jobs in line with ``workflow``: close the records whose task
+    left READY, and make the records and jobs of the tasks that became ready, written by
+    ``write`` after the caller's flush (the instance's version check first: a lost race
+    writes nothing). Callers run it without autoflush (one flush at the end)."""
     meta = versions.info(inst.version).meta
     ready = runtime.waiting_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
     # Settled records are read as plain rows; the open ones are the rows this can change,
-    # as the session's objects (the one being completed is held already: no query).
-    rows = store.step_rows(session, inst.id)
+    # as the session's objects (the one being completed is held already: no query). A
+    # new instance, not inserted yet, has none.
+    rows = [] if inspect(inst).pending else store.step_rows(session, inst.id)
     held = {r.id: store.step_record(session, r.id) for r in rows if r.state == "ready"}
     records: list[StepFields] = [held.get(r.id, r) for r in rows]
     known = {r.task_id: r for r in held.values() if r.state == "ready"}
@@ -125,6 +140,10 @@ def sync(
             )
         queued.append({"kind": kind, "instance_id": inst.id, "task_id": record.task_id,
                        "payload": payload})
-    store.insert_records(session, new)
-    store.insert_jobs(session, queued, now)
-    return records + new
+    return Synced([*records, *new], new, queued)
+
+
+def write(session: Session, synced: Synced, now: datetime) -> None:
+    """Insert the records and jobs ``sync`` made (after the instance's row is written)."""
+    store.insert_records(session, synced.new)
+    store.insert_jobs(session, synced.queued, now)
