@@ -263,10 +263,10 @@ class Alur(ProcessVersions):
             except Conflict:  # the requester was sending it just now: no longer a draft
                 pass
         self.housekeeping.run(sessions, clock(), days=self.settings.worker.job_retention_days)
-        done = 0
-        while done < limit and not stop():
-            ran = jobs.run_once(sessions, self.services, clock, worker_id, limit=limit - done,
-                                stop=stop)
+        done, more = 0, True
+        while more and done < limit and not stop():
+            ran, more = jobs.run_batch(sessions, self.services, clock, worker_id,
+                                       limit=limit - done, stop=stop)
             if not ran:
                 break
             done += ran

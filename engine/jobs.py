@@ -38,7 +38,7 @@ from engine.outbox import (
 )
 from engine.ports import Abandonable, ServiceCall
 
-__all__ = ["Services", "WorkerSettings", "retry_incident", "run_once"]
+__all__ = ["Services", "WorkerSettings", "retry_incident", "run_batch", "run_once"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,16 @@ def run_once(
     sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker",
     *, limit: int = 1, stop: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Claim and run due jobs; how many ran, 0 when none was due.
+    """Claim and run due jobs; how many ran, 0 when none was due (``run_batch``)."""
+    return run_batch(sessions, services, clock, worker_id, limit=limit, stop=stop)[0]
+
+
+def run_batch(
+    sessions: sessionmaker[Session], services: Services, clock: Clock, worker_id: str = "worker",
+    *, limit: int = 1, stop: Callable[[], bool] = lambda: False,
+) -> tuple[int, bool]:
+    """Claim and run due jobs; how many ran, and whether more may be due (False: the last
+    look found none, so a caller looping over batches can stop without looking again).
 
     Jobs that call nobody finish in the transaction that claims them (notifications: a
     batch of them; a job with nothing left to do); the next due job is then claimed in the
@@ -69,18 +78,18 @@ def run_once(
                 if not ran:
                     raise
                 log.exception("a job failed after %s others in its transaction", ran)
-                return ran
+                return ran, True
             if claimed is None:
-                return ran
+                return ran, False
             count, job, outside = claimed
             ran += count
             if outside is not None:
                 break
             if ran >= limit or stop():
-                return ran
+                return ran, True
     with workers.leased(sessions, job, clock, lease):
         outside(sessions, clock)
-    return ran
+    return ran, True  # the outside work may have queued more (its step's notification)
 
 
 def _claim(

@@ -62,3 +62,27 @@ def test_a_job_that_raises_after_others_goes_back_alone(
     with pytest.raises(NotFound):  # first in line now: it fails alone, as it always did
         jobs.run_once(sessions, alur.services, clock, limit=10)
     assert states(sessions, ids) == [("failed", 1), ("pending", 0), ("pending", 0)]
+
+
+def test_a_tick_that_empties_the_queue_does_not_look_again(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """The batch that found nothing more due says so: the tick ends there, instead of
+    one more transaction that finds nothing."""
+    assert alur.run_jobs(sessions, clock) == 0  # the first tick's housekeeping, done
+    queue(sessions, clock, "bogus", "bogus")
+    assert jobs.run_batch(sessions, alur.services, clock, limit=1) == (1, True)
+    assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (1, False)
+    queue(sessions, clock, "bogus", "bogus")
+    commits = [0]
+    bind = sessions.kw["bind"]
+
+    def count(_conn: object) -> None:
+        commits[0] += 1
+
+    event.listen(bind, "commit", count)
+    try:
+        assert alur.run_jobs(sessions, clock) == 2
+    finally:
+        event.remove(bind, "commit", count)
+    assert commits[0] == 2  # the breach check's, and the one batch's
