@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import passes, runtime, steps, store, users, versions, workflow_cache
+from engine import passes, rowwrites, runtime, steps, store, users, versions, workflow_cache
 from engine.errors import Conflict, FieldError, Forbidden, InvalidFormData, NotFound
 from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
-from engine.models import Instance, ProcessVersion
+from engine.models import Instance, ProcessVersion, StepRecord
 from engine.pack import SYSTEM_ROLES
 from engine.reporting import stamps
 from engine.users import Actor
@@ -117,7 +117,11 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
                 row.completed_at = now
                 stamps.stamp_request(row)  # end-to-end on both clocks, for the report
             row.workflow = state = runtime.dump_workflow(workflow)
-        session.flush()
+        for record in synced.records:  # the records this changed, then the instance
+            if isinstance(record, StepRecord):
+                rowwrites.write(session, record)
+        rowwrites.write(session, row)
+        session.flush()  # a new instance's INSERT, and whatever else the caller changed
         steps.write(session, synced, now)
     except (StaleDataError, IntegrityError) as err:
         if new:  # no race on an instance nobody else knows yet

@@ -3,7 +3,7 @@ and its write (PostgreSQL, READ COMMITTED; SQLite runs one writer at a time, so 
 cannot happen): the claim wins and the completion is refused with who holds the task.
 It used to pass as well, both answered 200, found by the concurrency test in
 ``tests/integration/production``. Here the claim is slipped in deterministically, from
-the completing session's first flush."""
+the completing session's first write (its UPDATE of the record)."""
 
 from __future__ import annotations
 
@@ -39,17 +39,24 @@ def test_a_claim_committed_during_a_completion_wins(pg_sessions: sessionmaker[Se
         colleague = actor_of(add_user(s, "staf2", roles=["staf_iidc"], now=clock(),
                                       email="staf2@uji.id", display_name="Staf2"))
 
-    completing = pg_sessions()
+    completing, bind, claimed = pg_sessions(), pg_sessions.kw["bind"], []
 
-    @event.listens_for(completing, "before_flush", once=True)
-    def claim_meanwhile(*_: object) -> None:  # read done, nothing written yet
+    def claim_meanwhile(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if claimed or not statement.startswith("UPDATE step_records"):
+            return  # before the completion's first write: its read is done
+        claimed.append(True)
         with pg_sessions.begin() as other:
             alur.claim(other, task_id, colleague, clock())
 
-    with pytest.raises(TaskClaimedByOther) as refused:
-        alur.complete(completing, task_id, j.people.staf, {"catatan_verifikasi": "x"},
-                      clock())
+    event.listen(bind, "before_cursor_execute", claim_meanwhile)
+    try:
+        with pytest.raises(TaskClaimedByOther) as refused:
+            alur.complete(completing, task_id, j.people.staf, {"catatan_verifikasi": "x"},
+                          clock())
+    finally:
+        event.remove(bind, "before_cursor_execute", claim_meanwhile)
     completing.close()
+    assert claimed
     assert refused.value.by == "staf2"
     with pg_sessions() as s:
         record = store.step_by_task(s, task_id)

@@ -1,0 +1,69 @@
+"""A save writes the rows it changed with Core UPDATEs (``engine.rowwrites``), keeping the
+instance's optimistic lock: a version someone else saved first refuses the save, and
+nothing of it is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, event, update
+
+from engine import instances, runtime, store
+from engine.errors import Conflict
+from engine.models import Instance
+from tests.support.journey import FPVC, Journey
+
+
+def test_a_version_saved_meanwhile_refuses_the_save_and_writes_nothing(
+    journey: Callable[[], Journey],
+) -> None:
+    j = journey()
+    j.start()
+    table = cast(Table, Instance.__table__)
+    s = j.sessions()
+    loaded = instances.load(s, j.instance_id)
+    task = runtime.ready_user_tasks(loaded.workflow)[0]
+    record = store.step_by_task(s, str(task.id))
+    record.state, record.completed_by = "completed", "pemohon"
+    runtime.complete_user_task(task, FPVC)
+    # Another writer saves the instance after our read (its version moves on).
+    s.connection().execute(update(table).where(table.c.id == j.instance_id)
+                           .values(lock_version=table.c.lock_version + 1))
+    with pytest.raises(Conflict):
+        instances.save(s, loaded, j.clock(), max_passes=50)
+    s.close()
+    with j.sessions.begin() as s:
+        rows = store.step_rows(s, j.instance_id)
+        assert [(r.bpmn_id, r.state, r.completed_by) for r in rows] == [
+            ("Task_IsiFPVC", "ready", None)]
+
+
+def test_a_completion_updates_each_changed_row_once(journey: Callable[[], Journey]) -> None:
+    """The record and the instance, each one UPDATE with what changed (the instance with
+    its version check); the commit finds nothing left to write."""
+    j = journey()
+    j.start()
+    j.submit()
+    task_id = j.task_for(j.people.staf, "Task_Verifikasi")
+    bind = j.sessions.kw["bind"]
+    updates: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE"):
+            updates.append(statement)
+
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        with j.sessions.begin() as s:
+            view = j.alur.complete(s, task_id, j.people.staf, {"catatan_verifikasi": "x"},
+                                   j.clock())
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    assert [u.split()[1] for u in updates] == ["step_records", "instances"]
+    assert "lock_version" in updates[1].split("WHERE")[1]
+    assert [(s.bpmn_id, s.state) for s in view.steps][-2:] == [
+        ("Task_Verifikasi", "completed"), ("Task_Persetujuan", "ready")]
+    with j.sessions.begin() as s:
+        assert store.step_by_task(s, task_id).completed_by == "staf"
