@@ -90,6 +90,14 @@ def loaded(row: Instance) -> Loaded:
     return Loaded(row, workflow if workflow is not None else workflow_of(row))
 
 
+def keep(session: Session, loaded: Loaded) -> None:
+    """Cache ``loaded``'s workflow again once the transaction commits, as it was read (the
+    caller only read it: it is still the tree the row holds)."""
+    row = loaded.row
+    workflow_cache.offer(session, row.id, versions.key_of(row.version), row.workflow,
+                         loaded.workflow)
+
+
 def current_data(workflow: Any) -> dict[str, Any]:
     ready = runtime.waiting_tasks(workflow)
     task = ready[0] if ready else workflow.last_task

@@ -12,6 +12,7 @@ incident that an admin can retry.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -142,9 +143,8 @@ def _prepare(session: Session, services: Services, job: Job, now: datetime) -> O
 def _prepare_call(session: Session, job: Job) -> tuple[ServiceCall | None, ConnectorError | None]:
     """The call to make (None and the job done when the task is gone); a parameter that
     does not evaluate comes back as a non-retryable failure of that call."""
-    # Restored for this read alone: the cached workflow stays for ``_apply`` to change.
-    row = store.instance(session, job.instance_id or "", workflow=True)
-    loaded = instances.Loaded(row, instances.workflow_of(row))
+    loaded = instances.load(session, job.instance_id or "")
+    instances.keep(session, loaded)  # only read here: cached again for ``_apply``
     task = runtime.find_task(loaded.workflow, job.task_id or "")
     if loaded.row.status != "running" or task is None or task.state != runtime.TaskState.READY:
         done(job, job.locked_at or loaded.row.created_at, error="task no longer ready")
@@ -153,8 +153,8 @@ def _prepare_call(session: Session, job: Job) -> tuple[ServiceCall | None, Conne
         runtime.service_operation(task), {}, loaded.row.id, str(task.id), attempt=job.attempts,
         number=loaded.row.number,
     )
-    try:
-        return replace(call, params=runtime.service_params(task)), None
+    try:  # a copy: the connector gets nothing of the (cached) workflow's own data
+        return replace(call, params=copy.deepcopy(runtime.service_params(task))), None
     except runtime.ScriptError as err:
         return call, ConnectorError(str(err), retryable=False)
 
