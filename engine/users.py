@@ -164,6 +164,14 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def users_named(session: Session, usernames: Iterable[str]) -> dict[str, User]:
+    """The users of ``usernames`` that exist, by username, in one query."""
+    names = sorted(set(usernames))
+    if not names:
+        return {}
+    return {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from engine import instances, runtime, store, versions
 from engine.errors import NotFound
 from engine.forms import decision_of
 from engine.models import Job, User
-from engine.users import get_user
+from engine.users import users_named
 from engine.views import StepFields
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -93,16 +93,13 @@ def _fields(
     return rows
 
 
-def _person(session: Session, username: str | None) -> User | None:
-    """The user: one the transaction holds already (the requester, the signer) without
-    asking the database again."""
-    for held in session.identity_map.values():
-        if isinstance(held, User) and held.username == username:
-            return held
-    try:
-        return get_user(session, username or "")
-    except NotFound:
-        return None
+def _people(session: Session, usernames: Iterable[str | None]) -> dict[str, User]:
+    """The users by username: the ones the transaction holds already (the requester,
+    the signer) without asking the database again, the others in one query."""
+    wanted = {u for u in usernames if u}
+    found = {held.username: held for held in session.identity_map.values()
+             if isinstance(held, User) and held.username in wanted}
+    return {**found, **users_named(session, wanted - found.keys())}
 
 
 def decision_rule(schema: Mapping[str, Any]) -> tuple[str, str | None, list[Any]]:
@@ -118,10 +115,11 @@ def decision_rule(schema: Mapping[str, Any]) -> tuple[str, str | None, list[Any]
 
 
 def _decision(
-    session: Session, schema: Mapping[str, Any], data: Mapping[str, Any], record: StepFields
+    session: Session, schema: Mapping[str, Any], data: Mapping[str, Any], record: StepFields,
+    people: Mapping[str, User],
 ) -> dict[str, Any]:
     field, reason, declined = decision_rule(schema)
-    signer = _person(session, record.completed_by)
+    signer = people.get(record.completed_by or "")
     prop = schema.get("properties", {}).get(field, {})
     at = record.completed_at or record.ready_at
     return {
@@ -138,9 +136,9 @@ def _decision(
 
 
 def _section(
-    session: Session, record: StepFields, title: str, fields: list[list[str]]
+    record: StepFields, title: str, fields: list[list[str]], people: Mapping[str, User]
 ) -> dict[str, Any]:
-    person = _person(session, record.completed_by)
+    person = people.get(record.completed_by or "")
     at = record.completed_at or record.ready_at
     return {
         "title": title,
@@ -165,15 +163,17 @@ def capture(
     if not kind or task is None:
         return None
     data: Mapping[str, Any] = task.data
-    sections = []
+    forms = []
     for earlier in records:
         same_pass = earlier.pass_no == record.pass_no and earlier.task_id != task_id
         if not same_pass or earlier.kind != "user":
             continue
         name, schema = version.form_of(earlier.bpmn_id)
         if earlier.state == "completed" and schema is not None:
-            title = str(schema.get("title") or name)
-            sections.append(_section(session, earlier, title, _fields(session, schema, data, ())))
+            forms.append((earlier, str(schema.get("title") or name), schema))
+    people = _people(session, [record.completed_by, *(r.completed_by for r, _, _ in forms)])
+    sections = [_section(r, title, _fields(session, schema, data, ()), people)
+                for r, title, schema in forms]
     own_name, own = version.form_of(record.bpmn_id)
     own = own or {}
     field, reason, _ = decision_rule(own)
@@ -189,7 +189,7 @@ def capture(
         "sections": sections,
         "decision_title": str(own.get("title") or own_name or record.name),
         "decision_fields": _fields(session, own, data, (field, reason or "")),
-        "decision": _decision(session, own, data, record),
+        "decision": _decision(session, own, data, record, people),
         "created_at": now.isoformat(),
     }
     return store.add_job(
