@@ -22,33 +22,25 @@ log = logging.getLogger(__name__)
 def notify(
     session: Session, services: Services, job: Job, now: datetime, *,
     record: StepRecord | None = None, lane_people: dict[str, list[str]] | None = None,
+    alone: bool = True,
 ) -> None:
     """Write the job's mail and finish the job (one UPDATE: it is claimed and finished in
     the same transaction, so no claim is written); a mail that cannot be written fails
-    alone, in its savepoint, never taking the batch or the worker with it."""
+    alone, in its savepoint, never taking the batch or the worker with it. ``alone=False``:
+    no savepoint of its own, a failure raises (the caller's savepoint holds the batch)."""
     settings = services.settings
     if _document_pending(session, job):  # the "link ready" mail attaches that document
         job.attempts += 1
         later(job, now, settings.backoff_base_s, "waiting for the document")
         return
+    if not alone:
+        _write(session, services, job, now, record, lane_people)
+        job.attempts += 1
+        done(job, now)
+        return
     try:
         with session.begin_nested():
-            if job.task_id is None:  # about the request itself (its cancellation)
-                notifications.write_instance_mail(
-                    session, store.instance(session, job.instance_id or ""), job.payload, now,
-                    base_url=settings.base_url, smtp=services.mail is not None)
-            else:
-                notifications.write_mail(
-                    session,
-                    record or store.step_by_task(session, job.task_id),
-                    job.payload,
-                    now,
-                    base_url=settings.base_url,
-                    mail_from=settings.mail_from,
-                    invite=services.invite,
-                    smtp=services.mail is not None,
-                    lane_people=lane_people,
-                )
+            _write(session, services, job, now, record, lane_people)
     except Exception as err:  # recorded on the job, for the admin to see
         log.exception("notification for task %s failed", job.task_id)
         job.attempts += 1
@@ -56,6 +48,29 @@ def notify(
         return
     job.attempts += 1  # after the savepoint: the job's one UPDATE carries it
     done(job, now)
+
+
+def _write(
+    session: Session, services: Services, job: Job, now: datetime,
+    record: StepRecord | None, lane_people: dict[str, list[str]] | None,
+) -> None:
+    settings = services.settings
+    if job.task_id is None:  # about the request itself (its cancellation)
+        notifications.write_instance_mail(
+            session, store.instance(session, job.instance_id or ""), job.payload, now,
+            base_url=settings.base_url, smtp=services.mail is not None)
+    else:
+        notifications.write_mail(
+            session,
+            record or store.step_by_task(session, job.task_id),
+            job.payload,
+            now,
+            base_url=settings.base_url,
+            mail_from=settings.mail_from,
+            invite=services.invite,
+            smtp=services.mail is not None,
+            lane_people=lane_people,
+        )
 
 
 def _document_pending(session: Session, job: Job) -> bool:
@@ -69,16 +84,25 @@ def notify_batch(
 ) -> int:
     """Write ``first`` and the other due notifications in one transaction: they call
     nobody, and one commit for a batch saves a disk flush for each. Returns how many jobs
-    ran. The batch is read in one query (on PostgreSQL locked with SKIP LOCKED)."""
+    ran. The batch is read in one query (on PostgreSQL locked with SKIP LOCKED) and
+    written under one savepoint; when a mail of it fails, the savepoint goes back and
+    each job runs again in a savepoint of its own, so the failing one fails alone."""
     lane_people: dict[str, list[str]] = {}  # a lane's addresses, read once per batch
     lease = now - timedelta(seconds=services.settings.lease_s)
     batch = [j for j in store.due_jobs(session, now, lease, kind="notify", limit=limit)
              if j is not first]
     records = store.steps_by_tasks(session, [j.task_id for j in (first, *batch) if j.task_id])
-    for job in (first, *batch):
-        notify(session, services, job, now, record=records.get(job.task_id or ""),
-               lane_people=lane_people)
-    return 1 + len(batch)
+    jobs = (first, *batch)
+    try:  # the usual case, every mail written: one savepoint for the batch, not one each
+        with session.begin_nested():
+            for job in jobs:
+                notify(session, services, job, now, record=records.get(job.task_id or ""),
+                       lane_people=lane_people, alone=False)
+    except Exception:  # all undone (the jobs read again): each once more, failing alone
+        for job in jobs:
+            notify(session, services, job, now, record=records.get(job.task_id or ""),
+                   lane_people=lane_people)
+    return len(jobs)
 
 
 def prepare_mail(session: Session, services: Services, job: Job) -> MailMessage | None:

@@ -4,15 +4,17 @@ alone, and the ones before it stay done."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import jobs, store
 from engine.errors import NotFound
 from engine.facade import Alur
-from engine.models import Job
-from tests.support.journey import Clock, People
+from engine.models import Job, MailMessageRow
+from tests.support.journey import Clock, Journey, People
 
 
 def queue(sessions: sessionmaker[Session], clock: Clock, *kinds: str) -> list[int]:
@@ -86,3 +88,31 @@ def test_a_tick_that_empties_the_queue_does_not_look_again(
     finally:
         event.remove(bind, "commit", count)
     assert commits[0] == 2  # the breach check's, and the one batch's
+
+
+def test_a_notification_that_cannot_be_written_fails_alone_in_its_batch(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """A batch of notifications is written under one savepoint; one that fails takes it
+    back, and each runs again on its own: the others are written, it alone fails."""
+    j = Journey(sessions, alur, clock, people)
+    j.start()
+    j.submit()  # a mail to the staff (Task_Verifikasi)
+    with sessions.begin() as s:
+        broken = store.add_job(s, kind="notify", now=clock(), instance_id=j.instance_id,
+                               task_id=str(uuid.uuid4()), payload={"event": "task_ready"})
+        s.flush()
+        broken_id = broken.id
+    clock.advance(1)
+    j.verify()  # a mail to the approvers (Task_Persetujuan)
+    with sessions() as s:
+        queued = [job.id for job in store.jobs_of(s, j.instance_id) if job.kind == "notify"]
+    assert len(queued) == 3
+    assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (3, False)
+    with sessions() as s:
+        finished = {job.id: (job.status, job.attempts, job.last_error)
+                    for job in store.jobs_of(s, j.instance_id)}
+        mails = sorted(m.to for m in s.scalars(select(MailMessageRow)))
+    assert finished.pop(broken_id)[:2] == ("failed", 1)
+    assert set(finished.values()) == {("done", 1, None)}
+    assert mails == ["staf@uji.id", "subkoor@uji.id"]
