@@ -88,7 +88,7 @@ class Alur(ProcessVersions):
         loaded = instances.start(
             session, actor, now, process_id=process_id, max_passes=self.settings.max_passes
         )
-        view = instances.view(session, loaded.row, loaded.workflow, loaded.records)
+        view = instances.view(session, loaded.row, loaded.workflow, loaded.records, new=True)
         return instances.as_read_by(view, actor)
 
     def instance(self, session: Session, instance_id: str, actor: Actor) -> InstanceView:

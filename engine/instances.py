@@ -241,9 +241,11 @@ def view(
     row: Instance,
     workflow: Any = None,
     records: Sequence[StepFields] | None = None,
+    *,
+    new: bool = False,
 ) -> InstanceView:
     """The instance as its pages show it; ``workflow`` and ``records`` when the caller
-    just saved them (saves loading them again). The data is a copy: a saved workflow
+    just saved them (saves loading them again); ``new``: started in this transaction. The data is a copy: a saved workflow
     lives on in ``engine.workflow_cache``, and no reader may change it."""
     data = copy.deepcopy(current_data(workflow if workflow is not None else workflow_of(row)))
     the_pack = versions.pack(row.version)
@@ -258,7 +260,8 @@ def view(
         data=passes.current_data(data, steps),
         meeting=meeting,
         steps=steps,
-        attachments=tuple(AttachmentView.of(a) for a in store.attachment_rows(session, row.id)),
+        attachments=() if new else tuple(  # a request just started has no letters yet
+            AttachmentView.of(a) for a in store.attachment_rows(session, row.id)),
         target_s=info.meta.get("target_s"),
         last_reason=decline.decision.reason if decline and decline.decision else None,
         host_roles=host_roles(the_pack),
