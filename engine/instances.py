@@ -245,8 +245,9 @@ def view(
     new: bool = False,
 ) -> InstanceView:
     """The instance as its pages show it; ``workflow`` and ``records`` when the caller
-    just saved them (saves loading them again); ``new``: started in this transaction. The data is a copy: a saved workflow
-    lives on in ``engine.workflow_cache``, and no reader may change it."""
+    just saved them (saves loading them again); ``new``: started in this transaction.
+    The data is a copy: a saved workflow lives on in ``engine.workflow_cache``, and no
+    reader may change it."""
     data = copy.deepcopy(current_data(workflow if workflow is not None else workflow_of(row)))
     the_pack = versions.pack(row.version)
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
