@@ -20,6 +20,7 @@ about a deployed version from that meta and its forms. No SpiffWorkflow, no web 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -139,8 +140,14 @@ class Pack:
         )
 
     def decisions(self) -> list[Decision]:
+        return list(self._decisions)
+
+    @functools.cached_property
+    def _decisions(self) -> tuple[Decision, ...]:
+        """Read once per pack (a version's content never changes): every mail and view
+        asks for them."""
         found = (self.decision(bpmn_id) for bpmn_id in self.meta.get("steps", {}))
-        return [d for d in found if d is not None]
+        return tuple(d for d in found if d is not None)
 
     def step_forms(self) -> dict[str, dict[str, Any]]:
         """``{bpmn id: form schema}`` of the steps that have a form, in the meta's order."""
