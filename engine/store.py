@@ -117,11 +117,13 @@ def deactivate_versions(session: Session, process_id: str) -> None:
 
 def instance(session: Session, instance_id: str, *, workflow: bool = False) -> Instance:
     """The instance; with ``workflow`` its task tree in the same query (to run it)."""
-    options = [undefer(Instance.workflow)] if workflow else []
-    row = session.get(Instance, instance_id, options=options)
+    row = session.get(Instance, instance_id, options=_WITH_WORKFLOW if workflow else ())
     if row is None:
         raise NotFound("Permintaan tidak ditemukan.")
     return row
+
+
+_WITH_WORKFLOW = (undefer(Instance.workflow),)  # built once: every load asks for it
 
 
 def instances(
