@@ -3,7 +3,7 @@
 A save changes rows the session holds: the instance (its version-checked UPDATE) and the
 step records it closes. The ORM's flush finds, sorts and builds their UPDATEs anew each
 time, the largest cost of a completion after Spiff's own work. Here the UPDATE is made
-from the row's change history (the attributes set since it was loaded), built once per
+from the row's change history (the attributes changed since it was loaded), built once per
 set of columns, and run on the session's connection, with the optimistic lock kept as
 the ORM keeps it (``version_id_col``): ``lock_version`` in the WHERE clause and raised by
 one, and no row updated (someone saved that version first) is the ORM's own
@@ -24,15 +24,22 @@ from sqlalchemy.sql.dml import Update
 
 
 def write(session: Session, row: Any) -> None:
-    """UPDATE the columns of ``row`` set since it was loaded (nothing when none was, or
+    """UPDATE the columns of ``row`` changed since it was loaded (nothing when none was, or
     when the flush must write it). Raises ``StaleDataError`` when its version is gone."""
     state = inspect(row)
     if not state.persistent or not state.committed_state:
         return
     mapper = state.mapper
-    changed = tuple(state.committed_state)
-    if any(key not in mapper.columns for key in changed):
+    if any(key not in mapper.columns for key in state.committed_state):
         return  # a relationship changed: the flush knows how
+    # What the flush would write: the values set that differ from the loaded ones (a
+    # value set again unchanged writes nothing; no change at all, no UPDATE and no new
+    # version, as with the flush).
+    changed = tuple(key for key, old in state.committed_state.items()
+                    if state.manager[key].impl.is_equal(state.dict[key], old) is not True)
+    if not changed:
+        state._commit_all(state.dict, session.identity_map)
+        return
     params = {key: state.dict[key] for key in changed}
     (params["_pk"],) = state.identity
     version = mapper.version_id_col

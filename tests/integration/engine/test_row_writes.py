@@ -67,3 +67,28 @@ def test_a_completion_updates_each_changed_row_once(journey: Callable[[], Journe
         ("Task_Verifikasi", "completed"), ("Task_Persetujuan", "ready")]
     with j.sessions.begin() as s:
         assert store.step_by_task(s, task_id).completed_by == "staf"
+
+
+def test_a_save_that_changes_nothing_writes_nothing(journey: Callable[[], Journey]) -> None:
+    """As with the ORM's flush: values set again unchanged are no change, and no change
+    is no UPDATE and no new version (a concurrent save is not refused for it)."""
+    j = journey()
+    j.start()
+    with j.sessions() as s:
+        version = store.instance(s, j.instance_id).lock_version
+    bind = j.sessions.kw["bind"]
+    updates: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE"):
+            updates.append(statement)
+
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        with j.sessions.begin() as s:
+            instances.save(s, instances.load(s, j.instance_id), j.clock(), max_passes=50)
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    assert updates == []
+    with j.sessions() as s:
+        assert store.instance(s, j.instance_id).lock_version == version
