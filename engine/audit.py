@@ -55,9 +55,11 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
-from engine.models import Event, StepRecord
+from engine import versions
+from engine.models import Event, Instance, StepRecord
 from engine.views import StepFields
 
 GENESIS = "0" * 64
@@ -120,6 +122,8 @@ def append(session: Session, fields: dict[str, Any]) -> None:
     if isinstance(real, scoped_session):  # the web layer's Flask-SQLAlchemy proxy
         real = real()
     where = real.get_nested_transaction() or real.get_transaction()
+    if fields.get("detail"):
+        fields = {**fields, "detail": _packable(real, fields.get("instance_id"), fields["detail"])}
     real.info.setdefault(PENDING, []).append((where, fields))
 
 
@@ -169,6 +173,18 @@ def _seal(session: Session) -> None:
         row["detail"] = row["detail"] or {}
         rows.append({**row, "body": body_digest(row)})
     session.connection().execute(statement, rows)
+
+
+def _packable(session: Session, instance_id: str | None, detail: dict[str, Any]) -> Any:
+    """The detail, to be packed with its request's version's dictionary when the request
+    is in the session already (it is, for every step's event); else stored as plain JSON."""
+    if instance_id is None:
+        return detail
+    found = session.identity_map.get(identity_key(Instance, instance_id))
+    version = found.__dict__.get("version") if isinstance(found, Instance) else None
+    if version is None:  # not loaded: no statement is worth a few bytes
+        return detail
+    return versions.document(version, "event", detail)
 
 
 def _within(inner: SessionTransaction | None, outer: SessionTransaction) -> bool:

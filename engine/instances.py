@@ -102,7 +102,8 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
                 row.status = "completed"
                 row.completed_at = now
                 stamps.stamp_request(row)  # end-to-end on both clocks, for the report
-            row.workflow = runtime.dump_workflow(workflow)
+            row.workflow = versions.document(
+                row.version, "workflow", runtime.dump_workflow(workflow))
         session.flush()
     except (StaleDataError, IntegrityError) as err:
         # Lost a race: the other transaction saved this version (or wrote the same next

@@ -229,8 +229,8 @@ def _row(session: Session, inst: Instance, to: Sequence[str], subject: str, body
     row = MailMessageRow(
         instance_id=inst.id,
         to=", ".join(to),
-        subject=subject,
-        body=body,
+        subject=versions.text(inst.version, "mail", subject),
+        body=versions.text(inst.version, "mail", body),
         ics=ics,
         document_id=document_id,
         status="queued" if smtp else "outbox",

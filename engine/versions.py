@@ -13,11 +13,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from engine import runtime
+from engine import packing, runtime
 from engine.models import ProcessVersion
 from engine.pack import Pack
 
 _CACHE: dict[str, VersionInfo] = {}
+_DICTIONARIES: dict[str, dict[str, packing.Dictionary]] = {}
 _LOCK = threading.Lock()
 
 
@@ -65,3 +66,24 @@ def new_workflow(version: ProcessVersion) -> Any:
 
 def load_workflow(version: ProcessVersion, state: dict[str, Any]) -> Any:
     return runtime.load_workflow(state, key_of(version), lambda: version.spec)
+
+
+def dictionary(version: ProcessVersion, section: str) -> packing.Dictionary | None:
+    """The version's compression dictionary for ``section`` (``engine.dictionaries``);
+    None for a version that has none."""
+    key = key_of(version)
+    found = _DICTIONARIES.get(key)
+    if found is None:
+        stored = version.dictionaries
+        found = packing.decode_sections(stored) if stored is not None else {}
+        _DICTIONARIES[key] = found
+    return found.get(section)
+
+
+def document(version: ProcessVersion, section: str, value: Any) -> packing.Document:
+    """``value`` to be stored packed with the version's ``section`` dictionary."""
+    return packing.Document(value, dictionary(version, section))
+
+
+def text(version: ProcessVersion, section: str, value: str) -> packing.Text:
+    return packing.Text(value, dictionary(version, section))

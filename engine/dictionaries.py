@@ -1,0 +1,109 @@
+"""A process version's compression dictionaries (``engine.packing``), made once when it
+is deployed from the version's own content: nothing here knows any process.
+
+One section per kind of value, each the text its values most repeat:
+
+- ``workflow``: the serialized spec and the task tree of a fresh instance (task spec
+  names, the serializer's keys);
+- ``data``: each form's fields as a JSON object (names in the schema's order, the first
+  allowed value), as a pass submits them;
+- ``event``: the details the engine logs for each step (``tasks.complete``,
+  ``jobs``: its keys, the step's id, the service operation);
+- ``mail``: the pack's mail texts with every step's name put in.
+
+A dictionary is stored with its version and never made again for it: a different one
+made by a later release only packs new values better or worse, and every stored value
+names the dictionary it was packed with.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from engine import mailtexts, packing, runtime
+from engine.pack import Pack
+
+#: What the engine puts around a mail text's placeholders (``engine.notifications``),
+#: so the dictionary holds the text as sent.
+_MAIL_VALUES = {
+    "number": "", "title": "", "unit": "", "reason": "", "by": "", "platform": "",
+    "meeting": "Link: https://\nKode sandi: \nID rapat: ", "when": " WIB",
+    "link": "/tugas/", "due": "\nBatas waktu: ", "target_minutes": "", "deadline": " WIB",
+}
+
+
+def build(spec: Mapping[str, Any], meta: Mapping[str, Any], forms: Mapping[str, Any]) -> bytes:
+    """The ``process_versions.dictionaries`` value of a version with this content."""
+    steps = list((meta.get("steps") or {}).values())
+    sections = {
+        "workflow": _text(spec) + _fresh_workflow(spec),
+        "data": "".join(_text(_sample(schema)) for schema in forms.values()
+                        if isinstance(schema, Mapping) and "properties" in schema),
+        "event": "".join(_events(steps, spec)),
+        "mail": "\n".join(_mails(Pack(dict(meta), dict(forms)), steps)),
+    }
+    return packing.encode_sections(sections)
+
+
+def _text(value: Any) -> str:
+    return packing.dumps(value).decode()
+
+
+def _fresh_workflow(stored: Mapping[str, Any]) -> str:
+    spec = json.loads(packing.dumps(stored))  # restoring consumes the dicts it is given
+    top, subs = runtime.SERIALIZER.from_dict(spec["spec"]), {
+        name: runtime.SERIALIZER.from_dict(sub)
+        for name, sub in (spec.get("subprocess_specs") or {}).items()}
+    workflow = runtime.new_workflow(top, subs)
+    runtime.advance(workflow)
+    return _text(runtime.dump_workflow(workflow))
+
+
+def _sample(schema: Mapping[str, Any]) -> Any:
+    """A form's data with every field: an object's fields in order, else the first
+    allowed value (or null)."""
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        return {name: _sample(field) if isinstance(field, Mapping) else None
+                for name, field in properties.items()}
+    allowed = schema.get("enum")
+    return allowed[0] if isinstance(allowed, list) and allowed else None
+
+
+def _operations(spec: Any) -> Iterator[str]:
+    if isinstance(spec, Mapping):
+        if isinstance(spec.get("operation_name"), str):
+            yield spec["operation_name"]
+        for value in spec.values():
+            yield from _operations(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _operations(value)
+
+
+def _events(steps: list[Mapping[str, Any]], spec: Mapping[str, Any]) -> Iterator[str]:
+    for operation in sorted(set(_operations(spec))):
+        yield f'{{"operation":"{operation}","attempt":1,"record_sha256":"'
+    for step in steps:
+        bpmn_id = step.get("bpmn_id")
+        yield f'{{"bpmn_id":"{bpmn_id}","pass":1,"signed":false,"record_sha256":"'
+
+
+def _mails(the_pack: Pack, steps: list[Mapping[str, Any]]) -> Iterator[str]:
+    texts = the_pack.mail_texts()
+    names = [str(step.get("name") or "") for step in steps]
+    for bpmn_id, entry in (texts.get("steps") or {}).items():
+        yield _mail(entry, {"step": next(
+            (str(s.get("name")) for s in steps if s.get("bpmn_id") == bpmn_id), "")})
+    for kind in reversed(mailtexts.KINDS):  # the commonest (task_ready) last: nearest
+        entry = mailtexts.entry_for(texts, kind)
+        for name in names:
+            yield _mail(entry, {"step": name})
+
+
+def _mail(entry: Mapping[str, Any], values: Mapping[str, str]) -> str:
+    named = {**_MAIL_VALUES, **values}
+    subject = mailtexts.render(str(entry.get("subject") or ""), named, {})
+    return subject + "\n" + mailtexts.render(str(entry.get("body") or ""), named, {})

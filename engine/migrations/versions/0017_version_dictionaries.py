@@ -1,0 +1,118 @@
+"""version dictionaries: a request's texts and documents packed with its version's own
+
+Each process version gets ``dictionaries`` (``engine.dictionaries``, made here for the
+versions deployed before), and the mail's subject and body and the events' details become
+bytes, packed with them by new writes (``engine.packing``). What was written before is
+left as it was: PostgreSQL turns each such value into its UTF-8 bytes (``bytea``), SQLite
+keeps the column's declared type and the text itself, and the readers read both forms.
+The downgrade unpacks what was packed (with the dictionaries stored here) and turns the
+columns back into text.
+
+Revision ID: 0017_version_dictionaries
+Revises: 0016_end_to_end_stamps
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+from engine import dictionaries
+
+revision = "0017_version_dictionaries"
+down_revision = "0016_end_to_end_stamps"
+branch_labels = None
+depends_on = None
+
+BATCH = 1000
+#: table, column, its type before on PostgreSQL
+TEXTS = (("mail_messages", "subject", "VARCHAR(255)"), ("mail_messages", "body", "TEXT"),
+         ("events", "detail", "JSON"))
+DOCUMENTS = (("instances", "workflow"), ("step_records", "data"))
+
+
+def upgrade() -> None:
+    op.add_column("process_versions", sa.Column("dictionaries", sa.LargeBinary(), nullable=True))
+    bind = op.get_bind()
+    versions = sa.table("process_versions", sa.column("id", sa.Integer),
+                        sa.column("spec", sa.JSON), sa.column("meta", sa.JSON),
+                        sa.column("forms", sa.JSON),
+                        sa.column("dictionaries", sa.LargeBinary))
+    for row in bind.execute(sa.select(versions.c.id, versions.c.spec, versions.c.meta,
+                                      versions.c.forms)).all():
+        made = dictionaries.build(_json(row.spec), _json(row.meta), _json(row.forms))
+        bind.execute(versions.update().where(versions.c.id == row.id)
+                     .values(dictionaries=made))
+    if bind.dialect.name == "postgresql":
+        for table, column, _ in TEXTS:
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bytea "
+                       f"USING convert_to({column}::text, 'UTF8')")
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    known = _dictionaries(bind)
+    postgres = bind.dialect.name == "postgresql"
+    for table, column, _ in TEXTS:  # packed → plain UTF-8 (PostgreSQL) or text (SQLite)
+        _convert(table, column, lambda v, k=known: (_inflate(v, k) if postgres
+                                                    else _inflate(v, k).decode()))
+    for table, column in DOCUMENTS:  # packed → the zlib'd JSON of migration 0010/0015
+        _convert(table, column, lambda v, k=known: zlib.compress(_inflate(v, k), 6))
+    if postgres:
+        for table, column, before in TEXTS:
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {before} "
+                       f"USING convert_from({column}, 'UTF8')::{before}")
+    op.drop_column("process_versions", "dictionaries")
+
+
+# Written out, not imported from engine.packing: a migration keeps its meaning.
+TAG = 0xF8
+HEADER = 5
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _dictionaries(bind: sa.Connection) -> dict[bytes, bytes]:
+    import hashlib
+
+    known: dict[bytes, bytes] = {}
+    rows = bind.exec_driver_sql("SELECT dictionaries FROM process_versions "
+                                "WHERE dictionaries IS NOT NULL")
+    for (stored,) in rows:
+        for text in json.loads(zlib.decompress(bytes(stored))).values():
+            zdict = text.encode()
+            known[hashlib.sha256(zdict).digest()[:HEADER - 1]] = zdict
+    return known
+
+
+def _inflate(value: bytes, known: dict[bytes, bytes]) -> bytes:
+    unpacker = zlib.decompressobj(-15, zdict=known[bytes(value[1:HEADER])])
+    return unpacker.decompress(value[HEADER:]) + unpacker.flush()
+
+
+def _convert(table: str, column: str, convert: Callable[[bytes], Any]) -> None:
+    """Rewrite the packed values of ``table.column`` (the only ones starting with TAG)."""
+    bind = op.get_bind()
+    t = sa.table(table, sa.column("id"), sa.column(column))  # the driver's own values
+    last: Any = None
+    while True:
+        query = sa.select(t.c.id, t.c[column]).order_by(t.c.id).limit(BATCH)
+        rows = bind.execute(query if last is None else query.where(t.c.id > last)).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        packed = [(r.id, bytes(r[1])) for r in rows
+                  if isinstance(r[1], bytes | memoryview) and bytes(r[1][:1]) == bytes((TAG,))]
+        if packed:
+            bind.execute(
+                t.update().where(t.c.id == sa.bindparam("key"))
+                .values({column: sa.bindparam("value")}),
+                [{"key": key, "value": convert(value)} for key, value in packed],
+            )

@@ -1,0 +1,155 @@
+"""How the texts and documents a request piles up are stored: compressed with a preset
+dictionary of their own process version.
+
+A request's mail, step data, event details and task tree repeat what its version already
+holds (the mail texts, the form's field names, the task ids, the shape of a task tree),
+so each version carries compression dictionaries made from its own content when it is
+deployed (``engine.dictionaries``, column ``process_versions.dictionaries``, never changed
+afterwards). A value packed with one starts with a header naming it::
+
+    0xF8, the first 4 bytes of sha256(dictionary), raw deflate (zlib wbits -15, zdict)
+
+0xF8 never starts UTF-8 text nor a zlib stream (whose first byte is 0x08 … 0x78), so the
+values written before (plain text, JSON text, ``zlib.compress``) still read as they were
+written; each column type below says which of those it may meet.
+
+Reading needs the dictionary a header names. It is found by its content hash, so one
+process may read any number of databases: every dictionary this process packed with is
+known already; one it never met (written by another process) is read, on first need,
+from ``process_versions`` through a connection of its own from the engine the value was
+read with (outside the reader's transaction: a dictionary is committed with its version,
+before any row names it). Writers choose a dictionary by handing the column a ``Document``
+or a ``Text``: a dict or a str that carries it and otherwise reads as the plain value.
+Imports no model (``engine.models`` uses this module).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import weakref
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import Dialect
+
+TAG = 0xF8
+ID_BYTES = 4
+_HEADER = 1 + ID_BYTES
+SECTIONS = ("workflow", "data", "event", "mail")
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """A preset dictionary for raw deflate, named by the start of its SHA-256."""
+
+    id: bytes
+    zdict: bytes
+
+    @classmethod
+    def of(cls, zdict: bytes) -> Dictionary:
+        found = cls(hashlib.sha256(zdict).digest()[:ID_BYTES], zdict)
+        _KNOWN.setdefault(found.id, zdict)
+        return found
+
+
+class Document(dict[str, Any]):
+    """A JSON object to be stored packed with ``dictionary``; otherwise the plain dict."""
+
+    __slots__ = ("dictionary",)
+
+    def __init__(self, value: Mapping[str, Any], dictionary: Dictionary | None) -> None:
+        super().__init__(value)
+        self.dictionary = dictionary
+
+
+class Text(str):
+    """A text to be stored packed with ``dictionary``; otherwise the plain str."""
+
+    dictionary: Dictionary | None
+
+    def __new__(cls, value: str, dictionary: Dictionary | None) -> Text:
+        made = super().__new__(cls, value)
+        made.dictionary = dictionary
+        return made
+
+
+def deflate(raw: bytes, dictionary: Dictionary) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY,
+                              zdict=dictionary.zdict)
+    return bytes((TAG,)) + dictionary.id + packer.compress(raw) + packer.flush()
+
+
+def is_packed(value: bytes) -> bool:
+    return len(value) >= _HEADER and value[0] == TAG
+
+
+def inflate(value: bytes, dialect: Dialect) -> bytes:
+    """The bytes a tagged value was packed from."""
+    key = bytes(value[1:_HEADER])
+    zdict = _KNOWN.get(key) or _load(dialect, key)
+    unpacker = zlib.decompressobj(-15, zdict=zdict)
+    return unpacker.decompress(value[_HEADER:]) + unpacker.flush()
+
+
+def dumps(value: Any) -> bytes:
+    """The JSON text every packed document is made of (compact, UTF-8)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# -- a version's stored dictionaries -----------------------------------------------------
+def encode_sections(sections: Mapping[str, str]) -> bytes:
+    """The ``process_versions.dictionaries`` value: the sections as zlib'd JSON."""
+    return zlib.compress(dumps({k: sections[k] for k in SECTIONS if k in sections}), 9)
+
+
+def decode_sections(stored: bytes) -> dict[str, Dictionary]:
+    sections = json.loads(zlib.decompress(stored))
+    return {name: Dictionary.of(text.encode()) for name, text in sections.items()}
+
+
+# -- finding a dictionary no writer of this process has met -------------------------------
+_KNOWN: dict[bytes, bytes] = {}
+_ENGINES: weakref.WeakKeyDictionary[Dialect, weakref.ref[Engine]] = (
+    weakref.WeakKeyDictionary())
+_LOCK = threading.Lock()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember(connection: Any) -> None:
+    """Which engine a dialect belongs to (each engine has its own), for ``_load``."""
+    if connection.dialect not in _ENGINES:
+        _ENGINES[connection.dialect] = weakref.ref(connection.engine)
+
+
+class UnknownDictionary(LookupError):
+    pass
+
+
+def _load(dialect: Dialect, key: bytes) -> bytes:
+    """Read every version's dictionaries (a few per process) from the database the value
+    came from, on a connection of its own: a raw one, so no ``BEGIN IMMEDIATE`` waits for
+    the reader's own write lock on SQLite."""
+    ref = _ENGINES.get(dialect)
+    engine = ref() if ref is not None else None
+    if engine is None:
+        raise UnknownDictionary(f"dictionary {key.hex()}: no engine to read it from")
+    with _LOCK:
+        if key not in _KNOWN:
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("SELECT dictionaries FROM process_versions "
+                               "WHERE dictionaries IS NOT NULL")
+                for (stored,) in cursor.fetchall():
+                    decode_sections(bytes(stored))
+                cursor.close()
+            finally:
+                raw.close()
+    if key not in _KNOWN:
+        raise UnknownDictionary(f"dictionary {key.hex()} is in no process version")
+    return _KNOWN[key]
