@@ -3,12 +3,15 @@
 One **global** chain, not one per request: it also holds the events of no request
 (sign-ins, which the throttle relies on), deleting every event of one request still breaks
 it, and it has a single head to write down outside the database (``alur audit verify``
-prints it). Each event stores ``seq`` (its place, 1, 2, 3 … without gaps), ``prev_hash``
-(the previous event's hash, zeros for the first) and ``hash``, 32 bytes each::
+prints it). Each event stores ``seq`` (its place, 1, 2, 3 … without gaps) and ``hash``
+(32 bytes)::
 
     hash = sha256("<prev_hash>:<seq>:<body>")    body = sha256(canonical JSON of the fields)
 
-(hashes written in lowercase hex inside the text; stored as bytes, half the room of hex).
+where ``prev_hash`` is the hash of the event before (zeros for the first), read from that
+row: the rows kept a copy of it until migration 0017 (hashes written in lowercase hex
+inside the text; stored as bytes, half the room of hex). Event details are stored packed
+(``engine.packing``); the body digest is over the detail as logged, never its bytes.
 
 The canonical JSON holds ``at`` (ISO-8601 UTC, microseconds), ``instance_id``, ``actor``,
 ``kind``, ``task_id``, ``detail`` and ``remote_addr``, keys sorted, no spaces, UTF-8.
@@ -19,7 +22,7 @@ A completed step record is covered through its completion event, whose ``detail`
 Appending: ``store.add_event`` queues the event on the session; when the caller commits,
 ``_seal`` flushes everything else first, then writes the queued events, each with one
 ``INSERT … SELECT`` that reads the chain's head (the row with the highest ``seq``) and
-computes ``seq``, ``prev_hash`` and ``hash`` in SQL from the body digest computed here, so
+computes ``seq`` and ``hash`` in SQL from the body digest computed here, so
 chaining costs no extra round trip. Two writers must never read the same head: SQLite
 serialises writers already (every transaction is ``BEGIN IMMEDIATE``, see ``engine.db``);
 on PostgreSQL the transaction first takes a transaction-scoped advisory lock
@@ -142,8 +145,8 @@ def _insert(dialect: str) -> Insert:
         link = func.encode(prev, "hex") + ":" + cast(seq, String) + ":" + bindparam("body")
         digest = func.sha256(func.convert_to(link, "UTF8"))
     values = [bindparam(key, type_=table.c[key].type) for key in FIELDS]
-    chained = select(seq, prev, digest, *values).select_from(base.outerjoin(head, true()))
-    return insert(Event).from_select(["seq", "prev_hash", "hash", *FIELDS], chained)
+    chained = select(seq, digest, *values).select_from(base.outerjoin(head, true()))
+    return insert(Event).from_select(["seq", "hash", *FIELDS], chained)
 
 
 def _prepare(session: Session) -> Insert:
@@ -252,14 +255,26 @@ def _walk(session: Session, batch: int) -> ScalarResult[Event]:
 
 
 def _check_link(row: Event, seq: int, prev: str) -> str | None:
+    """``prev`` is the hash of the event before, as walked: an event inserted, removed or
+    changed before this one, or this one changed, makes its hash differ."""
     if row.seq != seq:
         return (f"urutan terputus: diharapkan #{seq}, ditemukan #{row.seq} "
                 "(ada event yang dihapus)")
-    if row.prev_hash.hex() != prev:
-        return "prev_hash tidak sama dengan hash event sebelumnya (event disisipkan atau diubah)"
     if row.hash.hex() != link_hash(prev, seq, body_digest(_fields(row))):
-        return "hash tidak cocok dengan isi event (baris diubah)"
+        return ("hash tidak cocok dengan isi event dan hash event sebelumnya "
+                "(baris diubah, atau event disisipkan)")
     return None
+
+
+def hashes_before(session: Session, seqs: Iterable[int]) -> dict[int, str | None]:
+    """The ``prev_hash`` of each event of ``seqs``: the hash of the event before it (hex;
+    zeros before the first; None when that event is gone), in one query."""
+    seqs = list(seqs)
+    wanted = sorted({seq - 1 for seq in seqs if seq > 1})
+    rows = session.execute(
+        select(Event.seq, Event.hash).where(Event.seq.in_(wanted))).all() if wanted else []
+    found = {row.seq: row.hash.hex() for row in rows}
+    return {seq: GENESIS if seq == 1 else found.get(seq - 1) for seq in seqs}
 
 
 def verify(session: Session, *, batch: int = 1000) -> Verdict:

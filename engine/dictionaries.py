@@ -11,20 +11,25 @@ One section per kind of value, each the text its values most repeat:
   ``jobs``: its keys, the step's id, the service operation);
 - ``mail``: the pack's mail texts with every step's name put in.
 
-A dictionary is stored with its version and never made again for it: a different one
-made by a later release only packs new values better or worse, and every stored value
-names the dictionary it was packed with.
+The same content always makes the same dictionary (the fresh tree's random task ids and
+times are replaced). A dictionary is stored with its version and never made again for it:
+a different one made by a later release only packs new values better or worse, and every
+stored value names the dictionary it was packed with.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine import mailtexts, packing, runtime
 from engine.pack import Pack
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TIME = re.compile(r'("last_state_change":)[0-9.e+-]+')
 #: What the engine puts around a mail text's placeholders (``engine.notifications``),
 #: so the dictionary holds the text as sent.
 _MAIL_VALUES = {
@@ -58,7 +63,12 @@ def _fresh_workflow(stored: Mapping[str, Any]) -> str:
         for name, sub in (spec.get("subprocess_specs") or {}).items()}
     workflow = runtime.new_workflow(top, subs)
     runtime.advance(workflow)
-    return _text(runtime.dump_workflow(workflow))
+    dumped = _text(runtime.dump_workflow(workflow))
+    # The same content makes the same dictionary: task ids by their order, times zero.
+    ids: dict[str, str] = {}
+    dumped = _UUID.sub(lambda m: ids.setdefault(m[0], str(uuid.UUID(int=len(ids) + 1))),
+                       dumped)
+    return _TIME.sub(r"\g<1>0", dumped)
 
 
 def _sample(schema: Mapping[str, Any]) -> Any:

@@ -469,7 +469,8 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)  # migration 0008
-    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # sha256, 32 bytes
+    # sha256, 32 bytes, over the previous event's hash, ``seq`` and the body (migration
+    # 0017 dropped the copy of the previous hash each row kept: the row before has it)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.orm import object_session
 
 from engine import packing, runtime
 from engine.models import ProcessVersion
 from engine.pack import Pack
 
 _CACHE: dict[str, VersionInfo] = {}
-_DICTIONARIES: dict[str, dict[str, packing.Dictionary]] = {}
+#: Per database (engine): a version's dictionaries are what that database stores.
+_DICTIONARIES: weakref.WeakKeyDictionary[Any, dict[str, dict[str, packing.Dictionary]]] = (
+    weakref.WeakKeyDictionary())
 _LOCK = threading.Lock()
 
 
@@ -71,12 +76,17 @@ def load_workflow(version: ProcessVersion, state: dict[str, Any]) -> Any:
 def dictionary(version: ProcessVersion, section: str) -> packing.Dictionary | None:
     """The version's compression dictionary for ``section`` (``engine.dictionaries``);
     None for a version that has none."""
+    session = object_session(version)
+    bind = session.get_bind() if session is not None else None
+    if bind is None:
+        return None
+    known = _DICTIONARIES.setdefault(getattr(bind, "engine", bind), {})
     key = key_of(version)
-    found = _DICTIONARIES.get(key)
+    found = known.get(key)
     if found is None:
         stored = version.dictionaries
         found = packing.decode_sections(stored) if stored is not None else {}
-        _DICTIONARIES[key] = found
+        known[key] = found
     return found.get(section)
 
 

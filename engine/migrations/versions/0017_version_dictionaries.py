@@ -5,8 +5,9 @@ versions deployed before), and the mail's subject and body and the events' detai
 bytes, packed with them by new writes (``engine.packing``). What was written before is
 left as it was: PostgreSQL turns each such value into its UTF-8 bytes (``bytea``), SQLite
 keeps the column's declared type and the text itself, and the readers read both forms.
-The downgrade unpacks what was packed (with the dictionaries stored here) and turns the
-columns back into text.
+The events lose ``prev_hash``, a copy of the previous event's ``hash`` (the chain is
+checked against that row). The downgrade puts it back, unpacks what was packed (with the
+dictionaries stored here) and turns the columns back into text.
 
 Revision ID: 0017_version_dictionaries
 Revises: 0016_end_to_end_stamps
@@ -52,12 +53,25 @@ def upgrade() -> None:
         for table, column, _ in TEXTS:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bytea "
                        f"USING convert_to({column}::text, 'UTF8')")
+    op.execute("ALTER TABLE events DROP COLUMN prev_hash")  # the row before holds it
+
+
+def _restore_prev_hash(postgres: bool) -> None:
+    """Each event's copy of the hash before it, zeros for the first (NOT NULL again on
+    PostgreSQL; SQLite cannot add it NOT NULL without a default)."""
+    op.add_column("events", sa.Column("prev_hash", sa.LargeBinary(32), nullable=True))
+    op.get_bind().execute(sa.text(
+        "UPDATE events SET prev_hash = COALESCE((SELECT e.hash FROM events e "
+        "WHERE e.seq = events.seq - 1), :genesis)"), {"genesis": bytes(32)})
+    if postgres:
+        op.alter_column("events", "prev_hash", nullable=False)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
     known = _dictionaries(bind)
     postgres = bind.dialect.name == "postgresql"
+    _restore_prev_hash(postgres)
     for table, column, _ in TEXTS:  # packed → plain UTF-8 (PostgreSQL) or text (SQLite)
         _convert(table, column, lambda v, k=known: (_inflate(v, k) if postgres
                                                     else _inflate(v, k).decode()))
