@@ -3,8 +3,8 @@ is deployed from the version's own content: nothing here knows any process.
 
 One section per kind of value, each the text its values most repeat:
 
-- ``workflow``: the serialized spec and the task tree of a fresh instance (task spec
-  names, the serializer's keys);
+- ``workflow``: the serialized spec and the task tree of an instance run on sample data
+  (task spec names, the serializer's keys, the shape of a whole run);
 - ``data``: each form's fields as a JSON object (names in the schema's order, the first
   allowed value), as a pass submits them;
 - ``event``: the details the engine logs for each step (``tasks.complete``,
@@ -19,6 +19,7 @@ stored value names the dictionary it was packed with.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
@@ -28,6 +29,7 @@ from typing import Any
 from engine import mailtexts, packing, runtime
 from engine.pack import Pack
 
+_RUN_STEPS = 50
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME = re.compile(r'("last_state_change":)[0-9.e+-]+')
 #: What the engine puts around a mail text's placeholders (``engine.notifications``),
@@ -43,7 +45,7 @@ def build(spec: Mapping[str, Any], meta: Mapping[str, Any], forms: Mapping[str, 
     """The ``process_versions.dictionaries`` value of a version with this content."""
     steps = list((meta.get("steps") or {}).values())
     sections = {
-        "workflow": _text(spec) + _fresh_workflow(spec),
+        "workflow": _text(spec) + _sample_run(spec, meta, forms),
         "data": "".join(_text(_sample(schema)) for schema in forms.values()
                         if isinstance(schema, Mapping) and "properties" in schema),
         "event": "".join(_events(steps, spec)),
@@ -56,19 +58,38 @@ def _text(value: Any) -> str:
     return packing.dumps(value).decode()
 
 
-def _fresh_workflow(stored: Mapping[str, Any]) -> str:
+def _sample_run(stored: Mapping[str, Any], meta: Mapping[str, Any],
+                forms: Mapping[str, Any]) -> str:
+    """The task tree of an instance run to its end (or ``_RUN_STEPS`` steps) on sample
+    data: each form's ``_sample``, an empty service result. A step the sample cannot
+    take ends the run where it is."""
     spec = json.loads(packing.dumps(stored))  # restoring consumes the dicts it is given
     top, subs = runtime.SERIALIZER.from_dict(spec["spec"]), {
         name: runtime.SERIALIZER.from_dict(sub)
         for name, sub in (spec.get("subprocess_specs") or {}).items()}
     workflow = runtime.new_workflow(top, subs)
-    runtime.advance(workflow)
+    with contextlib.suppress(Exception):  # a step the sample cannot take ends the run
+        _run(workflow, meta.get("steps") or {}, forms)
     dumped = _text(runtime.dump_workflow(workflow))
     # The same content makes the same dictionary: task ids by their order, times zero.
     ids: dict[str, str] = {}
     dumped = _UUID.sub(lambda m: ids.setdefault(m[0], str(uuid.UUID(int=len(ids) + 1))),
                        dumped)
     return _TIME.sub(r"\g<1>0", dumped)
+
+
+def _run(workflow: Any, steps: Mapping[str, Any], forms: Mapping[str, Any]) -> None:
+    runtime.advance(workflow)
+    for _ in range(_RUN_STEPS):
+        waiting = runtime.waiting_tasks(workflow)
+        if not waiting:
+            return
+        task = waiting[0]
+        if not task.task_spec.manual:
+            runtime.complete_service(task, {})
+            continue
+        form = forms.get(str((steps.get(task.task_spec.bpmn_id) or {}).get("form")))
+        runtime.complete_user_task(task, _sample(form) if isinstance(form, Mapping) else {})
 
 
 def _sample(schema: Mapping[str, Any]) -> Any:

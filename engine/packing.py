@@ -9,7 +9,9 @@ afterwards). A value packed with one starts with a header naming it::
 
     0xF8, the first 4 bytes of sha256(dictionary), raw deflate (zlib wbits -15, zdict)
 
-0xF8 never starts UTF-8 text nor a zlib stream (whose first byte is 0x08 … 0x78), so the
+or 0xF9 and the same when the canonical UUIDs of the text were written as a byte 0x01
+and their 16 bytes before deflating (``uuids_in``; a text holding 0x01 is not). 0xF8
+and 0xF9 never start UTF-8 text nor a zlib stream (whose first byte is 0x08 … 0x78), so the
 values written before (plain text, JSON text, ``zlib.compress``) still read as they were
 written; each column type below says which of those it may meet.
 
@@ -27,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
+import uuid
 import weakref
 import zlib
 from collections.abc import Mapping
@@ -38,6 +42,9 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import Dialect
 
 TAG = 0xF8
+TAG_UUIDS = 0xF9  # the same, the UUIDs in it written as 16 bytes each (``uuids_in``)
+_MARK = b"\x01"  # never in JSON text (control characters are escaped there)
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ID_BYTES = 4
 _HEADER = 1 + ID_BYTES
 SECTIONS = ("workflow", "data", "event", "mail")
@@ -79,13 +86,16 @@ class Text(str):
 
 
 def deflate(raw: bytes, dictionary: Dictionary) -> bytes:
+    tag = TAG
+    if _MARK not in raw:
+        tag, raw = TAG_UUIDS, uuids_in(raw)
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY,
                               zdict=dictionary.zdict)
-    return bytes((TAG,)) + dictionary.id + packer.compress(raw) + packer.flush()
+    return bytes((tag,)) + dictionary.id + packer.compress(raw) + packer.flush()
 
 
 def is_packed(value: bytes) -> bool:
-    return len(value) >= _HEADER and value[0] == TAG
+    return len(value) >= _HEADER and value[0] in (TAG, TAG_UUIDS)
 
 
 def inflate(value: bytes, dialect: Dialect) -> bytes:
@@ -93,7 +103,23 @@ def inflate(value: bytes, dialect: Dialect) -> bytes:
     key = bytes(value[1:_HEADER])
     zdict = _KNOWN.get(key) or _load(dialect, key)
     unpacker = zlib.decompressobj(-15, zdict=zdict)
-    return unpacker.decompress(value[_HEADER:]) + unpacker.flush()
+    raw = unpacker.decompress(value[_HEADER:]) + unpacker.flush()
+    return uuids_out(raw) if value[0] == TAG_UUIDS else raw
+
+
+def uuids_in(text: bytes) -> bytes:
+    """Each UUID written in its canonical form (36 characters: task ids, in links too) as
+    a mark and its 16 bytes: deflate packs those better than hex. ``text`` holds no mark
+    byte (else it is packed as it is, with ``TAG``)."""
+    return _UUID.sub(lambda m: _MARK + uuid.UUID(m[0].decode()).bytes, text)
+
+
+def uuids_out(packed: bytes) -> bytes:
+    parts, at = [], 0
+    while (mark := packed.find(_MARK, at)) >= 0:
+        parts += [packed[at:mark], str(uuid.UUID(bytes=packed[mark + 1:mark + 17])).encode()]
+        at = mark + 17
+    return b"".join([*parts, packed[at:]])
 
 
 def dumps(value: Any) -> bytes:
@@ -108,8 +134,14 @@ def encode_sections(sections: Mapping[str, str]) -> bytes:
 
 
 def decode_sections(stored: bytes) -> dict[str, Dictionary]:
+    """Each section's dictionary: its text, its UUIDs as ``uuids_in`` writes them."""
     sections = json.loads(zlib.decompress(stored))
-    return {name: Dictionary.of(text.encode()) for name, text in sections.items()}
+    return {name: Dictionary.of(_as_dictionary(text.encode()))
+            for name, text in sections.items()}
+
+
+def _as_dictionary(text: bytes) -> bytes:
+    return text if _MARK in text else uuids_in(text)
 
 
 # -- finding a dictionary no writer of this process has met -------------------------------

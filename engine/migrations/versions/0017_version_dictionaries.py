@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from engine import dictionaries
+from engine import dictionaries, packing
 
 revision = "0017_version_dictionaries"
 down_revision = "0016_end_to_end_stamps"
@@ -69,14 +69,17 @@ def _restore_prev_hash(postgres: bool) -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    known = _dictionaries(bind)
+    _dictionaries(bind)
     postgres = bind.dialect.name == "postgresql"
     _restore_prev_hash(postgres)
+
+    def plain(value: bytes) -> bytes:
+        return packing.inflate(value, bind.dialect)
+
     for table, column, _ in TEXTS:  # packed → plain UTF-8 (PostgreSQL) or text (SQLite)
-        _convert(table, column, lambda v, k=known: (_inflate(v, k) if postgres
-                                                    else _inflate(v, k).decode()))
+        _convert(table, column, plain if postgres else lambda v: plain(v).decode())
     for table, column in DOCUMENTS:  # packed → the zlib'd JSON of migration 0010/0015
-        _convert(table, column, lambda v, k=known: zlib.compress(_inflate(v, k), 6))
+        _convert(table, column, lambda v: zlib.compress(plain(v), 6))
     if postgres:
         for table, column, before in TEXTS:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {before} "
@@ -84,35 +87,21 @@ def downgrade() -> None:
     op.drop_column("process_versions", "dictionaries")
 
 
-# Written out, not imported from engine.packing: a migration keeps its meaning.
-TAG = 0xF8
-HEADER = 5
-
-
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _dictionaries(bind: sa.Connection) -> dict[bytes, bytes]:
-    import hashlib
-
-    known: dict[bytes, bytes] = {}
+def _dictionaries(bind: sa.Connection) -> None:
+    """Make every stored dictionary known to ``engine.packing`` (which reads every form
+    it ever wrote), so nothing is looked up while rows are rewritten."""
     rows = bind.exec_driver_sql("SELECT dictionaries FROM process_versions "
                                 "WHERE dictionaries IS NOT NULL")
     for (stored,) in rows:
-        for text in json.loads(zlib.decompress(bytes(stored))).values():
-            zdict = text.encode()
-            known[hashlib.sha256(zdict).digest()[:HEADER - 1]] = zdict
-    return known
-
-
-def _inflate(value: bytes, known: dict[bytes, bytes]) -> bytes:
-    unpacker = zlib.decompressobj(-15, zdict=known[bytes(value[1:HEADER])])
-    return unpacker.decompress(value[HEADER:]) + unpacker.flush()
+        packing.decode_sections(bytes(stored))
 
 
 def _convert(table: str, column: str, convert: Callable[[bytes], Any]) -> None:
-    """Rewrite the packed values of ``table.column`` (the only ones starting with TAG)."""
+    """Rewrite the packed values of ``table.column``."""
     bind = op.get_bind()
     t = sa.table(table, sa.column("id"), sa.column(column))  # the driver's own values
     last: Any = None
@@ -123,7 +112,7 @@ def _convert(table: str, column: str, convert: Callable[[bytes], Any]) -> None:
             return
         last = rows[-1].id
         packed = [(r.id, bytes(r[1])) for r in rows
-                  if isinstance(r[1], bytes | memoryview) and bytes(r[1][:1]) == bytes((TAG,))]
+                  if isinstance(r[1], bytes | memoryview) and packing.is_packed(bytes(r[1]))]
         if packed:
             bind.execute(
                 t.update().where(t.c.id == sa.bindparam("key"))
