@@ -529,7 +529,8 @@ class MailMessageRow(Base):
     __tablename__ = "mail_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
+    # No index: nothing reads mail by request (migration 0017 dropped it).
+    instance_id: Mapped[str | None] = mapped_column(InstanceId)
     to: Mapped[str] = mapped_column(Text)
     # Packed with the version's mail dictionary (``PackedText``, migration 0017).
     subject: Mapped[str] = mapped_column(PackedText("VARCHAR(255)"))

@@ -6,8 +6,9 @@ bytes, packed with them by new writes (``engine.packing``). What was written bef
 left as it was: PostgreSQL turns each such value into its UTF-8 bytes (``bytea``), SQLite
 keeps the column's declared type and the text itself, and the readers read both forms.
 The events lose ``prev_hash``, a copy of the previous event's ``hash`` (the chain is
-checked against that row). The downgrade puts it back, unpacks what was packed (with the
-dictionaries stored here) and turns the columns back into text.
+checked against that row), and the mail its index by request (nothing reads mail so).
+The downgrade puts both back, unpacks what was packed (with the dictionaries stored
+here) and turns the columns back into text.
 
 Revision ID: 0017_version_dictionaries
 Revises: 0016_end_to_end_stamps
@@ -54,6 +55,7 @@ def upgrade() -> None:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bytea "
                        f"USING convert_to({column}::text, 'UTF8')")
     op.execute("ALTER TABLE events DROP COLUMN prev_hash")  # the row before holds it
+    op.drop_index("ix_mail_messages_instance_id", table_name="mail_messages")
 
 
 def _restore_prev_hash(postgres: bool) -> None:
@@ -71,6 +73,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     _dictionaries(bind)
     postgres = bind.dialect.name == "postgresql"
+    op.create_index("ix_mail_messages_instance_id", "mail_messages", ["instance_id"])
     _restore_prev_hash(postgres)
 
     def plain(value: bytes) -> bytes:
