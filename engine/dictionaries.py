@@ -32,12 +32,15 @@ from engine.pack import Pack
 _RUN_STEPS = 50
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME = re.compile(r'("last_state_change":)[0-9.e+-]+')
-#: What the engine puts around a mail text's placeholders (``engine.notifications``),
-#: so the dictionary holds the text as sent.
+#: What the engine puts in a mail text's placeholders (``engine.notifications``: its
+#: links, times in WIB), so the dictionary holds the text as sent; the request number
+#: starts with the pack's prefix.
+_WHEN = "01-01-2000 00:00 WIB"
 _MAIL_VALUES = {
-    "number": "", "title": "", "unit": "", "reason": "", "by": "", "platform": "",
-    "meeting": "Link: https://\nKode sandi: \nID rapat: ", "when": " WIB",
-    "link": "/tugas/", "due": "\nBatas waktu: ", "target_minutes": "", "deadline": " WIB",
+    "title": "", "unit": "", "reason": "", "by": "", "platform": "",
+    "meeting": "Link: https://\nKode sandi: \nID rapat: ", "when": _WHEN,
+    "link": "http:///tugas/", "due": f"\nBatas waktu: {_WHEN}", "target_minutes": "",
+    "deadline": _WHEN,
 }
 
 
@@ -125,16 +128,17 @@ def _events(steps: list[Mapping[str, Any]], spec: Mapping[str, Any]) -> Iterator
 def _mails(the_pack: Pack, steps: list[Mapping[str, Any]]) -> Iterator[str]:
     texts = the_pack.mail_texts()
     names = [str(step.get("name") or "") for step in steps]
+    number = f"{the_pack.number_prefix}-"
     for bpmn_id, entry in (texts.get("steps") or {}).items():
-        yield _mail(entry, {"step": next(
+        yield _mail(entry, {"number": number, "step": next(
             (str(s.get("name")) for s in steps if s.get("bpmn_id") == bpmn_id), "")})
     for kind in reversed(mailtexts.KINDS):  # the commonest (task_ready) last: nearest
         entry = mailtexts.entry_for(texts, kind)
         for name in names:
-            yield _mail(entry, {"step": name})
+            yield _mail(entry, {"number": number, "step": name})
 
 
 def _mail(entry: Mapping[str, Any], values: Mapping[str, str]) -> str:
-    named = {**_MAIL_VALUES, **values}
+    named = {**_MAIL_VALUES, **values}  # the subject and body as one text, like the row
     subject = mailtexts.render(str(entry.get("subject") or ""), named, {})
     return subject + "\n" + mailtexts.render(str(entry.get("body") or ""), named, {})

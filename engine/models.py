@@ -532,15 +532,36 @@ class MailMessageRow(Base):
     # No index: nothing reads mail by request (migration 0017 dropped it).
     instance_id: Mapped[str | None] = mapped_column(InstanceId)
     to: Mapped[str] = mapped_column(Text)
-    # Packed with the version's mail dictionary (``PackedText``, migration 0017).
-    subject: Mapped[str] = mapped_column(PackedText("VARCHAR(255)"))
-    body: Mapped[str] = mapped_column(PackedText("TEXT"))
+    # Since migration 0017 a mail's one-line subject, a newline and its body are one text
+    # in the column ``body``, packed with its version's mail dictionary (``PackedText``),
+    # and the column ``subject`` is NULL; mail written before keeps both columns as they
+    # were (and so does a subject holding a newline). Read ``subject`` and ``body``.
+    subject_column: Mapped[str | None] = mapped_column("subject", PackedText("VARCHAR(255)"))
+    text: Mapped[str] = mapped_column("body", PackedText("TEXT"))
     ics: Mapped[bytes | None] = mapped_column(LargeBinary)
     document_id: Mapped[str | None] = mapped_column(String(32))  # attached (migration 0005)
     status: Mapped[str] = mapped_column(String(16))  # outbox | sent | failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # unindexed (migration 0012)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    @staticmethod
+    def columns_of(subject: str, body: str) -> tuple[str | None, str]:
+        """``subject_column`` and ``text`` of a mail: one text when the subject is one
+        line (as ``engine.notifications`` makes it)."""
+        return (subject, body) if "\n" in subject else (None, f"{subject}\n{body}")
+
+    @property
+    def subject(self) -> str:
+        if self.subject_column is not None:
+            return self.subject_column
+        return self.text.partition("\n")[0]
+
+    @property
+    def body(self) -> str:
+        if self.subject_column is not None:
+            return self.text
+        return self.text.partition("\n")[2]
 
 
 class Booking(Base):

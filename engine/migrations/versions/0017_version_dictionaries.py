@@ -56,6 +56,8 @@ def upgrade() -> None:
                        f"USING convert_to({column}::text, 'UTF8')")
     op.execute("ALTER TABLE events DROP COLUMN prev_hash")  # the row before holds it
     op.drop_index("ix_mail_messages_instance_id", table_name="mail_messages")
+    with op.batch_alter_table("mail_messages") as batch:  # SQLite: a rebuild (no index)
+        batch.alter_column("subject", existing_type=sa.String(255), nullable=True)
 
 
 def _restore_prev_hash(postgres: bool) -> None:
@@ -79,6 +81,10 @@ def downgrade() -> None:
     def plain(value: bytes) -> bytes:
         return packing.inflate(value, bind.dialect)
 
+    _split_mail(bind, plain, postgres)
+    with op.batch_alter_table("mail_messages") as batch:
+        batch.alter_column("subject", existing_type=sa.String(255), nullable=False)
+
     for table, column, _ in TEXTS:  # packed → plain UTF-8 (PostgreSQL) or text (SQLite)
         _convert(table, column, plain if postgres else lambda v: plain(v).decode())
     for table, column in DOCUMENTS:  # packed → the zlib'd JSON of migration 0010/0015
@@ -101,6 +107,20 @@ def _dictionaries(bind: sa.Connection) -> None:
                                 "WHERE dictionaries IS NOT NULL")
     for (stored,) in rows:
         packing.decode_sections(bytes(stored))
+
+
+def _split_mail(bind: sa.Connection, plain: Callable[[bytes], bytes], postgres: bool) -> None:
+    """The mail written as one text (``subject`` NULL) back into subject and body."""
+    t = sa.table("mail_messages", sa.column("id"), sa.column("subject"), sa.column("body"))
+    rows = bind.execute(sa.select(t.c.id, t.c.body).where(t.c.subject.is_(None))).all()
+    for row in rows:
+        value = bytes(row.body) if isinstance(row.body, bytes | memoryview) else row.body
+        text = (plain(value) if packing.is_packed(value) else value.encode()
+                if isinstance(value, str) else value).decode()
+        subject, _, body = text.partition("\n")
+        values = (subject.encode(), body.encode()) if postgres else (subject, body)
+        bind.execute(t.update().where(t.c.id == row.id)
+                     .values(subject=values[0], body=values[1]))
 
 
 def _convert(table: str, column: str, convert: Callable[[bytes], Any]) -> None:
