@@ -96,7 +96,11 @@ def deflate(raw: bytes, dictionary: Dictionary) -> bytes:
     tag = TAG
     if _MARK not in raw and _DIGEST_MARK not in raw:
         tag, raw = TAG_MARKED, marks_in(raw, digests=dictionary.digests)
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=dictionary.zdict)
+    primed = _PRIMED.get(dictionary.id)
+    if primed is None:  # setting a dictionary costs more than copying a primed packer
+        primed = _PRIMED[dictionary.id] = zlib.compressobj(6, zlib.DEFLATED, -15,
+                                                           zdict=dictionary.zdict)
+    packer = primed.copy()
     return bytes((tag,)) + dictionary.id + packer.compress(raw) + packer.flush()
 
 
@@ -122,31 +126,43 @@ def marks_in(text: bytes, *, digests: bool = False) -> bytes:
     regular expression for all 36."""
     if digests:
         text = _DIGEST.sub(lambda m: _DIGEST_MARK + bytes.fromhex(m[0].decode()), text)
-    parts, at = [], 0
+    parts: list[bytes] = []
+    at, seen = 0, dict[bytes, bytes]()  # a task tree names each task id three or four times
     for middle in _UUID_MIDDLE.finditer(text):
         start, end = middle.start() - 8, middle.end() + 12
-        if start < at or end > len(text):
+        if start < at:
             continue
-        if _HEX.issuperset(text[start:start + 8]) and _HEX.issuperset(text[end - 12:end]):
-            hexdigits = text[start:end].replace(b"-", b"").decode()
-            parts += [text[at:start], _MARK, bytes.fromhex(hexdigits)]
-            at = end
+        found = text[start:end]
+        marked = seen.get(found)
+        if marked is None:
+            if len(found) != 36 or not (_HEX.issuperset(found[:8])
+                                        and _HEX.issuperset(found[24:])):
+                continue
+            marked = seen[found] = _MARK + bytes.fromhex(found.replace(b"-", b"").decode())
+        parts += [text[at:start], marked]
+        at = end
     return b"".join([*parts, text[at:]])
 
 
 def marks_out(packed: bytes) -> bytes:
-    parts, at = [], 0
+    parts: list[bytes] = []
+    at, seen = 0, dict[bytes, bytes]()
     while (mark := _MARKS.search(packed, at)) is not None:
         start = mark.start()
+        parts.append(packed[at:start])
         if packed[start] == _MARK[0]:
-            h = packed[start + 1:start + 17].hex()
-            parts += [packed[at:start], f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-                      .encode()]
             at = start + 17
+            raw = packed[start + 1:at]
+            written = seen.get(raw)
+            if written is None:
+                h = raw.hex()
+                written = seen[raw] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}".encode()
         else:
-            parts += [packed[at:start], packed[start + 1:start + 33].hex().encode()]
             at = start + 33
-    return b"".join([*parts, packed[at:]])
+            written = packed[start + 1:at].hex().encode()
+        parts.append(written)
+    parts.append(packed[at:])
+    return b"".join(parts)
 
 
 def dumps(value: Any) -> bytes:
@@ -173,6 +189,7 @@ def _as_dictionary(text: bytes) -> bytes:
 
 # -- finding a dictionary no writer of this process has met -------------------------------
 _KNOWN: dict[bytes, bytes] = {}
+_PRIMED: dict[bytes, Any] = {}  # a dictionary's id → a packer that has read it
 _ENGINES: weakref.WeakKeyDictionary[Dialect, weakref.ref[Engine]] = (
     weakref.WeakKeyDictionary())
 _LOCK = threading.Lock()
