@@ -10,11 +10,11 @@ afterwards). A value packed with one starts with a header naming it::
     0xF8, the first 4 bytes of sha256(dictionary), raw deflate (zlib wbits -15, zdict)
 
 or 0xF9 and the same when the canonical UUIDs of the text were written as a byte 0x01
-and their 16 bytes, and SHA-256 digests in hex as 0x02 and their 32 bytes, before
-deflating (``marks_in``; a text holding 0x01 or 0x02 is not). 0xF8
-and 0xF9 never start UTF-8 text nor a zlib stream (whose first byte is 0x08 … 0x78), so the
-values written before (plain text, JSON text, ``zlib.compress``) still read as they were
-written; each column type below says which of those it may meet.
+and their 16 bytes before deflating, or 0xFA when also its SHA-256 digests in hex were
+written as 0x02 and their 32 bytes (``marks_in``; a text holding 0x01 or 0x02 is not
+marked). 0xF8 … 0xFA never start UTF-8 text nor a zlib stream (whose first byte is 0x08 …
+0x78), so the values written before (plain text, JSON text, ``zlib.compress``) still read
+as they were written; each column type of ``engine.models`` says which it may meet.
 
 Reading needs the dictionary a header names. It is found by its content hash, so one
 process may read any number of databases: every dictionary this process packed with is
@@ -42,7 +42,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import Dialect
 
 TAG = 0xF8
-TAG_MARKED = 0xF9  # the same, its UUIDs and digests written as bytes (``marks_in``)
+TAG_MARKED = 0xF9  # the same, its UUIDs written as bytes (``marks_in``)
+TAG_DIGESTS = 0xFA  # the same, its UUIDs and SHA-256 digests written as bytes
 _MARK = b"\x01"  # never in JSON text (control characters are escaped there)
 _DIGEST_MARK = b"\x02"
 _MARKS = re.compile(b"[\x01\x02]")
@@ -95,7 +96,10 @@ class Text(str):
 def deflate(raw: bytes, dictionary: Dictionary) -> bytes:
     tag = TAG
     if _MARK not in raw and _DIGEST_MARK not in raw:
-        tag, raw = TAG_MARKED, marks_in(raw, digests=dictionary.digests)
+        marked = marks_in(raw, digests=dictionary.digests)
+        if len(marked) != len(raw):  # else nothing to unmark when read
+            tag = TAG_DIGESTS if _DIGEST_MARK in marked else TAG_MARKED
+            raw = marked
     primed = _PRIMED.get(dictionary.id)
     if primed is None:  # setting a dictionary costs more than copying a primed packer
         primed = _PRIMED[dictionary.id] = zlib.compressobj(6, zlib.DEFLATED, -15,
@@ -105,7 +109,7 @@ def deflate(raw: bytes, dictionary: Dictionary) -> bytes:
 
 
 def is_packed(value: bytes) -> bool:
-    return len(value) >= _HEADER and value[0] in (TAG, TAG_MARKED)
+    return len(value) >= _HEADER and value[0] in (TAG, TAG_MARKED, TAG_DIGESTS)
 
 
 def inflate(value: bytes, dialect: Dialect) -> bytes:
@@ -114,7 +118,7 @@ def inflate(value: bytes, dialect: Dialect) -> bytes:
     zdict = _KNOWN.get(key) or _load(dialect, key)
     unpacker = zlib.decompressobj(-15, zdict=zdict)
     raw = unpacker.decompress(value[_HEADER:]) + unpacker.flush()
-    return marks_out(raw) if value[0] == TAG_MARKED else raw
+    return raw if value[0] == TAG else marks_out(raw, digests=value[0] == TAG_DIGESTS)
 
 
 def marks_in(text: bytes, *, digests: bool = False) -> bytes:
@@ -144,11 +148,19 @@ def marks_in(text: bytes, *, digests: bool = False) -> bytes:
     return b"".join([*parts, text[at:]])
 
 
-def marks_out(packed: bytes) -> bytes:
+def marks_out(packed: bytes, *, digests: bool = True) -> bytes:
+    """The text ``marks_in`` was given (without ``digests``, only UUIDs are looked for:
+    a plain search for one byte)."""
     parts: list[bytes] = []
     at, seen = 0, dict[bytes, bytes]()
-    while (mark := _MARKS.search(packed, at)) is not None:
-        start = mark.start()
+    while True:
+        if digests:
+            mark = _MARKS.search(packed, at)
+            start = -1 if mark is None else mark.start()
+        else:
+            start = packed.find(_MARK, at)
+        if start < 0:
+            break
         parts.append(packed[at:start])
         if packed[start] == _MARK[0]:
             at = start + 17

@@ -84,7 +84,7 @@ def test_an_event_digest_packs_as_its_32_bytes() -> None:
     column = PackedDetail()
     packed = column.process_bind_param(packing.Document(detail, EVENT), DIALECTS[0])
     plain = column.process_bind_param(detail, DIALECTS[0])
-    assert packed[0] == packing.TAG_MARKED and len(packed) < len(plain) / 2
+    assert packed[0] == packing.TAG_DIGESTS and len(packed) < len(plain) / 2
     assert plain == json.dumps(detail, separators=(",", ":")).encode()
 
 

@@ -20,7 +20,7 @@ from engine.migrate import alembic_config
 from engine.models import Event, Instance, MailMessageRow, ProcessVersion
 from tests.support.journey import FPVC, Journey
 
-TAGS = (packing.TAG, packing.TAG_MARKED)
+TAGS = (packing.TAG, packing.TAG_MARKED, packing.TAG_DIGESTS)
 
 
 def finished(journey: Callable[[], Journey]) -> Journey:
