@@ -29,7 +29,7 @@ on PostgreSQL the transaction first takes a transaction-scoped advisory lock
 (``pg_advisory_xact_lock``), one more statement, held until commit. The lock is taken
 last, after every other row lock of the transaction, so it cannot deadlock with them; it
 does serialise the commits of writers that log events, for the short time of their last
-statements. The unique index on ``seq`` refuses a fork even if that rule were broken.
+statements. ``seq`` is the primary key: it refuses a fork even if that rule were broken.
 Rolled back transactions drop their queued events. Imports no web layer.
 """
 
@@ -228,7 +228,6 @@ class Broken:
     """The first link that does not hold: where, and what is wrong with it."""
 
     seq: int | None
-    event_id: int | None
     problem: str
 
 
@@ -285,7 +284,7 @@ def verify(session: Session, *, batch: int = 1000) -> Verdict:
         for row in rows:
             problem = _check_link(row, seq + 1, prev)
             if problem is not None:
-                return Verdict(seq, 0, seq, prev, Broken(row.seq, row.id, problem))
+                return Verdict(seq, 0, seq, prev, Broken(row.seq, problem))
             seq, prev = row.seq, row.hash.hex()
             digest = (row.detail or {}).get("record_sha256")
             if row.task_id and digest:
@@ -312,12 +311,12 @@ def _check_records(
             if record.data is None:
                 continue  # closed by a cancel or a boundary event: nothing was submitted
             problem = f"catatan langkah {record.task_id} tidak punya event penyelesaian"
-            return Broken(None, None, problem), count
+            return Broken(None, problem), count
         if record_digest(record) != expected:
             problem = (f"catatan langkah {record.task_id} ({record.bpmn_id}, putaran "
                        f"{record.pass_no}) tidak cocok dengan event penyelesaiannya (diubah)")
-            return Broken(None, None, problem), count
+            return Broken(None, problem), count
     if digests:
         task_id = next(iter(digests))
-        return Broken(None, None, f"catatan langkah {task_id} hilang (dihapus)"), count
+        return Broken(None, f"catatan langkah {task_id} hilang (dihapus)"), count
     return None, count

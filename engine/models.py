@@ -464,11 +464,13 @@ class Event(Base):
               sqlite_where=THROTTLED, postgresql_where=THROTTLED),
         Index("ix_events_breach", "task_id", "instance_id",  # the report's breach counts
               sqlite_where=BREACHED, postgresql_where=BREACHED),
-        Index("ix_events_seq", "seq", unique=True),  # the chain's order; refuses a fork
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)  # migration 0008
+    # The chain's order (migration 0008), the primary key since 0017 (it took the place
+    # of ``id``, which had the same order): unique, so it refuses a fork; on SQLite the
+    # rowid, so it costs no index. Given by the chain's INSERT, never by a sequence.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
+                                     primary_key=True, autoincrement=False)
     # sha256, 32 bytes, over the previous event's hash, ``seq`` and the body (migration
     # 0017 dropped the copy of the previous hash each row kept: the row before has it)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))

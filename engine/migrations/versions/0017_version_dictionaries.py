@@ -6,8 +6,9 @@ bytes, packed with them by new writes (``engine.packing``). What was written bef
 left as it was: PostgreSQL turns each such value into its UTF-8 bytes (``bytea``), SQLite
 keeps the column's declared type and the text itself, and the readers read both forms.
 The events lose ``prev_hash``, a copy of the previous event's ``hash`` (the chain is
-checked against that row), and the mail its index by request (nothing reads mail so).
-The downgrade puts both back, unpacks what was packed (with the dictionaries stored
+checked against that row), and ``seq`` becomes their primary key instead of ``id`` (no
+index of its own); the mail loses its index by request (nothing reads mail so). The
+downgrade puts all that back, unpacks what was packed (with the dictionaries stored
 here) and turns the columns back into text.
 
 Revision ID: 0017_version_dictionaries
@@ -55,9 +56,42 @@ def upgrade() -> None:
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE bytea "
                        f"USING convert_to({column}::text, 'UTF8')")
     op.execute("ALTER TABLE events DROP COLUMN prev_hash")  # the row before holds it
+    _seq_as_key(postgres=bind.dialect.name == "postgresql")
     op.drop_index("ix_mail_messages_instance_id", table_name="mail_messages")
     with op.batch_alter_table("mail_messages") as batch:  # SQLite: a rebuild (no index)
         batch.alter_column("subject", existing_type=sa.String(255), nullable=True)
+
+
+def _seq_as_key(*, postgres: bool) -> None:
+    """``seq`` becomes the primary key in the place of ``id`` (which had the same order):
+    each ``id`` takes its row's ``seq`` (through the negatives, so no two rows ever share
+    one), ``seq`` and its unique index go, ``id`` is renamed ``seq``. No table rebuild;
+    on SQLite it stays the rowid."""
+    op.execute("UPDATE events SET id = -seq")
+    op.execute("UPDATE events SET id = -id")
+    op.drop_index("ix_events_seq", table_name="events")
+    op.execute("ALTER TABLE events DROP COLUMN seq")
+    op.execute("ALTER TABLE events RENAME COLUMN id TO seq")
+    if postgres:  # a BIGINT like the old seq, given by the chain's INSERT only
+        op.execute("ALTER TABLE events ALTER COLUMN seq DROP DEFAULT")
+        op.execute("DROP SEQUENCE IF EXISTS events_id_seq")
+        op.execute("ALTER TABLE events ALTER COLUMN seq TYPE BIGINT")
+
+
+def _id_and_seq(*, postgres: bool) -> None:
+    """Back to an ``id`` primary key (numbered from a sequence again on PostgreSQL) and
+    a ``seq`` column with its unique index, holding the same numbers."""
+    op.execute("ALTER TABLE events RENAME COLUMN seq TO id")
+    op.add_column("events", sa.Column("seq", sa.BigInteger(), nullable=True))
+    op.execute("UPDATE events SET seq = id")
+    op.create_index("ix_events_seq", "events", ["seq"], unique=True)
+    if postgres:
+        op.alter_column("events", "seq", nullable=False)
+        op.execute("ALTER TABLE events ALTER COLUMN id TYPE INTEGER")
+        op.execute("CREATE SEQUENCE events_id_seq OWNED BY events.id")
+        op.execute("SELECT setval('events_id_seq', COALESCE((SELECT max(id) FROM events), 0)"
+                   " + 1, false)")
+        op.execute("ALTER TABLE events ALTER COLUMN id SET DEFAULT nextval('events_id_seq')")
 
 
 def _restore_prev_hash(postgres: bool) -> None:
@@ -76,6 +110,7 @@ def downgrade() -> None:
     _dictionaries(bind)
     postgres = bind.dialect.name == "postgresql"
     op.create_index("ix_mail_messages_instance_id", "mail_messages", ["instance_id"])
+    _id_and_seq(postgres=postgres)
     _restore_prev_hash(postgres)
 
     def plain(value: bytes) -> bytes:
