@@ -77,14 +77,15 @@ def dictionary(version: ProcessVersion, section: str) -> packing.Dictionary | No
     """The version's compression dictionary for ``section`` (``engine.dictionaries``);
     None for a version that has none."""
     session = object_session(version)
-    bind = session.get_bind() if session is not None else None
-    if bind is None:
+    if session is None:  # a version no session holds: written without a dictionary
         return None
+    bind = session.get_bind()
     known = _DICTIONARIES.setdefault(getattr(bind, "engine", bind), {})
     key = key_of(version)
     found = known.get(key)
     if found is None:
-        stored = version.dictionaries
+        with session.no_autoflush:  # a writer's pending changes stay pending
+            stored = version.dictionaries  # deferred: one query per process and version
         found = packing.decode_sections(stored) if stored is not None else {}
         known[key] = found
     return found.get(section)
