@@ -65,12 +65,16 @@ def _sample_run(stored: Mapping[str, Any], meta: Mapping[str, Any],
                 forms: Mapping[str, Any]) -> str:
     """The task tree of an instance run to its end (or ``_RUN_STEPS`` steps) on sample
     data: each form's ``_sample``, an empty service result. A step the sample cannot
-    take ends the run where it is."""
+    take ends the run where it is; a spec this release cannot restore gives none (the
+    dictionary is the spec alone)."""
     spec = json.loads(packing.dumps(stored))  # restoring consumes the dicts it is given
-    top, subs = runtime.SERIALIZER.from_dict(spec["spec"]), {
-        name: runtime.SERIALIZER.from_dict(sub)
-        for name, sub in (spec.get("subprocess_specs") or {}).items()}
-    workflow = runtime.new_workflow(top, subs)
+    try:
+        top, subs = runtime.SERIALIZER.from_dict(spec["spec"]), {
+            name: runtime.SERIALIZER.from_dict(sub)
+            for name, sub in (spec.get("subprocess_specs") or {}).items()}
+        workflow = runtime.new_workflow(top, subs)
+    except Exception:  # noqa: BLE001 - only the dictionary is the poorer for it
+        return ""
     with contextlib.suppress(Exception):  # a step the sample cannot take ends the run
         _run(workflow, meta.get("steps") or {}, forms)
     dumped = _text(runtime.dump_workflow(workflow))

@@ -1,8 +1,7 @@
 """The official record of one request as one document, for auditors: the request, every
 step record with what its pass submitted and its digest, every event with its place in
 the audit chain (``seq``, ``prev_hash``: the hash of the event before it in the chain,
-``hash``), the attachments' names and SHA-256,
-and the documents generated for it.
+``hash``), the attachments' names and SHA-256, and the documents generated for it.
 
 Each event's hash can be checked from the document alone (``audit.link_hash`` over
 ``prev_hash``, ``seq`` and the body digest); the chain as a whole, with the events of
