@@ -3,12 +3,15 @@
 One **global** chain, not one per request: it also holds the events of no request
 (sign-ins, which the throttle relies on), deleting every event of one request still breaks
 it, and it has a single head to write down outside the database (``alur audit verify``
-prints it). Each event stores ``seq`` (its place, 1, 2, 3 … without gaps), ``prev_hash``
-(the previous event's hash, zeros for the first) and ``hash``, 32 bytes each::
+prints it). Each event stores ``seq`` (its place, 1, 2, 3 … without gaps) and ``hash``
+(32 bytes)::
 
     hash = sha256("<prev_hash>:<seq>:<body>")    body = sha256(canonical JSON of the fields)
 
-(hashes written in lowercase hex inside the text; stored as bytes, half the room of hex).
+where ``prev_hash`` is the hash of the event before (zeros for the first), read from that
+row: the rows kept a copy of it until migration 0017 (hashes written in lowercase hex
+inside the text; stored as bytes, half the room of hex). Event details are stored packed
+(``engine.packing``); the body digest is over the detail as logged, never its bytes.
 
 The canonical JSON holds ``at`` (ISO-8601 UTC, microseconds), ``instance_id``, ``actor``,
 ``kind``, ``task_id``, ``detail`` and ``remote_addr``, keys sorted, no spaces, UTF-8.
@@ -19,14 +22,14 @@ A completed step record is covered through its completion event, whose ``detail`
 Appending: ``store.add_event`` queues the event on the session; when the caller commits,
 ``_seal`` flushes everything else first, then writes the queued events, each with one
 ``INSERT … SELECT`` that reads the chain's head (the row with the highest ``seq``) and
-computes ``seq``, ``prev_hash`` and ``hash`` in SQL from the body digest computed here, so
+computes ``seq`` and ``hash`` in SQL from the body digest computed here, so
 chaining costs no extra round trip. Two writers must never read the same head: SQLite
 serialises writers already (every transaction is ``BEGIN IMMEDIATE``, see ``engine.db``);
 on PostgreSQL the transaction first takes a transaction-scoped advisory lock
 (``pg_advisory_xact_lock``), one more statement, held until commit. The lock is taken
 last, after every other row lock of the transaction, so it cannot deadlock with them; it
 does serialise the commits of writers that log events, for the short time of their last
-statements. The unique index on ``seq`` refuses a fork even if that rule were broken.
+statements. ``seq`` is the primary key: it refuses a fork even if that rule were broken.
 Rolled back transactions drop their queued events. Imports no web layer.
 """
 
@@ -55,9 +58,11 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
-from engine.models import Event, StepRecord
+from engine import versions
+from engine.models import Event, Instance, StepRecord
 from engine.views import StepFields
 
 GENESIS = "0" * 64
@@ -120,6 +125,8 @@ def append(session: Session, fields: dict[str, Any]) -> None:
     if isinstance(real, scoped_session):  # the web layer's Flask-SQLAlchemy proxy
         real = real()
     where = real.get_nested_transaction() or real.get_transaction()
+    if fields.get("detail"):
+        fields = {**fields, "detail": _packable(real, fields.get("instance_id"), fields["detail"])}
     real.info.setdefault(PENDING, []).append((where, fields))
 
 
@@ -138,8 +145,8 @@ def _insert(dialect: str) -> Insert:
         link = func.encode(prev, "hex") + ":" + cast(seq, String) + ":" + bindparam("body")
         digest = func.sha256(func.convert_to(link, "UTF8"))
     values = [bindparam(key, type_=table.c[key].type) for key in FIELDS]
-    chained = select(seq, prev, digest, *values).select_from(base.outerjoin(head, true()))
-    return insert(Event).from_select(["seq", "prev_hash", "hash", *FIELDS], chained)
+    chained = select(seq, digest, *values).select_from(base.outerjoin(head, true()))
+    return insert(Event).from_select(["seq", "hash", *FIELDS], chained)
 
 
 def _prepare(session: Session) -> Insert:
@@ -169,6 +176,18 @@ def _seal(session: Session) -> None:
         row["detail"] = row["detail"] or {}
         rows.append({**row, "body": body_digest(row)})
     session.connection().execute(statement, rows)
+
+
+def _packable(session: Session, instance_id: str | None, detail: dict[str, Any]) -> Any:
+    """The detail, to be packed with its request's version's dictionary when the request
+    is in the session already (it is, for every step's event); else stored as plain JSON."""
+    if instance_id is None:
+        return detail
+    found = session.identity_map.get(identity_key(Instance, instance_id))
+    version = found.__dict__.get("version") if isinstance(found, Instance) else None
+    if version is None:  # not loaded: no statement is worth a few bytes
+        return detail
+    return versions.document(version, "event", detail)
 
 
 def _within(inner: SessionTransaction | None, outer: SessionTransaction) -> bool:
@@ -209,7 +228,6 @@ class Broken:
     """The first link that does not hold: where, and what is wrong with it."""
 
     seq: int | None
-    event_id: int | None
     problem: str
 
 
@@ -236,14 +254,26 @@ def _walk(session: Session, batch: int) -> ScalarResult[Event]:
 
 
 def _check_link(row: Event, seq: int, prev: str) -> str | None:
+    """``prev`` is the hash of the event before, as walked: an event inserted, removed or
+    changed before this one, or this one changed, makes its hash differ."""
     if row.seq != seq:
         return (f"urutan terputus: diharapkan #{seq}, ditemukan #{row.seq} "
                 "(ada event yang dihapus)")
-    if row.prev_hash.hex() != prev:
-        return "prev_hash tidak sama dengan hash event sebelumnya (event disisipkan atau diubah)"
     if row.hash.hex() != link_hash(prev, seq, body_digest(_fields(row))):
-        return "hash tidak cocok dengan isi event (baris diubah)"
+        return ("hash tidak cocok dengan isi event dan hash event sebelumnya "
+                "(baris diubah, atau event disisipkan)")
     return None
+
+
+def hashes_before(session: Session, seqs: Iterable[int]) -> dict[int, str | None]:
+    """The ``prev_hash`` of each event of ``seqs``: the hash of the event before it (hex;
+    zeros before the first; None when that event is gone), in one query."""
+    seqs = list(seqs)
+    wanted = sorted({seq - 1 for seq in seqs if seq > 1})
+    rows = session.execute(
+        select(Event.seq, Event.hash).where(Event.seq.in_(wanted))).all() if wanted else []
+    found = {row.seq: row.hash.hex() for row in rows}
+    return {seq: GENESIS if seq == 1 else found.get(seq - 1) for seq in seqs}
 
 
 def verify(session: Session, *, batch: int = 1000) -> Verdict:
@@ -254,7 +284,7 @@ def verify(session: Session, *, batch: int = 1000) -> Verdict:
         for row in rows:
             problem = _check_link(row, seq + 1, prev)
             if problem is not None:
-                return Verdict(seq, 0, seq, prev, Broken(row.seq, row.id, problem))
+                return Verdict(seq, 0, seq, prev, Broken(row.seq, problem))
             seq, prev = row.seq, row.hash.hex()
             digest = (row.detail or {}).get("record_sha256")
             if row.task_id and digest:
@@ -281,12 +311,12 @@ def _check_records(
             if record.data is None:
                 continue  # closed by a cancel or a boundary event: nothing was submitted
             problem = f"catatan langkah {record.task_id} tidak punya event penyelesaian"
-            return Broken(None, None, problem), count
+            return Broken(None, problem), count
         if record_digest(record) != expected:
             problem = (f"catatan langkah {record.task_id} ({record.bpmn_id}, putaran "
                        f"{record.pass_no}) tidak cocok dengan event penyelesaiannya (diubah)")
-            return Broken(None, None, problem), count
+            return Broken(None, problem), count
     if digests:
         task_id = next(iter(digests))
-        return Broken(None, None, f"catatan langkah {task_id} hilang (dihapus)"), count
+        return Broken(None, f"catatan langkah {task_id} hilang (dihapus)"), count
     return None, count

@@ -14,7 +14,7 @@ from datetime import datetime
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from engine import flow, identity, runtime, store, versions
+from engine import dictionaries, flow, identity, runtime, store, versions
 from engine.definitions import NS, CompiledDefinition
 from engine.errors import Conflict
 from engine.models import ProcessVersion
@@ -113,6 +113,7 @@ def store_version(
         spec=compiled.spec,
         meta=compiled.meta,
         forms=compiled.forms,
+        dictionaries=dictionaries.build(compiled.spec, compiled.meta, compiled.forms),
         deployed_at=now,
         deployed_by=actor,
         active=True,

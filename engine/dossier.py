@@ -1,7 +1,7 @@
 """The official record of one request as one document, for auditors: the request, every
 step record with what its pass submitted and its digest, every event with its place in
-the audit chain (``seq``, ``prev_hash``, ``hash``), the attachments' names and SHA-256,
-and the documents generated for it.
+the audit chain (``seq``, ``prev_hash``: the hash of the event before it in the chain,
+``hash``), the attachments' names and SHA-256, and the documents generated for it.
 
 Each event's hash can be checked from the document alone (``audit.link_hash`` over
 ``prev_hash``, ``seq`` and the body digest); the chain as a whole, with the events of
@@ -55,9 +55,9 @@ def _step(record: StepRecord, host_links: bool) -> dict[str, Any]:
     }
 
 
-def _event(row: Event) -> dict[str, Any]:
+def _event(row: Event, prev_hash: str | None) -> dict[str, Any]:
     return {
-        "seq": row.seq, "prev_hash": row.prev_hash.hex(), "hash": row.hash.hex(), "at": row.at,
+        "seq": row.seq, "prev_hash": prev_hash, "hash": row.hash.hex(), "at": row.at,
         "kind": row.kind, "actor": row.actor, "task_id": row.task_id, "detail": row.detail,
         "remote_addr": row.remote_addr,
     }
@@ -69,6 +69,8 @@ def export(session: Session, instance_id: str, actor: Actor, now: datetime) -> d
         raise Forbidden("Hanya auditor atau admin yang dapat mengunduh rekaman permintaan.")
     row = store.instance(session, instance_id)
     host_links = actor.has(*host_roles(versions.pack(row.version)))
+    events = store.events_of(session, row.id)
+    before = audit.hashes_before(session, [e.seq for e in events])  # each one's prev_hash
     return {
         "format": FORMAT,
         "exported_at": now,
@@ -76,7 +78,7 @@ def export(session: Session, instance_id: str, actor: Actor, now: datetime) -> d
         "withheld": [] if host_links else ["host_url"],
         "instance": _instance(row),
         "steps": [_step(r, host_links) for r in store.steps_of(session, row.id)],
-        "events": [_event(e) for e in store.events_of(session, row.id)],
+        "events": [_event(e, before[e.seq]) for e in events],
         "attachments": [
             {"id": a.id, "filename": a.filename, "content_type": a.content_type,
              "size": a.size, "sha256": a.sha256, "uploaded_by": a.uploaded_by,

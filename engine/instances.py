@@ -124,7 +124,8 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
                 row.status = "completed"
                 row.completed_at = now
                 stamps.stamp_request(row)  # end-to-end on both clocks, for the report
-            row.workflow = state = runtime.dump_workflow(workflow)
+            row.workflow = state = versions.document(
+                row.version, "workflow", runtime.dump_workflow(workflow))
         for record in synced.records:  # the records this changed, then the instance
             if isinstance(record, StepRecord):
                 rowwrites.write(session, record)

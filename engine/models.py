@@ -33,6 +33,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
+from engine import packing
+
 
 class _SQLiteMicroseconds(UserDefinedType[int]):
     """SQLite's storage of a UTC time: integer microseconds since 1970 (8 bytes or fewer)
@@ -42,6 +44,20 @@ class _SQLiteMicroseconds(UserDefinedType[int]):
 
     def get_col_spec(self, **_kw: Any) -> str:
         return "DATETIME"
+
+
+class _SQLiteDeclared(UserDefinedType[Any]):
+    """A column SQLite keeps declared as it was (``name``) while the values it stores
+    change form (SQLite stores any value in any column): no table rebuild, which would
+    copy every row and cascade to the rows that refer to it."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return self.name
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,9 +101,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class PackedJSON(TypeDecorator[dict[str, Any]]):
-    """A JSON document stored zlib-compressed (compact separators, level 6): an instance's
-    task tree repeats its keys and data from task to task, so it shrinks about five times
-    (7.0 KB to 1.5 KB for one pass) for some 25 µs to pack and 7 µs to unpack."""
+    """A JSON document stored compressed: with its version's dictionary when the writer
+    hands a ``packing.Document`` (an instance's task tree, what a pass submitted), else
+    zlib-compressed (compact separators, level 6), as every value was before migration
+    0017. Both read back the same document."""
 
     impl = LargeBinary
     cache_ok = True
@@ -95,10 +112,80 @@ class PackedJSON(TypeDecorator[dict[str, Any]]):
     def process_bind_param(
         self, value: dict[str, Any] | None, dialect: Dialect
     ) -> bytes | None:
-        return None if value is None else pack_json(value)
+        if value is None:
+            return None
+        if isinstance(value, packing.Document) and value.dictionary is not None:
+            return packing.deflate(packing.dumps(value), value.dictionary)
+        return pack_json(value)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
-        return None if value is None else unpack_json(value)
+        if value is None:
+            return None
+        if packing.is_packed(value):
+            return cast(dict[str, Any], json.loads(packing.inflate(value, dialect)))
+        return cast(dict[str, Any], unpack_json(value))
+
+
+class PackedText(TypeDecorator[str]):
+    """A text stored as bytes: packed with its version's dictionary when the writer hands
+    a ``packing.Text``, else its plain UTF-8. The texts written before migration 0017 are
+    its plain UTF-8 on PostgreSQL (``bytea`` since) and still text on SQLite, where the
+    column keeps its declared type (``sqlite``)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, sqlite: str) -> None:
+        super().__init__()
+        self.sqlite = sqlite
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteDeclared(self.sqlite))
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        if isinstance(value, packing.Text) and value.dictionary is not None:
+            return packing.deflate(value.encode(), value.dictionary)
+        return value.encode()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        if packing.is_packed(value):
+            return packing.inflate(value, dialect).decode()
+        return bytes(value).decode()
+
+
+class PackedDetail(TypeDecorator[dict[str, Any]]):
+    """An event's detail, a JSON object stored as bytes: packed with its version's
+    dictionary when the writer hands a ``packing.Document``, else its plain JSON text.
+    The details written before migration 0017 are their JSON text as written, in UTF-8
+    on PostgreSQL (``bytea`` since), as text on SQLite (the column stays ``JSON``)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteDeclared("JSON"))
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, packing.Document) and value.dictionary is not None:
+            return packing.deflate(packing.dumps(value), value.dictionary)
+        return packing.dumps(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if isinstance(value, bytes) and packing.is_packed(value):
+            value = packing.inflate(value, dialect)
+        return cast(dict[str, Any], json.loads(value))
 
 
 class InstanceId(TypeDecorator[str]):
@@ -229,6 +316,9 @@ class ProcessVersion(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    # The version's compression dictionaries (``engine.packing``), made at deploy from its
+    # own content and never changed: rows packed with them name them (migration 0017).
+    dictionaries: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -374,19 +464,22 @@ class Event(Base):
               sqlite_where=THROTTLED, postgresql_where=THROTTLED),
         Index("ix_events_breach", "task_id", "instance_id",  # the report's breach counts
               sqlite_where=BREACHED, postgresql_where=BREACHED),
-        Index("ix_events_seq", "seq", unique=True),  # the chain's order; refuses a fork
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)  # migration 0008
-    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))  # sha256, 32 bytes
+    # The chain's order (migration 0008), the primary key since 0017 (it took the place
+    # of ``id``, which had the same order): unique, so it refuses a fork; on SQLite the
+    # rowid, so it costs no index. Given by the chain's INSERT, never by a sequence.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    # sha256, 32 bytes, over the previous event's hash, ``seq`` and the body (migration
+    # 0017 dropped the copy of the previous hash each row kept: the row before has it)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(64))
     task_id: Mapped[str | None] = mapped_column(TaskId)
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(PackedDetail, default=dict)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -438,16 +531,39 @@ class MailMessageRow(Base):
     __tablename__ = "mail_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[str | None] = mapped_column(InstanceId, index=True)
+    # No index: nothing reads mail by request (migration 0017 dropped it).
+    instance_id: Mapped[str | None] = mapped_column(InstanceId)
     to: Mapped[str] = mapped_column(Text)
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
+    # Since migration 0017 a mail's one-line subject, a newline and its body are one text
+    # in the column ``body``, packed with its version's mail dictionary (``PackedText``),
+    # and the column ``subject`` is NULL; mail written before keeps both columns as they
+    # were (and so does a subject holding a newline). Read ``subject`` and ``body``.
+    subject_column: Mapped[str | None] = mapped_column("subject", PackedText("VARCHAR(255)"))
+    text: Mapped[str] = mapped_column("body", PackedText("TEXT"))
     ics: Mapped[bytes | None] = mapped_column(LargeBinary)
     document_id: Mapped[str | None] = mapped_column(String(32))  # attached (migration 0005)
     status: Mapped[str] = mapped_column(String(16))  # outbox | sent | failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # unindexed (migration 0012)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    @staticmethod
+    def columns_of(subject: str, body: str) -> tuple[str | None, str]:
+        """``subject_column`` and ``text`` of a mail: one text when the subject is one
+        line (as ``engine.notifications`` makes it)."""
+        return (subject, body) if "\n" in subject else (None, f"{subject}\n{body}")
+
+    @property
+    def subject(self) -> str:
+        if self.subject_column is not None:
+            return self.subject_column
+        return self.text.partition("\n")[0]
+
+    @property
+    def body(self) -> str:
+        if self.subject_column is not None:
+            return self.text
+        return self.text.partition("\n")[2]
 
 
 class Booking(Base):

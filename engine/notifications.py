@@ -226,11 +226,12 @@ def write_instance_mail(
 def _row(session: Session, inst: Instance, to: Sequence[str], subject: str, body: str,
          now: datetime, smtp: bool, *, ics: bytes | None = None,
          document_id: str | None = None) -> MailMessageRow:
+    subject_column, text = MailMessageRow.columns_of(subject, body)
     row = MailMessageRow(
         instance_id=inst.id,
         to=", ".join(to),
-        subject=subject,
-        body=body,
+        subject_column=subject_column,
+        text=versions.text(inst.version, "mail", text),
         ics=ics,
         document_id=document_id,
         status="queued" if smtp else "outbox",

@@ -67,7 +67,8 @@ def _new_record(
     return record  # written by ``sync`` once complete (``store.insert_records``)
 
 
-def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None:
+def _close(record: StepRecord, task: runtime.Task | None, now: datetime,
+           inst: Instance) -> None:
     """Close a record whose task left READY; a service task's record keeps its result
     (a user task's record got its data from ``tasks.complete``)."""
     if task is not None and task.state == runtime.TaskState.COMPLETED:
@@ -77,7 +78,9 @@ def _close(record: StepRecord, task: runtime.Task | None, now: datetime) -> None
         if record.completed_by is None:
             record.completed_by, record.completed_by_name = SYSTEM.username, SYSTEM.display_name
         if record.data is None:
-            record.data = runtime.service_result(task)
+            result = runtime.service_result(task)
+            record.data = None if result is None else versions.document(
+                inst.version, "data", result)
     else:
         record.state = "cancelled"
         record.completed_at = record.completed_at or now
@@ -117,7 +120,7 @@ def sync(
     known = {r.task_id: r for r in held.values() if r.state == "ready"}
     for task_id, record in known.items():
         if task_id not in ready_ids:
-            _close(record, runtime.find_task(workflow, task_id), now)
+            _close(record, runtime.find_task(workflow, task_id), now, inst)
     stamps.stamp(held.values())  # the durations of the records completed now, for the report
     seen = Counter(r.bpmn_id for r in records)
     new: list[StepRecord] = []

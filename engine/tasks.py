@@ -226,7 +226,8 @@ def complete(
     if drafts.is_draft_step(loaded.row, record):
         drafts.submit(session, loaded.row, record, actor.username, now)
     record.state, record.completed_at, record.completed_by = "completed", now, actor.username
-    record.completed_by_name, record.data = actor.display_name, clean  # this pass, kept as is
+    record.completed_by_name = actor.display_name
+    record.data = versions.document(loaded.row.version, "data", clean)  # this pass, as is
     record.opened_at = record.opened_at or now
     record.opened_by = record.opened_by or actor.username
     detail = {"bpmn_id": record.bpmn_id, "pass": record.pass_no, "signed": signed}

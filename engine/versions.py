@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from engine import runtime
+from sqlalchemy.orm import object_session
+
+from engine import packing, runtime
 from engine.models import ProcessVersion
 from engine.pack import Pack
 
 _CACHE: dict[str, VersionInfo] = {}
+#: Per database (engine): a version's dictionaries are what that database stores.
+_DICTIONARIES: weakref.WeakKeyDictionary[Any, dict[str, dict[str, packing.Dictionary]]] = (
+    weakref.WeakKeyDictionary())
 _LOCK = threading.Lock()
 
 
@@ -65,3 +71,30 @@ def new_workflow(version: ProcessVersion) -> Any:
 
 def load_workflow(version: ProcessVersion, state: dict[str, Any]) -> Any:
     return runtime.load_workflow(state, key_of(version), lambda: version.spec)
+
+
+def dictionary(version: ProcessVersion, section: str) -> packing.Dictionary | None:
+    """The version's compression dictionary for ``section`` (``engine.dictionaries``);
+    None for a version that has none."""
+    session = object_session(version)
+    if session is None:  # a version no session holds: written without a dictionary
+        return None
+    bind = session.get_bind()
+    known = _DICTIONARIES.setdefault(getattr(bind, "engine", bind), {})
+    key = key_of(version)
+    found = known.get(key)
+    if found is None:
+        with session.no_autoflush:  # a writer's pending changes stay pending
+            stored = version.dictionaries  # deferred: one query per process and version
+        found = packing.decode_sections(stored) if stored is not None else {}
+        known[key] = found
+    return found.get(section)
+
+
+def document(version: ProcessVersion, section: str, value: Any) -> packing.Document:
+    """``value`` to be stored packed with the version's ``section`` dictionary."""
+    return packing.Document(value, dictionary(version, section))
+
+
+def text(version: ProcessVersion, section: str, value: str) -> packing.Text:
+    return packing.Text(value, dictionary(version, section))

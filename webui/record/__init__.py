@@ -56,8 +56,8 @@ def verify() -> None:
     finally:
         reader.dispose()
     if verdict.broken is not None:
-        where = f"event #{verdict.broken.seq} (id {verdict.broken.event_id})" \
-            if verdict.broken.seq is not None else "catatan langkah"
+        where = f"event #{verdict.broken.seq}" if verdict.broken.seq is not None \
+            else "catatan langkah"
         click.echo(f"RUSAK pada {where}: {verdict.broken.problem}", err=True)
         click.echo(f"Bagian yang utuh: {verdict.events} event, sampai #{verdict.head_seq} "
                    f"{verdict.head_hash}", err=True)

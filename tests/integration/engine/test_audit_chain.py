@@ -41,7 +41,7 @@ def test_a_declined_then_signed_journey_leaves_an_unbroken_chain(
         events = store.events_of(s, j.instance_id)
         records = store.steps_of(s, j.instance_id)
     assert [e.seq for e in events] == sorted(e.seq for e in events)
-    assert all(len(e.hash) == 32 and len(e.prev_hash) == 32 for e in events)
+    assert all(len(e.hash) == 32 for e in events)
     completed = [r for r in records if r.state == "completed"]
     assert found.records >= len(completed) == 8
     # each completion event carries the digest of its record, data included
@@ -73,9 +73,9 @@ def test_an_inserted_event_breaks_the_chain_at_that_row(journey: Callable[[], Jo
     forged = bytes.fromhex(audit.sha256("forged"))
     raw(
         j.sessions,
-        "INSERT INTO events (seq, prev_hash, hash, at, instance_id, actor, kind, detail) "
-        "VALUES (:seq, :prev, :hash, :at, :inst, 'subkoor', 'task_completed', '{}')",
-        seq=head.seq + 1, prev=head.hash, hash=forged, at=j.clock().replace(tzinfo=None),
+        "INSERT INTO events (seq, hash, at, instance_id, actor, kind, detail) "
+        "VALUES (:seq, :hash, :at, :inst, 'subkoor', 'task_completed', :detail)",
+        seq=head.seq + 1, hash=forged, at=j.clock().replace(tzinfo=None), detail=b"{}",
         inst=j.instance_id,
     )
     found = verdict(j.sessions)
@@ -91,12 +91,11 @@ def test_an_event_inserted_in_the_middle_breaks_the_chain_there(
         top = s.execute(text("SELECT max(seq) FROM events")).scalar_one()
         for seq in range(top, 2, -1):
             s.execute(text("UPDATE events SET seq = seq + 1 WHERE seq = :s"), {"s": seq})
-        prev = s.execute(text("SELECT hash FROM events WHERE seq = 2")).scalar_one()
         s.execute(
-            text("INSERT INTO events (seq, prev_hash, hash, at, actor, kind, detail) "
-                 "VALUES (3, :prev, :hash, :at, 'admin', 'signed_in', '{}')"),
-            {"prev": prev, "hash": bytes.fromhex(audit.sha256("x")),
-             "at": j.clock().replace(tzinfo=None)},
+            text("INSERT INTO events (seq, hash, at, actor, kind, detail) "
+                 "VALUES (3, :hash, :at, 'admin', 'signed_in', :detail)"),
+            {"hash": bytes.fromhex(audit.sha256("x")), "at": j.clock().replace(tzinfo=None),
+             "detail": b"{}"},
         )
     found = verdict(j.sessions)
     assert found.broken is not None and found.broken.seq == 3

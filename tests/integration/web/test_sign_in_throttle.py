@@ -88,7 +88,7 @@ def test_refused_attempts_are_not_checked_and_the_others_are_on_record(site: Sit
     assert sign_in(site, "subkoor", PASSWORD, address="10.9.9.9").status_code == 302
     with site.app.app_context():
         rows = db.session.execute(select(Event.kind, Event.actor, Event.remote_addr)
-                                  .where(Event.kind.like("sign%")).order_by(Event.id)).all()
+                                  .where(Event.kind.like("sign%")).order_by(Event.seq)).all()
     assert [tuple(r) for r in rows] == [("sign_in_failed", "staf", "10.1.2.3")] * 5 + [
         ("signed_in", "subkoor", "10.9.9.9")]
 
