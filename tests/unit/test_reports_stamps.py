@@ -43,3 +43,13 @@ def test_only_completed_records_without_a_stamp_are_stamped() -> None:
     stamp([cancelled, done], HOURS)
     assert cancelled.duration_s is None and cancelled.duration_office_s is None
     assert done.duration_s == 1.0 and done.duration_office_s is None
+
+
+def test_durations_count_whole_seconds_and_still_add_up() -> None:
+    # Ready 08:00:00.9, opened 08:00:47.318213, completed 08:01:26.222340 (a real clock's
+    # microseconds): each time is taken to its second, so 47 + 39 = 86, never 47.4 + 38.9.
+    r = record("completed", 47.318213, 38.904127)
+    r.ready_at += timedelta(microseconds=900_000)
+    stamp([r], HOURS)
+    assert (r.duration_s, r.waiting_s, r.working_s) == (86.0, 47.0, 39.0)
+    assert (r.duration_office_s, r.waiting_office_s, r.working_office_s) == (86.0, 47.0, 39.0)
