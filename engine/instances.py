@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -88,6 +89,19 @@ def loaded(row: Instance) -> Loaded:
     key = versions.key_of(row.version)
     workflow = workflow_cache.take(row.id, key, row.workflow)
     return Loaded(row, workflow if workflow is not None else workflow_of(row))
+
+
+@contextmanager
+def reading(row: Instance) -> Iterator[Any]:
+    """The workflow of a row read with it, to read and never change (a page): the cached
+    one when it is the stored tree, else restored; cached (again) when the block ends.
+    What the block hands out of it must be copies."""
+    key = versions.key_of(row.version)
+    workflow = workflow_cache.take(row.id, key, row.workflow)
+    if workflow is None:
+        workflow = workflow_of(row)
+    yield workflow
+    workflow_cache.give_back(row.id, key, row.workflow, workflow)
 
 
 def keep(session: Session, loaded: Loaded) -> None:
@@ -249,7 +263,11 @@ def view(
     just saved them (saves loading them again); ``new``: started in this transaction.
     The data is a copy: a saved workflow lives on in ``engine.workflow_cache``, and no
     reader may change it."""
-    data = copy.deepcopy(current_data(workflow if workflow is not None else workflow_of(row)))
+    if workflow is None:
+        with reading(row) as stored:
+            data = copy.deepcopy(current_data(stored))
+    else:
+        data = copy.deepcopy(current_data(workflow))
     the_pack = versions.pack(row.version)
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     if records is None:

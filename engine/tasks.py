@@ -7,6 +7,7 @@ validates the data against the task's form (schema + rules) before anything chan
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -118,8 +119,9 @@ def _task_view(
         back = passes.sent_back(steps, step)
     data: dict[str, Any] = {}
     if record.state == "ready":
-        task = runtime.find_task(instances.workflow_of(inst), record.task_id)
-        data = dict(task.data) if task is not None else {}
+        with instances.reading(inst) as workflow:  # a copy: the workflow stays cached
+            task = runtime.find_task(workflow, record.task_id)
+            data = copy.deepcopy(dict(task.data)) if task is not None else {}
     if not actor.has(*host_roles(version.pack)):
         data = without_host_link(data)
         step = passes.without_host_links((step,))[0]

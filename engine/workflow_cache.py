@@ -18,8 +18,9 @@ and its version's key. It is used only when all three hold:
   ended without a commit drop every offer of that session.
 * **nobody else holds it**: ``take`` removes the entry, so one object is in one
   transaction's hands at a time; the object is changed only there, and cached again only
-  by that transaction's commit. A reader that takes it and saves nothing leaves the
-  instance uncached (the next loader restores it).
+  by that transaction's commit. A page that only reads it borrows it
+  (``instances.reading``) and gives it back when done (``give_back``), unchanged: the
+  tree it read is still what the object holds, and what it hands out is a deep copy.
 
 Bounded: the least recently offered entries go first past ``LIMIT``. One lock guards the
 dict (threads of one process). Imports no web layer.
@@ -55,6 +56,17 @@ def take(instance_id: str, version_key: str, state: dict[str, Any]) -> Any | Non
     if key != version_key or saved != state:
         return None
     return workflow
+
+
+def give_back(instance_id: str, version_key: str, state: dict[str, Any], workflow: Any) -> None:
+    """Return a workflow a reader took (or restored) and did not change, restored from or
+    equal to ``state``, the tree it read: cached unless another is cached meanwhile (a
+    newer save's: it stays)."""
+    with _LOCK:
+        if instance_id not in _ENTRIES:
+            _ENTRIES[instance_id] = (version_key, state, workflow)
+            while len(_ENTRIES) > LIMIT:
+                _ENTRIES.popitem(last=False)
 
 
 def offer(session: Session, instance_id: str, version_key: str, state: dict[str, Any],

@@ -123,3 +123,27 @@ def test_the_cache_keeps_at_most_its_limit(
         hits = [workflow_cache.take(r.id, versions.key_of(r.version), r.workflow)
                 for r in rows]
     assert [h is not None for h in hits] == [False, True, True]  # the oldest went first
+
+
+def test_a_page_reads_the_cached_workflow_and_gives_it_back_unchanged(
+    journey: Callable[[], Journey],
+) -> None:
+    """The task page and the request page read the saved workflow without restoring it,
+    hand out copies of its data, and leave it cached for the next completion."""
+    j = journey()
+    j.start()
+    j.submit()
+    with j.sessions.begin() as s:
+        saved = instances.load(s, j.instance_id).workflow  # taken, then kept again
+        instances.keep(s, instances.Loaded(store.instance(s, j.instance_id), saved))
+    task_id = j.task_for(j.people.staf, "Task_Verifikasi")
+    with j.sessions.begin() as s:
+        page = j.alur.open_task(s, task_id, j.people.staf, j.clock())
+        request = j.alur.instance(s, j.instance_id, j.people.staf)
+    page.context["nama_kegiatan"] = "changed by a reader"
+    request.data["nama_kegiatan"] = "changed by a reader"
+    with j.sessions.begin() as s:
+        again = instances.load(s, j.instance_id).workflow
+    assert again is saved
+    task = runtime.find_task(again, task_id)
+    assert task is not None and task.data["nama_kegiatan"] == FPVC["nama_kegiatan"]
