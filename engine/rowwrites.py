@@ -43,15 +43,15 @@ def write(session: Session, row: Any) -> None:
     params = {key: state.dict[key] for key in changed}
     (params["_pk"],) = state.identity
     version = mapper.version_id_col
-    if version is not None:
+    if version is not None:  # the loaded version in the WHERE clause, the next one set
         key = mapper.get_property_by_column(version).key
-        old = state.dict[key]
-        params[key], params["_old"] = old + 1, old
+        old = state.committed_state.get(key, state.dict[key])
+        params[key], params["_old"] = params.get(key, old + 1), old
         changed = (*(k for k in changed if k != key), key)
     if session.connection().execute(_update(mapper, changed), params).rowcount != 1:
         raise StaleDataError(f"{mapper.local_table.name} {params['_pk']} was saved meanwhile")
     if version is not None:
-        state.dict[key] = old + 1
+        state.dict[key] = params[key]
     state._commit_all(state.dict, session.identity_map)
 
 
