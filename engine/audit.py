@@ -11,7 +11,8 @@ prints it). Each event stores ``seq`` (its place, 1, 2, 3 … without gaps) and 
 where ``prev_hash`` is the hash of the event before (zeros for the first), read from that
 row: the rows kept a copy of it until migration 0017 (hashes written in lowercase hex
 inside the text; stored as bytes, half the room of hex). Event details are stored packed
-(``engine.packing``); the body digest is over the detail as logged, never its bytes.
+(``engine.packing``); the body digest is over the detail as logged, never its bytes, and
+a detail that no longer reads (its bytes changed) is a broken link of its own.
 
 The canonical JSON holds ``at`` (ISO-8601 UTC, microseconds), ``instance_id``, ``actor``,
 ``kind``, ``task_id``, ``detail`` and ``remote_addr``, keys sorted, no spaces, UTF-8.
@@ -62,7 +63,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
 from engine import versions
-from engine.models import Event, Instance, StepRecord
+from engine.models import Event, Instance, StepRecord, UnreadableDetail
 from engine.views import StepFields
 
 GENESIS = "0" * 64
@@ -71,6 +72,8 @@ PENDING = "alur.audit.pending"
 #: the database uses): the first 8 bytes of sha256("alur.audit.events"), signed.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"alur.audit.events").digest()[:8], "big", signed=True)
 FIELDS = ("at", "instance_id", "actor", "kind", "task_id", "detail", "remote_addr")
+#: The problem of an event whose stored detail cannot be read (``models.UnreadableDetail``).
+UNREADABLE = "detail tidak terbaca (diubah)"
 
 
 def canonical(value: Any) -> str:
@@ -259,6 +262,8 @@ def _check_link(row: Event, seq: int, prev: str) -> str | None:
     if row.seq != seq:
         return (f"urutan terputus: diharapkan #{seq}, ditemukan #{row.seq} "
                 "(ada event yang dihapus)")
+    if isinstance(row.detail, UnreadableDetail):
+        return UNREADABLE
     if row.hash.hex() != link_hash(prev, seq, body_digest(_fields(row))):
         return ("hash tidak cocok dengan isi event dan hash event sebelumnya "
                 "(baris diubah, atau event disisipkan)")

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import dictionaries, flow, identity, runtime, store, versions
+from engine import dictionaries, flow, identity, packing, runtime, store, versions
 from engine.definitions import NS, CompiledDefinition
 from engine.errors import Conflict
 from engine.models import ProcessVersion
@@ -91,6 +92,13 @@ def _activate(session: Session, row: ProcessVersion, actor: str | None, now: dat
     session.flush()
 
 
+def _dictionary_ids(session: Session) -> dict[bytes, bytes]:
+    """The dictionaries of every version of the database, by id (a new version's ids
+    must name no other dictionary: ``engine.packing``)."""
+    return packing.ids_of(session.scalars(
+        select(ProcessVersion.dictionaries).where(ProcessVersion.dictionaries.is_not(None))))
+
+
 def store_version(
     session: Session, compiled: CompiledDefinition, *, actor: str | None, now: datetime
 ) -> DeployResult:
@@ -113,7 +121,8 @@ def store_version(
         spec=compiled.spec,
         meta=compiled.meta,
         forms=compiled.forms,
-        dictionaries=dictionaries.build(compiled.spec, compiled.meta, compiled.forms),
+        dictionaries=dictionaries.build(compiled.spec, compiled.meta, compiled.forms,
+                                        _dictionary_ids(session)),
         deployed_at=now,
         deployed_by=actor,
         active=True,

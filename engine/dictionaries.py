@@ -23,13 +23,14 @@ import contextlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from engine import mailtexts, packing, runtime
 from engine.pack import Pack
 
 _RUN_STEPS = 50
+_T = TypeVar("_T")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME = re.compile(r'("last_state_change":)[0-9.e+-]+')
 #: What the engine puts in a mail text's placeholders (``engine.notifications``: its
@@ -44,17 +45,32 @@ _MAIL_VALUES = {
 }
 
 
-def build(spec: Mapping[str, Any], meta: Mapping[str, Any], forms: Mapping[str, Any]) -> bytes:
-    """The ``process_versions.dictionaries`` value of a version with this content."""
-    steps = list((meta.get("steps") or {}).values())
+def build(spec: Mapping[str, Any], meta: Mapping[str, Any], forms: Mapping[str, Any],
+          taken: dict[bytes, bytes] | None = None) -> bytes:
+    """The ``process_versions.dictionaries`` value of a version with this content, its
+    dictionaries' ids other than those of ``taken`` (the database's other versions',
+    ``packing.ids_of``; the new ones are added to it). A section this release cannot
+    make from odd content (a version deployed long before) is empty: the dictionary is
+    only the poorer for it."""
+    steps: list[Mapping[str, Any]] = _guarded(lambda: [s for s in (meta.get("steps") or {}).values()
+                              if isinstance(s, Mapping)], [])
     sections = {
         "workflow": _text(spec) + _sample_run(spec, meta, forms),
-        "data": "".join(_text(_sample(schema)) for schema in forms.values()
-                        if isinstance(schema, Mapping) and "properties" in schema),
-        "event": "".join(_events(steps, spec)),
-        "mail": "\n".join(_mails(Pack(dict(meta), dict(forms)), steps)),
+        "data": _guarded(lambda: "".join(
+            _text(_sample(schema)) for schema in forms.values()
+            if isinstance(schema, Mapping) and "properties" in schema), ""),
+        "event": _guarded(lambda: "".join(_events(steps, spec)), ""),
+        "mail": _guarded(lambda: "\n".join(_mails(Pack(dict(meta), dict(forms)), steps)), ""),
     }
-    return packing.encode_sections(sections)
+    return packing.encode_sections(packing.unique_sections(sections, {} if taken is None
+                                                           else taken))
+
+
+def _guarded(make: Callable[[], _T], otherwise: _T) -> _T:
+    try:
+        return make()
+    except Exception:  # noqa: BLE001 - only the dictionary is the poorer for it
+        return otherwise
 
 
 def _text(value: Any) -> str:

@@ -1,7 +1,8 @@
 """The official record of one request as one document, for auditors: the request, every
 step record with what its pass submitted and its digest, every event with its place in
 the audit chain (``seq``, ``prev_hash``: the hash of the event before it in the chain,
-``hash``), the attachments' names and SHA-256, and the documents generated for it.
+``hash``; ``problem`` for one whose stored detail no longer reads, shown empty), the
+attachments' names and SHA-256, and the documents generated for it.
 
 Each event's hash can be checked from the document alone (``audit.link_hash`` over
 ``prev_hash``, ``seq`` and the body digest); the chain as a whole, with the events of
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine import audit, store, versions
 from engine.errors import Forbidden
 from engine.meetings import host_roles, without_host_link
-from engine.models import Event, Instance, StepRecord
+from engine.models import Event, Instance, StepRecord, UnreadableDetail
 from engine.users import Actor
 
 FORMAT = "alur.rekaman/1"
@@ -56,11 +57,14 @@ def _step(record: StepRecord, host_links: bool) -> dict[str, Any]:
 
 
 def _event(row: Event, prev_hash: str | None) -> dict[str, Any]:
-    return {
+    exported = {
         "seq": row.seq, "prev_hash": prev_hash, "hash": row.hash.hex(), "at": row.at,
         "kind": row.kind, "actor": row.actor, "task_id": row.task_id, "detail": row.detail,
         "remote_addr": row.remote_addr,
     }
+    if isinstance(row.detail, UnreadableDetail):  # its stored bytes were changed
+        exported["problem"] = audit.UNREADABLE
+    return exported
 
 
 def export(session: Session, instance_id: str, actor: Actor, now: datetime) -> dict[str, Any]:

@@ -115,7 +115,7 @@ class PackedJSON(TypeDecorator[dict[str, Any]]):
         if value is None:
             return None
         if isinstance(value, packing.Document) and value.dictionary is not None:
-            return packing.deflate(packing.dumps(value), value.dictionary)
+            return packing.deflate(packing.dumps(value), value.dictionary, dialect)
         return pack_json(value)
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
@@ -148,7 +148,7 @@ class PackedText(TypeDecorator[str]):
         if value is None:
             return None
         if isinstance(value, packing.Text) and value.dictionary is not None:
-            return packing.deflate(value.encode(), value.dictionary)
+            return packing.deflate(value.encode(), value.dictionary, dialect)
         return value.encode()
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
@@ -177,15 +177,33 @@ class PackedDetail(TypeDecorator[dict[str, Any]]):
         if value is None:
             return None
         if isinstance(value, packing.Document) and value.dictionary is not None:
-            return packing.deflate(packing.dumps(value), value.dictionary)
+            return packing.deflate(packing.dumps(value), value.dictionary, dialect)
         return packing.dumps(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, Any] | None:
         if value is None:
             return None
-        if isinstance(value, bytes) and packing.is_packed(value):
-            value = packing.inflate(value, dialect)
-        return cast(dict[str, Any], json.loads(value))
+        try:
+            if isinstance(value, bytes) and packing.is_packed(value):
+                value = packing.inflate(value, dialect)
+            found = json.loads(value)
+        except (ValueError, LookupError, zlib.error) as error:  # changed by hand
+            return UnreadableDetail(value, error)
+        return found if found is None or isinstance(found, dict) else UnreadableDetail(
+            value, TypeError(f"{type(found).__name__}, not an object"))
+
+
+class UnreadableDetail(dict[str, Any]):
+    """An event detail that is no JSON object, or not one this database can unpack (its
+    bytes changed since written): an empty detail for whoever shows it, a broken link
+    for ``audit.verify``."""
+
+    __slots__ = ("stored", "error")
+
+    def __init__(self, stored: Any, error: Exception) -> None:
+        super().__init__()
+        self.stored = stored
+        self.error = error
 
 
 class InstanceId(TypeDecorator[str]):

@@ -46,9 +46,10 @@ def upgrade() -> None:
                         sa.column("spec", sa.JSON), sa.column("meta", sa.JSON),
                         sa.column("forms", sa.JSON),
                         sa.column("dictionaries", sa.LargeBinary))
+    taken: dict[bytes, bytes] = {}  # no two dictionaries of the database share an id
     for row in bind.execute(sa.select(versions.c.id, versions.c.spec, versions.c.meta,
-                                      versions.c.forms)).all():
-        made = dictionaries.build(_json(row.spec), _json(row.meta), _json(row.forms))
+                                      versions.c.forms).order_by(versions.c.id)).all():
+        made = dictionaries.build(_json(row.spec), _json(row.meta), _json(row.forms), taken)
         bind.execute(versions.update().where(versions.c.id == row.id)
                      .values(dictionaries=made))
     if bind.dialect.name == "postgresql":
@@ -141,7 +142,7 @@ def _dictionaries(bind: sa.Connection) -> None:
     rows = bind.exec_driver_sql("SELECT dictionaries FROM process_versions "
                                 "WHERE dictionaries IS NOT NULL")
     for (stored,) in rows:
-        packing.decode_sections(bytes(stored))
+        packing.learn(bind.dialect, bytes(stored))
 
 
 def _split_mail(bind: sa.Connection, plain: Callable[[bytes], bytes], postgres: bool) -> None:
