@@ -5,6 +5,11 @@ whole seconds (each time taken to its second, so duration = waiting + working ex
 report of minutes loses nothing, and SQLite stores a whole number in one to three bytes
 instead of eight, in the record and in each report index that holds it.
 
+A step is within its target when its stamped duration is at most the target (the
+report's rule). Whatever decides "late" while a step waits (the worker's breach check,
+the report's overdue count, the inbox) follows the same rule through ``late_at``: a step
+0.4 s past its target in exact time is neither reported late nor logged as breached.
+
 The office hours are the configured ones (``ALUR_OFFICE_HOURS``/``ALUR_HOLIDAYS``, set by
 the wiring with ``configure``, as ``engine.passwords`` learns its hashing cost).
 After an operator changes them, ``recompute`` rewrites the office-hours columns of every
@@ -69,6 +74,14 @@ def office_durations(
 def second(at: datetime | float) -> float:
     """A time (or Unix time) taken to its whole second, as a Unix time."""
     return float(math.floor(at.timestamp() if isinstance(at, datetime) else at))
+
+
+def late_at(now: datetime) -> datetime:
+    """The bound a waiting step's ``due_at`` (ready + target) is compared with: it is late
+    when ``due_at < late_at(now)``, ``now`` taken to its whole second. With whole-second
+    targets (``definitions``: ISO durations in seconds) that is exactly when the duration
+    stamped now, ``second(now) - second(ready)``, would exceed the target."""
+    return now.replace(microsecond=0)
 
 
 def durations_of(
