@@ -29,7 +29,13 @@ import functools
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, event, inspect, update
-from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient
+from sqlalchemy.orm import (
+    Mapper,
+    Session,
+    SessionTransaction,
+    make_transient,
+    scoped_session,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.dml import Update
 
@@ -80,8 +86,11 @@ _Written = list[tuple[SessionTransaction | None, Any, bool]]
 
 
 def _remember(session: Session, row: Any, *, inserted: bool) -> None:
-    where = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_WRITTEN, []).append((where, row, inserted))
+    real: Any = session
+    if isinstance(real, scoped_session):  # the web layer's Flask-SQLAlchemy proxy
+        real = real()
+    where = real.get_nested_transaction() or real.get_transaction()
+    real.info.setdefault(_WRITTEN, []).append((where, row, inserted))
 
 
 def _undo(session: Session, written: _Written) -> None:
