@@ -1,5 +1,5 @@
 """Targets while work is running: a step still waiting after its SOP target (``due_at``)
-is a breach, in whole seconds as the report counts them (``stamps.late_at``).
+is a breach, in whole seconds as the report counts them (``engine.seconds``).
 ``record_breaches`` marks each such step record once, logs a ``target_breached`` event
 (the report counts these) and queues a ``notify`` job with payload
 ``{"event": "breach"}`` for the task, all in the caller's transaction.
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from engine import store
 from engine.models import BREACHED_KIND, StepRecord
-from engine.reporting.stamps import late_at
+from engine.seconds import late_at
 
 EVENT = BREACHED_KIND
 PAYLOAD = {"event": "breach"}

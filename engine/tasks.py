@@ -29,7 +29,6 @@ from engine.errors import (
 from engine.forms import N_
 from engine.meetings import host_roles, without_host_link
 from engine.models import StepRecord
-from engine.reporting.stamps import late_at
 from engine.signin import SignInPolicy
 from engine.users import Actor
 from engine.views import InstanceSummary, StepView, TaskView
@@ -43,7 +42,7 @@ class InboxItem:
     instance: InstanceSummary
 
     def is_overdue(self, now: datetime) -> bool:
-        return self.step.due_at is not None and self.step.due_at < late_at(now)
+        return self.step.is_late(now)
 
 
 def may_act(actor: Actor, record: StepRecord) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.models import BREACHED_KIND, Event, Instance, ProcessVersion, StepRecord
 from engine.reporting.scope import Scope, Selection
-from engine.reporting.stamps import late_at
+from engine.seconds import late_at
 
 S, Inst = StepRecord, Instance
 
@@ -58,7 +58,7 @@ def open_counts(session: Session, sel: Selection) -> dict[str, int]:
 
 
 def overdue_counts(session: Session, sel: Selection, now: datetime) -> dict[str, int]:
-    """Steps waiting now past their due time (in whole seconds, ``stamps.late_at``), per
+    """Steps waiting now past their due time (in whole seconds, ``engine.seconds``), per
     step."""
     stmt = (select(S.bpmn_id, func.count())
             .where(S.state == "ready", S.due_at.is_not(None), S.due_at < late_at(now),

@@ -6,9 +6,9 @@ report of minutes loses nothing, and SQLite stores a whole number in one to thre
 instead of eight, in the record and in each report index that holds it.
 
 A step is within its target when its stamped duration is at most the target (the
-report's rule). Whatever decides "late" while a step waits (the worker's breach check,
-the report's overdue count, the inbox) follows the same rule through ``late_at``: a step
-0.4 s past its target in exact time is neither reported late nor logged as breached.
+report's rule). Whatever decides "late" (the worker's breach check, the report's overdue
+count, the inbox, a request's timeline) follows the same rule (``engine.seconds``): a
+step 0.4 s past its target in exact time is neither reported late nor logged as breached.
 
 The office hours are the configured ones (``ALUR_OFFICE_HOURS``/``ALUR_HOLIDAYS``, set by
 the wiring with ``configure``, as ``engine.passwords`` learns its hashing cost).
@@ -18,7 +18,6 @@ completed record (``alur report recompute``). Imports no web layer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 from engine.models import DURATION_COLUMNS, Instance, StepRecord
 from engine.reporting.scope import Dialect
 from engine.reporting.workclock import OfficeHours
+from engine.seconds import second
 
 DEFAULT_OFFICE_HOURS = "Mon-Fri 07:30-16:00"
 _configured = [OfficeHours.parse(DEFAULT_OFFICE_HOURS)]
@@ -69,19 +69,6 @@ def office_durations(
         return hours.seconds(ready, done), None, None
     waiting, working = hours.seconds(ready, opened), hours.seconds(opened, done)
     return waiting + working, waiting, working
-
-
-def second(at: datetime | float) -> float:
-    """A time (or Unix time) taken to its whole second, as a Unix time."""
-    return float(math.floor(at.timestamp() if isinstance(at, datetime) else at))
-
-
-def late_at(now: datetime) -> datetime:
-    """The bound a waiting step's ``due_at`` (ready + target) is compared with: it is late
-    when ``due_at < late_at(now)``, ``now`` taken to its whole second. With whole-second
-    targets (``definitions``: ISO durations in seconds) that is exactly when the duration
-    stamped now, ``second(now) - second(ready)``, would exceed the target."""
-    return now.replace(microsecond=0)
 
 
 def durations_of(

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from engine.models import StepRecord
-from engine.reporting.stamps import durations_of, late_at, stamp
+from engine.reporting.stamps import durations_of, stamp
 from engine.reporting.workclock import OfficeHours
+from engine.seconds import late_at
 
 HOURS = OfficeHours.parse("Mon-Fri 07:30-16:00")
 FRIDAY_1500_WIB = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
