@@ -10,10 +10,18 @@ deleted the done jobs after their retention, and right after the instances too; 
 ``--postgres`` the same on PostgreSQL) and the stored size of an instance's state after 1
 and 50 passes (packed with its version's dictionary, and zlib'd alone as before).
 
+One process runs both the facade's transactions and the worker here, so every step finds
+the workflow the previous one saved in the in-process cache (``engine.workflow_cache``;
+its hit rate is printed). In production the next step of a request often lands in
+another gunicorn process or in ``alur worker`` and restores the workflow from the stored
+tree: the engine is run a second time with the cache off
+(``workflow_cache.set_limit(0)``), and its ratio printed too.
+
     .venv/bin/python bench/engine_throughput.py [--n 40] [--documents] [--postgres]
 
 The last line reads ``ratio engine/floor: X.XX`` (instances/s through the facade divided
-by instances/s of the floor).
+by instances/s of the floor, the cache on); the line before it
+``ratio engine/floor, cache off: X.XX``.
 """
 
 from __future__ import annotations
@@ -34,7 +42,14 @@ from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.dialects import sqlite  # noqa: E402
 
 from connectors.signing import Pkcs12Signer  # noqa: E402
-from engine import dictionaries, migrate, packfiles, packing, runtime  # noqa: E402
+from engine import (  # noqa: E402
+    dictionaries,
+    migrate,
+    packfiles,
+    packing,
+    runtime,
+    workflow_cache,
+)
 from engine.db import make_engine, make_sessionmaker  # noqa: E402
 from engine.documents.config import DocumentSettings  # noqa: E402
 from engine.models import User, pack_json  # noqa: E402
@@ -117,6 +132,7 @@ class Run:
     size_before: dict[str, int]  # bytes per table after seeding, after VACUUM
     size_fresh: dict[str, int]  # the same right after the instances
     size_after: dict[str, int]  # ... and once the done jobs' retention has passed
+    cache: tuple[int, int]  # workflow cache lookups and hits during the instances
 
 
 def document_settings(folder: Path) -> DocumentSettings:
@@ -126,8 +142,19 @@ def document_settings(folder: Path) -> DocumentSettings:
 
 
 def through_engine(n: int, folder: Path, *, documents: bool = False,
-                   url: str | None = None) -> Run:
+                   url: str | None = None, cache: bool = True) -> Run:
+    """The instances through the facade; ``cache=False``: with the workflow cache off, as
+    when each step lands in another process."""
+    previous = workflow_cache.set_limit(workflow_cache.LIMIT if cache else 0)
+    try:
+        return _through_engine(n, folder, documents=documents, url=url)
+    finally:
+        workflow_cache.set_limit(previous)
+
+
+def _through_engine(n: int, folder: Path, *, documents: bool, url: str | None) -> Run:
     url = url or f"sqlite:///{folder / 'bench.db'}"
+    workflow_cache.clear()
     migrate.upgrade(url)
     db = make_engine(url)
     commits, statements = [0], [0]
@@ -151,6 +178,7 @@ def through_engine(n: int, folder: Path, *, documents: bool = False,
     opening = [0.0, 0.0]  # wall, CPU
     size_before = table_bytes(db)
     before, statements_before = commits[0], statements[0]
+    workflow_cache.stats(reset=True)
     started, cpu = time.perf_counter(), time.process_time()
     for _ in range(n):
         with sessions.begin() as s:
@@ -179,6 +207,7 @@ def through_engine(n: int, folder: Path, *, documents: bool = False,
         assert view.summary.status == "completed", view.summary
     alur.run_jobs(sessions, clock)  # the notifications written on the way
     elapsed, cpu = time.perf_counter() - started, (time.process_time() - cpu) / n
+    cache = workflow_cache.stats(reset=True)
     per_instance = (statements[0] - statements_before) / n
     size_fresh = table_bytes(db)
     # The steady state: the worker deletes done jobs once their retention has passed.
@@ -186,7 +215,7 @@ def through_engine(n: int, folder: Path, *, documents: bool = False,
     alur.run_jobs(sessions, clock)
     ran = Run(n / elapsed, latencies, cpu, (opening[0] / n, opening[1] / n),
               (commits[0] - before) / n, per_instance,
-              in_completions / len(latencies), size_before, size_fresh, table_bytes(db))
+              in_completions / len(latencies), size_before, size_fresh, table_bytes(db), cache)
     db.dispose()
     return ran
 
@@ -300,6 +329,8 @@ def main() -> None:
         run = through_engine(args.n, Path(tmp), documents=args.documents)
         commit_ms = durable_commit_ms(Path(tmp))
         pdfs = [p.stat().st_size for p in (Path(tmp) / "dokumen").glob("*")]
+    with tempfile.TemporaryDirectory() as tmp:
+        off = through_engine(args.n, Path(tmp), documents=args.documents, cache=False)
     floor_rate, floor_cpu = floor(args.n)
     signing_ms = password_check_ms()
     # The floor verifies no password; the engine checks the approver's (argon2id, on purpose
@@ -308,6 +339,7 @@ def main() -> None:
     engine_rate, latencies, commits = run.rate, sorted(run.latencies), run.commits
     opening_wall, opening_cpu = run.opening
     per_instance = 1 / engine_rate - signing_ms / 1000 - opening_wall
+    per_instance_off = 1 / off.rate - signing_ms / 1000 - off.opening[0]
     packed, plain, spec = sizes()
     print(f"instances: {args.n} (8 steps each, one 'not signed' pass)")
     print(f"floor (bare SpiffWorkflow, JSON in memory): {floor_rate:8.1f} instances/s")
@@ -319,6 +351,13 @@ def main() -> None:
     print(
         f"  and opening each task before it is done: {1000 * opening_wall:.1f} ms per instance "
         f"({1000 * opening_cpu:.1f} ms CPU); without both {1 / per_instance:.1f} instances/s"
+    )
+    lookups, hits = run.cache
+    print(
+        f"workflow cache (one process: web and worker): {hits} of {lookups} workflow loads "
+        f"found the saved object ({hits / max(lookups, 1):.0%}); with it off "
+        f"{off.rate:.1f} instances/s, {1 / per_instance_off:.1f} without signing and opening "
+        f"({off.cache[1]} of {off.cache[0]} found)"
     )
     print(
         f"complete_task latency: mean {1000 * sum(latencies) / len(latencies):.2f} ms, "
@@ -353,6 +392,7 @@ def main() -> None:
         f"{1000 * engine_cpu:.1f} ms, floor {1000 * floor_cpu:.1f} ms; "
         f"CPU ratio engine/floor: {floor_cpu / engine_cpu:.2f}"
     )
+    print(f"ratio engine/floor, cache off: {1 / per_instance_off / floor_rate:.2f}")
     print(f"ratio engine/floor: {1 / per_instance / floor_rate:.2f}")
 
 

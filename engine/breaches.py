@@ -1,7 +1,8 @@
 """Targets while work is running: a step still waiting after its SOP target (``due_at``)
-is a breach. ``record_breaches`` marks each such step record once, logs a
-``target_breached`` event (the report counts these) and queues a ``notify`` job with
-payload ``{"event": "breach"}`` for the task, all in the caller's transaction.
+is a breach, in whole seconds as the report counts them (``engine.seconds``).
+``record_breaches`` marks each such step record once, logs a ``target_breached`` event
+(the report counts these) and queues a ``notify`` job with payload
+``{"event": "breach"}`` for the task, all in the caller's transaction.
 
 The worker calls it on every tick; on PostgreSQL the rows are locked with SKIP LOCKED so two
 workers never report the same breach twice (SQLite serialises writers anyway).
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from engine import store
 from engine.models import BREACHED_KIND, StepRecord
+from engine.seconds import late_at
 
 EVENT = BREACHED_KIND
 PAYLOAD = {"event": "breach"}
@@ -25,7 +27,7 @@ PAYLOAD = {"event": "breach"}
 
 def _overdue(session: Session, now: datetime, limit: int) -> list[StepRecord]:
     stmt = _overdue_statement(session.get_bind().dialect.name == "postgresql")
-    return list(session.scalars(stmt, {"now": now, "limit": limit}))
+    return list(session.scalars(stmt, {"now": late_at(now), "limit": limit}))
 
 
 @functools.cache

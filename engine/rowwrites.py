@@ -10,6 +10,17 @@ one, and no row updated (someone saved that version first) is the ORM's own
 ``StaleDataError``. The row is then marked unchanged exactly as a flush marks what it
 wrote (``InstanceState._commit_all``, SQLAlchemy's own step after a flush). A row this
 cannot write (not yet inserted, or with a changed relationship) is left to the flush.
+
+A rollback undoes these rows as it undoes flushed ones (the flush tells the session's
+transaction what it wrote; this cannot): what ``write`` updated, and the rows a Core
+INSERT put in the session (``joined``), are remembered per transaction (a savepoint or
+the outermost) in ``session.info``; when that transaction, or one around it, rolls back,
+the updated objects are expired (they read what the database holds again) and the
+inserted ones leave the session.
+
+``_commit_all`` and the attribute's ``impl.is_equal`` are SQLAlchemy's private API: the
+dependency is pinned to the minor release the tests run (``pyproject.toml``), and
+``tests/integration/engine/test_row_writes.py`` guards the behaviour on an upgrade.
 """
 
 from __future__ import annotations
@@ -17,8 +28,14 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, inspect, update
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy import Table, bindparam, event, inspect, update
+from sqlalchemy.orm import (
+    Mapper,
+    Session,
+    SessionTransaction,
+    make_transient,
+    scoped_session,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.dml import Update
 
@@ -53,6 +70,78 @@ def write(session: Session, row: Any) -> None:
     if version is not None:
         state.dict[key] = params[key]
     state._commit_all(state.dict, session.identity_map)
+    _remember(session, row, inserted=False)
+
+
+def joined(session: Session, row: Any) -> None:
+    """``row`` was inserted with Core and put in the session as a loaded row: a rollback
+    of the transaction that inserted it takes it out of the session again (transient), as
+    the session does with an object its flush inserted."""
+    _remember(session, row, inserted=True)
+
+
+#: ``session.info`` key: what this module wrote, as (transaction, object, inserted).
+_WRITTEN = "alur.rowwrites.written"
+_Written = list[tuple[SessionTransaction | None, Any, bool]]
+
+
+def _remember(session: Session, row: Any, *, inserted: bool) -> None:
+    real: Any = session
+    if isinstance(real, scoped_session):  # the web layer's Flask-SQLAlchemy proxy
+        real = real()
+    where = real.get_nested_transaction() or real.get_transaction()
+    real.info.setdefault(_WRITTEN, []).append((where, row, inserted))
+
+
+def _undo(session: Session, written: _Written) -> None:
+    """What the session does with what its flush wrote in a transaction rolled back:
+    inserted objects leave it, updated ones are expired (read again when next used)."""
+    for _, row, inserted in written:
+        if row not in session:
+            continue
+        if inserted:
+            session.expunge(row)
+            make_transient(row)
+        else:
+            session.expire(row)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _savepoint_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """Undo what was written in the savepoint that rolled back and in any inside it."""
+    written: _Written = session.info.get(_WRITTEN, [])
+    if not written:
+        return
+    undone = previous  # a rollback ends at the nearest savepoint or the outermost one
+    while not undone.nested and undone.parent is not None:
+        undone = undone.parent
+    inside = [w for w in written if _within(w[0], undone)]
+    session.info[_WRITTEN] = [w for w in written if not _within(w[0], undone)]
+    _undo(session, inside)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    """The outermost transaction committed (a savepoint's release commits nothing yet):
+    what was written is the database's now."""
+    if not session.in_nested_transaction():
+        session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit (rolled back, or the session
+    closed): undo whatever is still remembered."""
+    if transaction.parent is None:
+        _undo(session, session.info.pop(_WRITTEN, []))
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload, undefer
 
-from engine import audit
+from engine import audit, rowwrites
 from engine.errors import NotFound
 from engine.forms import N_
 from engine.models import (
@@ -364,6 +364,7 @@ def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
         record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
         make_transient_to_detached(record)
         session.add(record)
+        rowwrites.joined(session, record)  # a rollback takes it out again
 
 
 def update_job(session: Session, job_id: int, **values: Any) -> None:

@@ -42,7 +42,7 @@ class InboxItem:
     instance: InstanceSummary
 
     def is_overdue(self, now: datetime) -> bool:
-        return self.step.due_at is not None and now > self.step.due_at
+        return self.step.is_late(now)
 
 
 def may_act(actor: Actor, record: StepRecord) -> bool:

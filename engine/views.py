@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from engine import seconds as whole_seconds
 from engine import versions
 from engine.models import Attachment, Instance, ProcessVersion
 
@@ -114,6 +115,11 @@ class StepView:
     # A later pass has been worked on: this record is history, not the current state
     superseded: bool = False
 
+    def is_late(self, now: datetime) -> bool:
+        """Still waiting past its due time, in whole seconds as the report counts."""
+        return (self.state == "ready" and self.due_at is not None
+                and self.due_at < whole_seconds.late_at(now))
+
     @classmethod
     def of(
         cls,
@@ -130,7 +136,8 @@ class StepView:
             return (b - a).total_seconds() if a and b else None
 
         duration = seconds(row.ready_at, row.completed_at)
-        within = None if duration is None or row.target_s is None else duration <= row.target_s
+        within = (None if row.completed_at is None or row.target_s is None
+                  else whole_seconds.within(row.ready_at, row.completed_at, row.target_s))
         if row.state == "cancelled":  # closed unfinished: neither on time nor late
             within = None
         return cls(

@@ -22,8 +22,12 @@ and its version's key. It is used only when all three hold:
   (``instances.reading``) and gives it back when done (``give_back``), unchanged: the
   tree it read is still what the object holds, and what it hands out is a deep copy.
 
-Bounded: the least recently offered entries go first past ``LIMIT``. One lock guards the
-dict (threads of one process). Imports no web layer.
+Bounded: the least recently offered entries go first past ``LIMIT``; ``set_limit(0)``
+turns the cache off (nothing is kept, every load restores), as in a deployment where the
+next step of a request usually lands in another process (``bench/engine_throughput.py``
+measures the engine both ways). ``stats`` counts the lookups and how many found the
+object. One lock guards the dict and the counts (threads of one process). Imports no web
+layer.
 """
 
 from __future__ import annotations
@@ -43,6 +47,27 @@ OFFERS = "alur.workflow_cache.offers"
 
 _ENTRIES: OrderedDict[str, tuple[str, dict[str, Any], Any]] = OrderedDict()
 _LOCK = threading.Lock()
+_COUNTS = [0, 0]  # lookups, hits
+
+
+def set_limit(limit: int) -> int:
+    """Keep at most ``limit`` instances from now on (0: the cache is off); the previous
+    limit."""
+    global LIMIT
+    with _LOCK:
+        previous, LIMIT = LIMIT, limit
+        while len(_ENTRIES) > LIMIT:
+            _ENTRIES.popitem(last=False)
+    return previous
+
+
+def stats(*, reset: bool = False) -> tuple[int, int]:
+    """Lookups (``take``) since the last reset, and how many found the saved object."""
+    with _LOCK:
+        counts = (_COUNTS[0], _COUNTS[1])
+        if reset:
+            _COUNTS[:] = [0, 0]
+    return counts
 
 
 def take(instance_id: str, version_key: str, state: dict[str, Any]) -> Any | None:
@@ -50,11 +75,14 @@ def take(instance_id: str, version_key: str, state: dict[str, Any]) -> Any | Non
     ``version_key``, removed from the cache (None otherwise)."""
     with _LOCK:
         entry = _ENTRIES.pop(instance_id, None)
+        _COUNTS[0] += 1
     if entry is None:
         return None
     key, saved, workflow = entry
     if key != version_key or saved != state:
         return None
+    with _LOCK:
+        _COUNTS[1] += 1
     return workflow
 
 

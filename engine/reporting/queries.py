@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.models import BREACHED_KIND, Event, Instance, ProcessVersion, StepRecord
 from engine.reporting.scope import Scope, Selection
+from engine.seconds import late_at
 
 S, Inst = StepRecord, Instance
 
@@ -57,9 +58,11 @@ def open_counts(session: Session, sel: Selection) -> dict[str, int]:
 
 
 def overdue_counts(session: Session, sel: Selection, now: datetime) -> dict[str, int]:
-    """Steps waiting now past their due time, per step."""
+    """Steps waiting now past their due time (in whole seconds, ``engine.seconds``), per
+    step."""
     stmt = (select(S.bpmn_id, func.count())
-            .where(S.state == "ready", S.due_at.is_not(None), S.due_at < now, sel.kept())
+            .where(S.state == "ready", S.due_at.is_not(None), S.due_at < late_at(now),
+                   sel.kept())
             .group_by(S.bpmn_id))
     return {b: int(n) for b, n in session.execute(stmt)}
 

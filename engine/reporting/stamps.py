@@ -5,6 +5,11 @@ whole seconds (each time taken to its second, so duration = waiting + working ex
 report of minutes loses nothing, and SQLite stores a whole number in one to three bytes
 instead of eight, in the record and in each report index that holds it.
 
+A step is within its target when its stamped duration is at most the target (the
+report's rule). Whatever decides "late" (the worker's breach check, the report's overdue
+count, the inbox, a request's timeline) follows the same rule (``engine.seconds``): a
+step 0.4 s past its target in exact time is neither reported late nor logged as breached.
+
 The office hours are the configured ones (``ALUR_OFFICE_HOURS``/``ALUR_HOLIDAYS``, set by
 the wiring with ``configure``, as ``engine.passwords`` learns its hashing cost).
 After an operator changes them, ``recompute`` rewrites the office-hours columns of every
@@ -13,7 +18,6 @@ completed record (``alur report recompute``). Imports no web layer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session
 from engine.models import DURATION_COLUMNS, Instance, StepRecord
 from engine.reporting.scope import Dialect
 from engine.reporting.workclock import OfficeHours
+from engine.seconds import second
 
 DEFAULT_OFFICE_HOURS = "Mon-Fri 07:30-16:00"
 _configured = [OfficeHours.parse(DEFAULT_OFFICE_HOURS)]
@@ -64,11 +69,6 @@ def office_durations(
         return hours.seconds(ready, done), None, None
     waiting, working = hours.seconds(ready, opened), hours.seconds(opened, done)
     return waiting + working, waiting, working
-
-
-def second(at: datetime | float) -> float:
-    """A time (or Unix time) taken to its whole second, as a Unix time."""
-    return float(math.floor(at.timestamp() if isinstance(at, datetime) else at))
 
 
 def durations_of(

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from engine.models import StepRecord
-from engine.reporting.stamps import stamp
+from engine.reporting.stamps import durations_of, stamp
 from engine.reporting.workclock import OfficeHours
+from engine.seconds import late_at
 
 HOURS = OfficeHours.parse("Mon-Fri 07:30-16:00")
 FRIDAY_1500_WIB = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
@@ -53,3 +54,22 @@ def test_durations_count_whole_seconds_and_still_add_up() -> None:
     stamp([r], HOURS)
     assert (r.duration_s, r.waiting_s, r.working_s) == (86.0, 47.0, 39.0)
     assert (r.duration_office_s, r.waiting_office_s, r.working_office_s) == (86.0, 47.0, 39.0)
+
+
+def test_late_at_says_late_exactly_when_the_stamped_duration_exceeds_the_target() -> None:
+    """The breach check (``due_at < late_at(now)``) and the report (stamped duration at
+    most the target) agree at every fraction of a second: 300.4 s against 300 s is within
+    the target for both, 301 s (whole seconds) late for both."""
+    target = 300
+    for tenth in range(10):
+        ready = datetime(2026, 3, 2, 1, 0, tzinfo=UTC) + timedelta(seconds=tenth / 10)
+        due = ready + timedelta(seconds=target)
+        for late_ms in range(-1500, 1600, 100):
+            now = due + timedelta(milliseconds=late_ms)
+            duration = durations_of(HOURS, ready, None, now)["duration_s"]
+            assert duration is not None
+            assert (due < late_at(now)) == (duration > target), (ready, late_ms)
+    ready = datetime(2026, 3, 2, 1, 0, 0, 200_000, tzinfo=UTC)
+    done = ready + timedelta(seconds=300.4)
+    assert durations_of(HOURS, ready, None, done)["duration_s"] == 300
+    assert not ready + timedelta(seconds=target) < late_at(done)

@@ -92,3 +92,55 @@ def test_a_save_that_changes_nothing_writes_nothing(journey: Callable[[], Journe
     assert updates == []
     with j.sessions() as s:
         assert store.instance(s, j.instance_id).lock_version == version
+
+
+def test_a_rolled_back_savepoint_leaves_the_rows_as_the_database_holds_them(
+    journey: Callable[[], Journey],
+) -> None:
+    """As after a flush: the rows a savepoint wrote are expired when it rolls back (they
+    read what the database holds again), and a later save in the same transaction is not
+    refused for a version that was never committed."""
+    j = journey()
+    j.start()
+    with j.sessions.begin() as s:
+        loaded = instances.load(s, j.instance_id)
+        version, step = loaded.row.lock_version, loaded.row.current_step
+        task_id = str(runtime.ready_user_tasks(loaded.workflow)[0].id)
+        record = store.step_by_task(s, task_id)
+        with pytest.raises(RuntimeError), s.begin_nested():
+            record.state, record.completed_by = "completed", "pemohon"
+            runtime.complete_user_task(runtime.ready_user_tasks(loaded.workflow)[0], FPVC)
+            instances.save(s, loaded, j.clock(), max_passes=50)
+            assert (loaded.row.current_step, loaded.row.lock_version) != (step, version)
+            raise RuntimeError("this job failed")
+        assert (loaded.row.current_step, loaded.row.lock_version) == (step, version)
+        assert (record.state, record.completed_by) == ("ready", None)
+        again = instances.load(s, j.instance_id)
+        record = store.step_by_task(s, task_id)
+        record.state, record.completed_by = "completed", "pemohon"
+        runtime.complete_user_task(runtime.ready_user_tasks(again.workflow)[0], FPVC)
+        instances.save(s, again, j.clock(), max_passes=50)  # no Conflict
+    with j.sessions.begin() as s:
+        assert store.instance(s, j.instance_id).lock_version == version + 1
+        assert store.step_by_task(s, task_id).state == "completed"
+
+
+def test_a_released_savepoint_is_undone_with_the_savepoint_around_it(
+    journey: Callable[[], Journey],
+) -> None:
+    """A savepoint released inside another that then rolls back: what the inner one wrote
+    is undone too (as the session undoes what its flush wrote there)."""
+    j = journey()
+    j.start()
+    with j.sessions.begin() as s:
+        loaded = instances.load(s, j.instance_id)
+        version = loaded.row.lock_version
+        task_id = str(runtime.ready_user_tasks(loaded.workflow)[0].id)
+        with pytest.raises(RuntimeError), s.begin_nested():
+            with s.begin_nested():
+                runtime.complete_user_task(runtime.ready_user_tasks(loaded.workflow)[0], FPVC)
+                instances.save(s, loaded, j.clock(), max_passes=50)
+            raise RuntimeError("the outer job failed")
+        assert loaded.row.lock_version == version
+        assert [r.bpmn_id for r in store.step_rows(s, j.instance_id)] == ["Task_IsiFPVC"]
+        assert store.step_by_task(s, task_id).state == "ready"

@@ -147,3 +147,28 @@ def test_a_page_reads_the_cached_workflow_and_gives_it_back_unchanged(
     assert again is saved
     task = runtime.find_task(again, task_id)
     assert task is not None and task.data["nama_kegiatan"] == FPVC["nama_kegiatan"]
+
+
+def test_the_cache_turned_off_restores_every_load_and_counts_the_misses(
+    journey: Callable[[], Journey],
+) -> None:
+    """``set_limit(0)``: a committed save keeps nothing, the next load restores from the
+    stored tree (as in another process); ``stats`` counts the lookups and the hits."""
+    j = journey()
+    j.start()
+    workflow_cache.stats(reset=True)
+    previous = workflow_cache.set_limit(0)
+    try:
+        _complete_first_step(j)
+        with j.sessions.begin() as s:
+            assert _ready_ids(instances.load(s, j.instance_id).workflow) == [
+                "Task_Verifikasi"]
+        assert workflow_cache.stats() == (2, 0)
+    finally:
+        workflow_cache.set_limit(previous)
+    with j.sessions.begin() as s:  # back on: kept again once a save commits
+        instances.save(s, instances.load(s, j.instance_id), j.clock(), max_passes=50)
+    with j.sessions.begin() as s:
+        instances.load(s, j.instance_id)
+    assert workflow_cache.stats(reset=True) == (4, 1)
+    assert workflow_cache.stats() == (0, 0)
