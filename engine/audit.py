@@ -63,6 +63,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
 from engine import versions
+from engine.db import within
 from engine.models import Event, Instance, StepRecord, UnreadableDetail
 from engine.views import StepFields
 
@@ -193,19 +194,11 @@ def _packable(session: Session, instance_id: str | None, detail: dict[str, Any])
     return versions.document(version, "event", detail)
 
 
-def _within(inner: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while inner is not None:
-        if inner is outer:
-            return True
-        inner = inner.parent
-    return False
-
-
 def _forget(session: Session, rolled_back: SessionTransaction) -> None:
     """Drop the events logged in a transaction or savepoint that rolled back."""
     pending = session.info.get(PENDING)
     if pending:
-        pending[:] = [(tx, f) for tx, f in pending if not _within(tx, rolled_back)]
+        pending[:] = [(tx, f) for tx, f in pending if not within(tx, rolled_back)]
 
 
 def _end(session: Session, transaction: SessionTransaction) -> None:

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -83,3 +83,13 @@ def make_snapshot_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    """Whether ``transaction`` is ``outer`` or a savepoint inside it: what a rollback of
+    ``outer`` undoes (``engine.audit``'s queued events, ``engine.rowwrites``' rows)."""
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False

@@ -39,6 +39,8 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.dml import Update
 
+from engine.db import within
+
 
 def write(session: Session, row: Any) -> None:
     """UPDATE the columns of ``row`` changed since it was loaded (nothing when none was, or
@@ -115,8 +117,8 @@ def _savepoint_rolled_back(session: Session, previous: SessionTransaction) -> No
     undone = previous  # a rollback ends at the nearest savepoint or the outermost one
     while not undone.nested and undone.parent is not None:
         undone = undone.parent
-    inside = [w for w in written if _within(w[0], undone)]
-    session.info[_WRITTEN] = [w for w in written if not _within(w[0], undone)]
+    inside = [w for w in written if within(w[0], undone)]
+    session.info[_WRITTEN] = [w for w in written if not within(w[0], undone)]
     _undo(session, inside)
 
 
@@ -134,14 +136,6 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
     closed): undo whatever is still remembered."""
     if transaction.parent is None:
         _undo(session, session.info.pop(_WRITTEN, []))
-
-
-def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 @functools.cache

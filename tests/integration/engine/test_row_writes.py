@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, event, update
+from sqlalchemy import Table, update
 
 from engine import instances, runtime, store
 from engine.errors import Conflict
 from engine.models import Instance
+from tests.support import sql
 from tests.support.journey import FPVC, Journey
 
 
@@ -47,20 +48,10 @@ def test_a_completion_updates_each_changed_row_once(journey: Callable[[], Journe
     j.start()
     j.submit()
     task_id = j.task_for(j.people.staf, "Task_Verifikasi")
-    bind = j.sessions.kw["bind"]
-    updates: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.startswith("UPDATE"):
-            updates.append(statement)
-
-    event.listen(bind, "before_cursor_execute", seen)
-    try:
-        with j.sessions.begin() as s:
-            view = j.alur.complete(s, task_id, j.people.staf, {"catatan_verifikasi": "x"},
-                                   j.clock())
-    finally:
-        event.remove(bind, "before_cursor_execute", seen)
+    with sql.statements(j.sessions.kw["bind"]) as sent, j.sessions.begin() as s:
+        view = j.alur.complete(s, task_id, j.people.staf, {"catatan_verifikasi": "x"},
+                               j.clock())
+    updates = [u for u in sent if u.startswith("UPDATE")]
     assert [u.split()[1] for u in updates] == ["step_records", "instances"]
     assert "lock_version" in updates[1].split("WHERE")[1]
     assert [(s.bpmn_id, s.state) for s in view.steps][-2:] == [
@@ -76,20 +67,9 @@ def test_a_save_that_changes_nothing_writes_nothing(journey: Callable[[], Journe
     j.start()
     with j.sessions() as s:
         version = store.instance(s, j.instance_id).lock_version
-    bind = j.sessions.kw["bind"]
-    updates: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.startswith("UPDATE"):
-            updates.append(statement)
-
-    event.listen(bind, "before_cursor_execute", seen)
-    try:
-        with j.sessions.begin() as s:
-            instances.save(s, instances.load(s, j.instance_id), j.clock(), max_passes=50)
-    finally:
-        event.remove(bind, "before_cursor_execute", seen)
-    assert updates == []
+    with sql.statements(j.sessions.kw["bind"]) as sent, j.sessions.begin() as s:
+        instances.save(s, instances.load(s, j.instance_id), j.clock(), max_passes=50)
+    assert [u for u in sent if u.startswith("UPDATE")] == []
     with j.sessions() as s:
         assert store.instance(s, j.instance_id).lock_version == version
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import jobs, store
 from engine.errors import NotFound
 from engine.facade import Alur
 from engine.models import Job, MailMessageRow
+from tests.support import sql
 from tests.support.journey import Clock, Journey, People
 
 
@@ -38,21 +39,12 @@ def test_jobs_that_call_nobody_share_one_commit_up_to_the_limit(
     sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
 ) -> None:
     ids = queue(sessions, clock, "bogus", "bogus", "bogus")
-    commits = [0]
-    bind = sessions.kw["bind"]
-
-    def count(_conn: object) -> None:
-        commits[0] += 1
-
-    event.listen(bind, "commit", count)
-    try:
+    with sql.commits(sessions.kw["bind"]) as commits:
         assert jobs.run_once(sessions, alur.services, clock, limit=2) == 2
         assert commits[0] == 1
-        assert states(sessions, ids) == [("failed", 1), ("failed", 1), ("pending", 0)]
-        assert jobs.run_once(sessions, alur.services, clock, limit=10) == 1
-        assert jobs.run_once(sessions, alur.services, clock, limit=10) == 0
-    finally:
-        event.remove(bind, "commit", count)
+    assert states(sessions, ids) == [("failed", 1), ("failed", 1), ("pending", 0)]
+    assert jobs.run_once(sessions, alur.services, clock, limit=10) == 1
+    assert jobs.run_once(sessions, alur.services, clock, limit=10) == 0
 
 
 def test_a_job_that_raises_after_others_goes_back_alone(
@@ -76,17 +68,8 @@ def test_a_tick_that_empties_the_queue_does_not_look_again(
     assert jobs.run_batch(sessions, alur.services, clock, limit=1) == (1, True)
     assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (1, False)
     queue(sessions, clock, "bogus", "bogus")
-    commits = [0]
-    bind = sessions.kw["bind"]
-
-    def count(_conn: object) -> None:
-        commits[0] += 1
-
-    event.listen(bind, "commit", count)
-    try:
+    with sql.commits(sessions.kw["bind"]) as commits:
         assert alur.run_jobs(sessions, clock) == 2
-    finally:
-        event.remove(bind, "commit", count)
     assert commits[0] == 2  # the breach check's, and the one batch's
 
 
