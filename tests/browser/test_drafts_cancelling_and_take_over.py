@@ -61,6 +61,8 @@ def test_cancelling_on_a_phone_asks_for_a_reason_without_javascript(
         # first screen, never where a thumb lands first.
         cancel = phone.get_by_role("link", name="Batalkan permintaan…")
         history = phone.get_by_role("heading", name="Riwayat langkah")
+        expect(history).to_be_visible()
+        phone.wait_for_load_state("load")  # laid out with the stylesheet, on a busy host too
         cancel_y = cancel.bounding_box()["y"]  # type: ignore[index]
         assert cancel_y > history.bounding_box()["y"]  # type: ignore[index]
         assert cancel_y > PHONE["height"]

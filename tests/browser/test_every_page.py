@@ -101,6 +101,7 @@ def test_every_page_fits_both_widths_and_passes_axe(
     see.look(ani, "pemohon-permintaan")
     ani.get_by_role("link", name="Permintaan Saya").click()
     expect(ani.get_by_role("row").filter(has_text=number)).to_contain_text("Menunggu")
+    ani.wait_for_load_state("load")  # measured with the stylesheet applied, on a busy host too
     for link in ani.locator("td a.mono, .langswitch button").all():  # tap targets, 24×24 px
         box = link.bounding_box()
         assert box and box["height"] >= 24 and box["width"] >= 24, (link.inner_text(), box)
@@ -129,6 +130,8 @@ def test_every_page_fits_both_widths_and_passes_axe(
     expect(row.get_by_role("button", name="Ambil")).to_have_count(0)  # her own step
     row.get_by_role("link", name="Buka", exact=True).click()
     reason = ani.get_by_role("note").filter(has_text="Alasan tidak disetujui")
+    expect(reason).to_be_visible()
+    ani.wait_for_load_state("load")
     assert (reason.bounding_box() or {"y": 9e9})["y"] < (
         ani.get_by_label("Jumlah peserta").bounding_box() or {"y": 0})["y"]
     see.look(ani, "pemohon-perbaikan")
