@@ -310,6 +310,10 @@ def _check_records(
                 continue  # closed by a cancel or a boundary event: nothing was submitted
             problem = f"catatan langkah {record.task_id} tidak punya event penyelesaian"
             return Broken(None, problem), count
+        if isinstance(record.data, UnreadableDetail):  # its stored bytes were changed
+            problem = (f"catatan langkah {record.task_id} ({record.bpmn_id}, putaran "
+                       f"{record.pass_no}) tidak terbaca (diubah)")
+            return Broken(None, problem), count
         if record_digest(record) != expected:
             problem = (f"catatan langkah {record.task_id} ({record.bpmn_id}, putaran "
                        f"{record.pass_no}) tidak cocok dengan event penyelesaiannya (diubah)")

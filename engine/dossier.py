@@ -42,9 +42,9 @@ def _instance(row: Instance) -> dict[str, Any]:
 
 def _step(record: StepRecord, host_links: bool) -> dict[str, Any]:
     data = record.data
-    if data is not None and not host_links:
+    if data is not None and not host_links and not isinstance(data, UnreadableDetail):
         data = without_host_link(data)
-    return {
+    step = {
         "task_id": record.task_id, "bpmn_id": record.bpmn_id, "name": record.name,
         "lane": record.lane, "step": record.step, "kind": record.kind, "pass": record.pass_no,
         "state": record.state, "ready_at": record.ready_at, "due_at": record.due_at,
@@ -54,6 +54,9 @@ def _step(record: StepRecord, host_links: bool) -> dict[str, Any]:
         "data": data,
         "record_sha256": audit.record_digest(record) if record.state == "completed" else None,
     }
+    if isinstance(record.data, UnreadableDetail):  # its stored bytes were changed
+        step["problem"] = "data tidak terbaca (diubah)"
+    return step
 
 
 def _event(row: Event, prev_hash: str | None) -> dict[str, Any]:

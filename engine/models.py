@@ -126,6 +126,22 @@ class PackedJSON(TypeDecorator[dict[str, Any]]):
         return cast(dict[str, Any], unpack_json(value))
 
 
+class PackedRecord(PackedJSON):
+    """What a pass submitted (a step record's data): read as ``PackedJSON``, except that a
+    value whose stored bytes were changed reads as an empty ``UnreadableDetail`` instead of
+    failing the query, so ``audit.verify`` reports it and the pages still open."""
+
+    cache_ok = True
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
+        try:
+            found = super().process_result_value(value, dialect)
+        except (ValueError, LookupError, RecursionError, zlib.error) as error:  # by hand
+            return UnreadableDetail(value, error)
+        return found if found is None or isinstance(found, dict) else UnreadableDetail(
+            value, TypeError(f"{type(found).__name__}, not an object"))
+
+
 class PackedText(TypeDecorator[str]):
     """A text stored as bytes: packed with its version's dictionary when the writer hands
     a ``packing.Text``, else its plain UTF-8. The texts written before migration 0017 are
@@ -187,16 +203,16 @@ class PackedDetail(TypeDecorator[dict[str, Any]]):
             if isinstance(value, bytes) and packing.is_packed(value):
                 value = packing.inflate(value, dialect)
             found = json.loads(value)
-        except (ValueError, LookupError, zlib.error) as error:  # changed by hand
+        except (ValueError, LookupError, RecursionError, zlib.error) as error:  # by hand
             return UnreadableDetail(value, error)
         return found if found is None or isinstance(found, dict) else UnreadableDetail(
             value, TypeError(f"{type(found).__name__}, not an object"))
 
 
 class UnreadableDetail(dict[str, Any]):
-    """An event detail that is no JSON object, or not one this database can unpack (its
-    bytes changed since written): an empty detail for whoever shows it, a broken link
-    for ``audit.verify``."""
+    """An event detail or a step record's data that is no JSON object, or not one this
+    database can unpack (its bytes changed since written): empty for whoever shows it, a
+    broken link for ``audit.verify``."""
 
     __slots__ = ("stored", "error")
 
@@ -452,7 +468,7 @@ class StepRecord(Base):
     # What this pass submitted (a form's normalised fields, a service task's result),
     # written once when the step completes and never changed (migration 0008); stored
     # compressed (migration 0015).
-    data: Mapped[dict[str, Any] | None] = mapped_column(PackedJSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(PackedRecord)
 
     @validates("data")
     def _written_once(self, _key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -58,6 +58,9 @@ _MARKABLE = re.compile(rb"(?<![0-9a-f])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 _UUID_MIDDLE = re.compile(rb"-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-")
 _HEX = frozenset(b"0123456789abcdef")
 ID_BYTES = 4
+#: No value Alur packs comes near this (a long task tree is some hundreds of KB): a stored
+#: value that unpacks to more was changed by hand, and is refused before it fills memory.
+MAX_UNPACKED = 64 * 1024 * 1024
 _HEADER = 1 + ID_BYTES
 SECTIONS = ("workflow", "data", "event", "mail")
 
@@ -139,7 +142,10 @@ def inflate(value: bytes, dialect: Dialect) -> bytes:
     if zdict is None:
         zdict = _load(dialect, key)
     unpacker = zlib.decompressobj(-15, zdict=zdict)
-    raw = unpacker.decompress(value[_HEADER:]) + unpacker.flush()
+    raw = unpacker.decompress(value[_HEADER:], MAX_UNPACKED)
+    if not unpacker.eof or unpacker.unused_data or unpacker.unconsumed_tail:
+        # Cut short, extended or swollen: its bytes are not what was written.
+        raise zlib.error("packed value damaged: its stream does not end where it should")
     return raw if value[0] == TAG else marks_out(raw, digests=value[0] == TAG_DIGESTS)
 
 
@@ -209,8 +215,10 @@ def marks_out(packed: bytes, *, digests: bool = True) -> bytes:
 
 
 def dumps(value: Any) -> bytes:
-    """The JSON text every packed document is made of (compact, UTF-8; a text holding a
-    lone surrogate, which UTF-8 cannot hold, is written all escaped: it reads the same)."""
+    """The JSON text every packed document is made of (compact, UTF-8). A text holding a
+    lone surrogate, which UTF-8 cannot hold, is written all escaped; it reads back the same,
+    except that a high and a low surrogate side by side read back as the one character
+    they make (JSON cannot tell them apart; the old ``pack_json`` did the same)."""
     try:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     except UnicodeEncodeError:

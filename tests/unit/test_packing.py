@@ -229,3 +229,14 @@ def test_unique_sections_perturb_a_colliding_dictionary(
     assert made["event"].strip() == sections["event"] != made["event"]
     more = packing.unique_sections({"mail": "x"}, taken)
     assert packing.decode_sections(packing.encode_sections(more))["mail"].id not in ids
+
+
+def test_a_packed_value_cut_short_or_extended_is_refused() -> None:
+    """A stream that does not end where the value ends was changed: never read as the
+    part that still inflates, nor as the value with bytes after it."""
+    for dialect in DIALECTS:
+        packed = packing.deflate(b"Tugas 'Verifikasi' menunggu Anda." * 20, MAIL, dialect)
+        assert packing.inflate(packed, dialect).startswith(b"Tugas")
+        for changed in (packed[:-4], packed + b"\x00", packed + packed[5:]):
+            with pytest.raises(zlib.error, match="damaged"):
+                packing.inflate(changed, dialect)

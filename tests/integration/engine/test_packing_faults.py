@@ -86,6 +86,47 @@ def test_a_damaged_packed_detail_is_a_broken_link_not_a_crash(
         assert j.alur.instance(s, j.instance_id, j.people.pemohon).id == j.instance_id
 
 
+@pytest.mark.parametrize("how", ["extended", "cut", "unknown dictionary"])
+def test_damaged_step_data_is_a_broken_record_not_a_crash(
+    journey: Callable[[], Journey], sessions: sessionmaker[Session], how: str
+) -> None:
+    """What a pass submitted, its stored bytes changed: verify names the record, the
+    record export and the request page still open."""
+    j = journey()
+    j.full()
+    with sessions() as s:
+        record_id, value = s.execute(text(
+            "SELECT id, data FROM step_records WHERE data IS NOT NULL ORDER BY id")).first()
+    value = bytes(value)
+    assert packing.is_packed(value)
+    damaged = value + b"\x00" if how == "extended" else _damaged(value, how)
+    with sessions.begin() as s:
+        s.execute(text("UPDATE step_records SET data = :data WHERE id = :id").bindparams(
+            bindparam("data", type_=LargeBinary)), {"data": damaged, "id": record_id})
+    with sessions() as s:
+        verdict = audit.verify(s)
+        assert verdict.broken is not None and verdict.broken.seq is None
+        assert verdict.broken.problem.endswith("tidak terbaca (diubah)"), verdict.broken
+        record = dossier.export(s, j.instance_id, j.people.others["auditor"], j.clock())
+        step = next(st for st in record["steps"] if "problem" in st)
+        assert step["data"] == {} and step["problem"] == "data tidak terbaca (diubah)"
+        assert j.alur.instance(s, j.instance_id, j.people.pemohon).id == j.instance_id
+
+
+def test_a_detail_nested_past_any_parser_is_a_broken_link(
+    journey: Callable[[], Journey], sessions: sessionmaker[Session]
+) -> None:
+    j = journey()
+    j.full()
+    seq, _value = _packed_detail(sessions)
+    with sessions.begin() as s:
+        s.execute(text("UPDATE events SET detail = :detail WHERE seq = :seq").bindparams(
+            bindparam("detail", type_=LargeBinary)),
+            {"detail": b"[" * 200_000 + b"]" * 200_000, "seq": seq})
+    with sessions() as s:
+        assert audit.verify(s).broken == audit.Broken(seq, audit.UNREADABLE)
+
+
 def test_a_deploy_never_reuses_a_dictionary_id_of_its_database(
     sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
