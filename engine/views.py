@@ -133,7 +133,8 @@ class StepView:
         ``legacy``: where to read it for a record kept before per-pass data (migration
         0008), whose ``data`` stays None."""
         def seconds(a: datetime | None, b: datetime | None) -> float | None:
-            return (b - a).total_seconds() if a and b else None
+            """Whole seconds, as the report and ``within_target`` count them."""
+            return whole_seconds.second(b) - whole_seconds.second(a) if a and b else None
 
         duration = seconds(row.ready_at, row.completed_at)
         within = (None if row.completed_at is None or row.target_s is None

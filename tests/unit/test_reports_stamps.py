@@ -9,6 +9,7 @@ from engine.models import StepRecord
 from engine.reporting.stamps import durations_of, stamp
 from engine.reporting.workclock import OfficeHours
 from engine.seconds import late_at
+from engine.views import StepView
 
 HOURS = OfficeHours.parse("Mon-Fri 07:30-16:00")
 FRIDAY_1500_WIB = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)
@@ -73,3 +74,19 @@ def test_late_at_says_late_exactly_when_the_stamped_duration_exceeds_the_target(
     done = ready + timedelta(seconds=300.4)
     assert durations_of(HOURS, ready, None, done)["duration_s"] == 300
     assert not ready + timedelta(seconds=target) < late_at(done)
+
+
+def test_a_timeline_shows_the_durations_the_report_counts() -> None:
+    """A request's page counts whole seconds too, so its duration and its badge agree:
+    60.1 s from 03:00:00.9 to 03:01:01.0 is 61 s, late against a minute; 60.7 s from
+    03:00:00.1 to 03:01:00.8 is 60 s, on time."""
+    base = datetime(2026, 3, 6, 3, 0, tzinfo=UTC)
+    for ready_us, done, shown, on_time in ((900_000, (61, 0), 61.0, False),
+                                           (100_000, (60, 800_000), 60.0, True)):
+        r = StepRecord(state="completed", ready_at=base + timedelta(microseconds=ready_us),
+                       opened_at=None, target_s=60, pass_no=1, requester_only=False,
+                       completed_at=base + timedelta(seconds=done[0], microseconds=done[1]))
+        view = StepView.of(r)
+        stamp([r], HOURS)
+        assert (view.duration_s, view.within_target) == (shown, on_time)
+        assert view.duration_s == r.duration_s
