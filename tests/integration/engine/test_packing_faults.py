@@ -54,6 +54,14 @@ def _packed_detail(sessions: sessionmaker[Session]) -> tuple[int, bytes]:
     return seq, value
 
 
+def _change_by_hand(sessions: sessionmaker[Session], table: str, column: str, key: str,
+                    at: int, value: bytes) -> None:
+    """Write ``value`` into one row's column as someone with the database file would."""
+    with sessions.begin() as s:
+        s.execute(text(f"UPDATE {table} SET {column} = :value WHERE {key} = :at").bindparams(
+            bindparam("value", type_=LargeBinary)), {"value": value, "at": at})
+
+
 def _damaged(value: bytes, how: str) -> bytes:
     if how == "flipped":
         return value[:-3] + bytes((value[-3] ^ 0xFF,)) + value[-2:]
@@ -69,9 +77,7 @@ def test_a_damaged_packed_detail_is_a_broken_link_not_a_crash(
     j = journey()
     j.full()
     seq, value = _packed_detail(sessions)
-    with sessions.begin() as s:
-        s.execute(text("UPDATE events SET detail = :detail WHERE seq = :seq").bindparams(
-            bindparam("detail", type_=LargeBinary)), {"detail": _damaged(value, how), "seq": seq})
+    _change_by_hand(sessions, "events", "detail", "seq", seq, _damaged(value, how))
     with sessions() as s:
         verdict = audit.verify(s)
         assert verdict.broken is not None and verdict.broken.seq == seq
@@ -100,9 +106,7 @@ def test_damaged_step_data_is_a_broken_record_not_a_crash(
     value = bytes(value)
     assert packing.is_packed(value)
     damaged = value + b"\x00" if how == "extended" else _damaged(value, how)
-    with sessions.begin() as s:
-        s.execute(text("UPDATE step_records SET data = :data WHERE id = :id").bindparams(
-            bindparam("data", type_=LargeBinary)), {"data": damaged, "id": record_id})
+    _change_by_hand(sessions, "step_records", "data", "id", record_id, damaged)
     with sessions() as s:
         verdict = audit.verify(s)
         assert verdict.broken is not None and verdict.broken.seq is None
@@ -119,10 +123,7 @@ def test_a_detail_nested_past_any_parser_is_a_broken_link(
     j = journey()
     j.full()
     seq, _value = _packed_detail(sessions)
-    with sessions.begin() as s:
-        s.execute(text("UPDATE events SET detail = :detail WHERE seq = :seq").bindparams(
-            bindparam("detail", type_=LargeBinary)),
-            {"detail": b"[" * 200_000 + b"]" * 200_000, "seq": seq})
+    _change_by_hand(sessions, "events", "detail", "seq", seq, b"[" * 200_000 + b"]" * 200_000)
     with sessions() as s:
         assert audit.verify(s).broken == audit.Broken(seq, audit.UNREADABLE)
 
