@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import click
 from flask.cli import with_appcontext
 
-from engine import users
+from engine import tokens, users
 from webui.cli import transaction, users_group
 from webui.extensions import utcnow
 from webui.templating import WIB
@@ -63,5 +63,5 @@ def users_revoke(name: str, token_id: int | None, every: bool) -> None:
     if (token_id is None) == (not every):
         raise click.UsageError("Sebutkan satu TOKEN_ID atau --all.")
     with transaction() as session:
-        count = users.revoke_tokens(session, users.get_user(session, name), token_id)
+        count = tokens.revoke_tokens(session, users.get_user(session, name), token_id)
     click.echo(f"{count} token milik {name} dicabut.")

@@ -21,7 +21,7 @@ from engine import roles, users
 from engine.instances import CANCELLABLE
 from engine.views import InstanceSummary, TaskView
 from webui import formrender
-from webui.extensions import db
+from webui.extensions import db_session
 
 WIB = ZoneInfo("Asia/Jakarta")
 STATUS = {
@@ -56,10 +56,11 @@ def day(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, str):
+        text = value
         try:
-            value = date.fromisoformat(value)
+            value = date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         value = value.astimezone(WIB).date()
     return dates.format_date(value, "medium", locale=page_locale())
@@ -184,13 +185,13 @@ def person(username: str | None) -> str:
         return ""
     names: dict[str, str] | None = g.get("display_names")
     if names is None:
-        names = {u.username: u.display_name or u.username for u in users.list_users(db.session)}
+        names = {u.username: u.display_name or u.username for u in users.list_users(db_session())}
         g.display_names = names
     return names.get(username, username)
 
 
 def _book() -> roles.RoleBook:
-    return roles.book(db.session)
+    return roles.book(db_session())
 
 
 class Menu(NamedTuple):

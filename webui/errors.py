@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, Response, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
@@ -73,7 +73,7 @@ def _status(err: EngineError) -> int:
 
 def _respond(
     status: int, message: str, fields: dict[str, Any] | None = None, **extra: Any
-) -> ResponseReturnValue:
+) -> tuple[Response | str, int]:
     """A page for people; ``{"error", "fields", **extra}`` for the JSON API."""
     if is_api_request():
         body: dict[str, Any] = {"error": message, **extra}
@@ -99,7 +99,7 @@ def _engine_error(err: EngineError) -> ResponseReturnValue:
         message = gettext(err.template, **{**err.params, "by": person(err.by) or err.params["by"]})
         return _respond(status, message, by=err.by)
     if isinstance(err, TooManyAttempts):
-        body, status = _respond(status, message_of(err))  # type: ignore[misc]
+        body, status = _respond(status, message_of(err))
         return body, status, {"Retry-After": str(err.retry_after_s)}
     return _respond(status, message_of(err))
 

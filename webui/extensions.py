@@ -12,6 +12,7 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy.orm import Session
 
 from engine.facade import Alur
 from engine.models import Base
@@ -23,6 +24,11 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def db_session() -> Session:
+    """The request's session: Flask-SQLAlchemy's scoped proxy, unwrapped for the facade."""
+    return db.session()
 
 
 def engine() -> Alur:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from webui.auth import is_api_request
-from webui.extensions import db, login_manager
+from webui.extensions import db_session, login_manager
 from webui.requestlog import request_id
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ RETRY_AFTER_S = 5
 def _unavailable(err: SQLAlchemyError) -> ResponseReturnValue:
     log.warning("database unreachable (request %s): %s", request_id(), type(err).__name__)
     with suppress(SQLAlchemyError):  # the connection is gone; the pool replaces it
-        db.session.rollback()
+        db_session().rollback()
     g._login_user = login_manager.anonymous_user()  # rendering asks who is signed in
     message = gettext("Layanan sedang tidak dapat menjangkau basis data. Tidak ada yang "
                       "tersimpan dari permintaan ini; coba lagi dalam beberapa detik.")

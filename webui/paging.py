@@ -4,6 +4,7 @@ links to the other pages that keep every other argument (the filters) as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import request, url_for
 
@@ -34,7 +35,7 @@ class Pages:
 
     def url(self, number: int) -> str:
         """This page's address for page ``number``, the filters kept."""
-        args = {k: v for k, v in request.args.items() if k != "halaman"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "halaman"}
         if number > 1:
             args["halaman"] = str(number)
         return url_for(str(request.endpoint), **(request.view_args or {}), **args)

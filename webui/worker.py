@@ -52,7 +52,7 @@ class WorkerLoop:
                                       stop=self.stopping.is_set)
         except (OperationalError, InterfaceError) as err:  # database away: back off, one line
             self._failures += 1
-            delay = min(self.poll_s * 2**self._failures, MAX_BACKOFF_S)
+            delay = min(self.poll_s * 2.0**self._failures, MAX_BACKOFF_S)
             log.warning("database unreachable (%s); next try in %.1f s",
                         type(err.orig).__name__, delay)
             return delay

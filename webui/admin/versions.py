@@ -22,7 +22,7 @@ from webui.admin import bp
 from webui.auth import current_actor, roles_required
 from webui.display import tr
 from webui.errors import translate
-from webui.extensions import db, engine, pending_deploys, utcnow
+from webui.extensions import db_session, engine, pending_deploys, utcnow
 from webui.reports.marks import DiagramView, Mark
 
 _ADDED = ("added",)
@@ -45,7 +45,7 @@ def _marks(diagram: Diagram, diff: VersionDiff) -> DiagramView:
 
 
 def _page(problems: list[str] | None = None, filename: str | None = None) -> str:
-    rows = engine().version_rows(db.session, current_actor())
+    rows = engine().version_rows(db_session(), current_actor())
     return render_template("admin/processes.html", rows=rows, problems=problems,
                            filename=filename)
 
@@ -71,10 +71,10 @@ def deploy() -> ResponseReturnValue:
         flash(gettext("Pilih berkas BPMN terlebih dahulu."), "error")
         return redirect(url_for("admin.processes"))
     try:
-        source = engine().with_active_files(db.session, packfiles.from_upload(uploads))
-        engine().preview(db.session, source)
+        source = engine().with_active_files(db_session(), packfiles.from_upload(uploads))
+        engine().preview(db_session(), source)
     except DefinitionError as err:
-        db.session.rollback()
+        db_session().rollback()
         return _page(err.problems, err.filename), 422
     token = pending_deploys().keep(source)
     return redirect(url_for("admin.preview", token=token))
@@ -98,7 +98,7 @@ def _preview_page(token: str, preview: Preview) -> str:
 def preview(token: str) -> ResponseReturnValue:
     source = _pending(token)
     try:
-        result = engine().preview(db.session, source)
+        result = engine().preview(db_session(), source)
     except DefinitionError as err:  # the rules changed since the upload
         pending_deploys().drop(token)
         return _page(err.problems, err.filename), 422
@@ -110,12 +110,12 @@ def preview(token: str) -> ResponseReturnValue:
 def confirm(token: str) -> ResponseReturnValue:
     source = _pending(token)
     try:
-        result = engine().deploy_pack(db.session, source, actor=current_actor().username,
+        result = engine().deploy_pack(db_session(), source, actor=current_actor().username,
                                       now=utcnow())
     except DefinitionError as err:
-        db.session.rollback()
+        db_session().rollback()
         return _page(err.problems, err.filename), 422
-    db.session.commit()
+    db_session().commit()
     pending_deploys().drop(token)
     v = result.version
     if result.created or result.reactivated:
@@ -123,7 +123,7 @@ def confirm(token: str) -> ResponseReturnValue:
               "success")
     else:
         flash(gettext("Berkas sama dengan versi aktif; tidak ada versi baru."), "info")
-    waiting = sum(r.running for r in engine().version_rows(db.session, current_actor())
+    waiting = sum(r.running for r in engine().version_rows(db_session(), current_actor())
                   if r.version.process_id == v.process_id and not r.version.active)
     if waiting:
         flash(gettext("%(n)d permintaan masih berjalan pada versi lama; bila perlu, pindahkan "
@@ -134,7 +134,7 @@ def confirm(token: str) -> ResponseReturnValue:
 @bp.get("/proses/<process_id>/<int:version>")
 @roles_required("admin")
 def version_diagram(process_id: str, version: int) -> ResponseReturnValue:
-    diagram = engine().version_diagram(db.session, process_id[:200], version)
+    diagram = engine().version_diagram(db_session(), process_id[:200], version)
     view = DiagramView(diagram, "ver", gettext("Diagram proses versi %(v)d", v=version), "")
     return render_template("admin/version_diagram.html", diagram=view, version=version,
                            process_id=process_id)
@@ -143,7 +143,7 @@ def version_diagram(process_id: str, version: int) -> ResponseReturnValue:
 @bp.get("/proses/<process_id>/<int:version>/unduh")
 @roles_required("admin")
 def download(process_id: str, version: int) -> ResponseReturnValue:
-    source = engine().version_pack(db.session, process_id[:200], version, current_actor())
+    source = engine().version_pack(db_session(), process_id[:200], version, current_actor())
     name = f"{process_id}-v{version}.zip"
     return send_file(io.BytesIO(packfiles.to_zip(source)), mimetype="application/zip",
                      as_attachment=True, download_name=name)
@@ -153,11 +153,11 @@ def download(process_id: str, version: int) -> ResponseReturnValue:
 @roles_required("admin")
 def reactivate(process_id: str, version: int) -> ResponseReturnValue:
     if request.method == "GET":
-        engine().version_diagram(db.session, process_id[:200], version)  # 404 when unknown
+        engine().version_diagram(db_session(), process_id[:200], version)  # 404 when unknown
         return render_template("admin/version_reactivate.html", process_id=process_id,
                                version=version)
-    engine().reactivate(db.session, process_id[:200], version, current_actor(), utcnow())
-    db.session.commit()
+    engine().reactivate(db_session(), process_id[:200], version, current_actor(), utcnow())
+    db_session().commit()
     flash(gettext("Versi %(v)d aktif lagi; permintaan baru memakainya.", v=version), "success")
     return redirect(url_for("admin.processes"))
 
@@ -170,12 +170,12 @@ def migrate(process_id: str, version: int) -> ResponseReturnValue:
         abort(404)
     pid, actor = process_id[:200], current_actor()
     if request.method == "GET":
-        checks = engine().migration_check(db.session, pid, version, target, actor)
+        checks = engine().migration_check(db_session(), pid, version, target, actor)
         return render_template("admin/version_migrate.html", process_id=pid, source=version,
                                target=target, checks=checks)
     ids = [i[:64] for i in request.form.getlist("instance")] or None
-    done = engine().migrate(db.session, pid, version, target, actor, utcnow(), ids=ids)
-    db.session.commit()
+    done = engine().migrate(db_session(), pid, version, target, actor, utcnow(), ids=ids)
+    db_session().commit()
     moved = sum(c.migrated for c in done)
     flash(gettext("%(n)d permintaan dipindahkan ke versi %(v)d.", n=moved, v=target), "success")
     refused = [c for c in done if not c.ok]

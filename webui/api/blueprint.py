@@ -17,9 +17,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm import Session
 
-from webui.extensions import csrf, db
+from webui.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -44,11 +43,6 @@ def error_response(status: int, message: str, fields: dict[str, Any] | None = No
     if fields:
         body["fields"] = fields
     return jsonify(body), status
-
-
-def db_session() -> Session:
-    """The request's session: Flask-SQLAlchemy's scoped proxy, unwrapped for the facade."""
-    return db.session()
 
 
 def signed_in_by_cookie() -> bool:

@@ -18,7 +18,7 @@ from flask_babel import gettext
 from engine.errors import EngineError, InvalidFormData
 from engine.users import Actor
 from engine.views import InstanceView
-from webui.api.blueprint import ApiError, bp, db_session
+from webui.api.blueprint import ApiError, bp
 from webui.api.payload import (
     checked_id,
     instance_json,
@@ -31,7 +31,7 @@ from webui.api.payload import (
 )
 from webui.auth import current_actor
 from webui.errors import field_messages
-from webui.extensions import engine, utcnow
+from webui.extensions import db_session, engine, utcnow
 
 
 def _first_task(view: InstanceView) -> str:

@@ -21,11 +21,11 @@ from flask_babel import gettext
 
 from engine import packfiles
 from engine.deploy import Preview
-from webui.api.blueprint import ApiError, bp, db_session
+from webui.api.blueprint import ApiError, bp
 from webui.api.payload import jsonable, version_json
 from webui.auth import current_actor, roles_required
 from webui.errors import translate
-from webui.extensions import engine, utcnow
+from webui.extensions import db_session, engine, utcnow
 
 _TRUE = ("1", "true", "ya", "yes")
 

@@ -11,10 +11,10 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from webui.api.blueprint import ApiError, bp, db_session
+from webui.api.blueprint import ApiError, bp
 from webui.api.payload import jsonable, query_text
 from webui.auth import roles_required
-from webui.extensions import engine
+from webui.extensions import db_session, engine
 
 READERS = ("auditor", "admin")
 

@@ -16,7 +16,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from webui.api.blueprint import ApiError, bp, db_session
+from webui.api.blueprint import ApiError, bp
 from webui.api.payload import (
     checked_id,
     inbox_json,
@@ -27,7 +27,7 @@ from webui.api.payload import (
     task_json,
 )
 from webui.auth import current_actor
-from webui.extensions import engine, utcnow
+from webui.extensions import db_session, engine, utcnow
 
 
 @bp.get("/tasks")

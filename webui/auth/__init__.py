@@ -16,9 +16,10 @@ from flask import Blueprint, abort, request, session
 from flask_login import UserMixin, current_user, login_required
 
 from engine import users
+from engine.models import User
 from engine.roles import book as role_book
 from engine.users import Actor
-from webui.extensions import db, login_manager, utcnow
+from webui.extensions import db_session, login_manager, utcnow
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,7 @@ class LoginUser(UserMixin):  # type: ignore[misc]
         return self.actor.has(*roles)
 
 
-def _wrap(user: users.User | None) -> LoginUser | None:
+def _wrap(user: User | None) -> LoginUser | None:
     if user is None or not user.active:
         return None
     return LoginUser(users.actor_of(user), user.email)
@@ -57,7 +58,7 @@ def _load_user(user_id: str) -> LoginUser | None:
     password): its epoch is then older than the user's, and a copied cookie is refused."""
     if not user_id.isdigit():
         return None
-    user = db.session.get(users.User, int(user_id))
+    user = db_session().get(User, int(user_id))
     if user is None or session.get(EPOCH_KEY) != user.session_epoch:
         return None
     return _wrap(user)
@@ -68,9 +69,9 @@ def _load_from_token(req: Any) -> LoginUser | None:
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    user = users.user_for_token(db.session, header[7:].strip(), utcnow())
-    if db.session.dirty:
-        db.session.commit()  # when the token was last used (noted at most once a minute)
+    user = users.user_for_token(db_session(), header[7:].strip(), utcnow())
+    if db_session().dirty:
+        db_session().commit()  # when the token was last used (noted at most once a minute)
     return _wrap(user)
 
 
@@ -80,14 +81,14 @@ def current_actor() -> Actor:
 
 def sees_everything() -> bool:
     """Auditors, admins and whoever works a lane of a deployed process read every request."""
-    return role_book(db.session).sees_everything(current_actor().roles)
+    return role_book(db_session()).sees_everything(current_actor().roles)
 
 
 def everything_readers_only(view: F) -> F:
     """Signed in and reading every request (``sees_everything``); otherwise 403."""
 
     @wraps(view)
-    @login_required  # type: ignore[misc]
+    @login_required
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not sees_everything():
             abort(403)
@@ -101,7 +102,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 
     def decorate(view: F) -> F:
         @wraps(view)
-        @login_required  # type: ignore[misc]
+        @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_actor().has(*roles):
                 abort(403)

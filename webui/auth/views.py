@@ -27,7 +27,7 @@ from engine.roles import book as role_book
 from webui import display
 from webui.auth import EPOCH_KEY, LoginUser, bp, current_actor, is_api_request, public
 from webui.errors import message_of
-from webui.extensions import db, engine, login_manager, utcnow
+from webui.extensions import db_session, engine, login_manager, utcnow
 from webui.redirects import safe_next
 
 LANGUAGES = ("id", "en")
@@ -68,14 +68,14 @@ def login_submit() -> ResponseReturnValue:
     password = request.form.get("password", "")[:1024]
     back = safe_next(request.form.get("next"), "")
     try:
-        user = signin.attempt(db.session, username, password, address=request.remote_addr,
+        user = signin.attempt(db_session(), username, password, address=request.remote_addr,
                               now=utcnow(), policy=engine().settings.sign_in) \
             if username and password else None
     except signin.TooManyAttempts as err:
         page = render_template("auth/login.html", username=username, error=message_of(err),
                                next=back)
         return page, 429, {"Retry-After": str(err.retry_after_s)}
-    db.session.commit()  # the attempt is on record, whatever its outcome
+    db_session().commit()  # the attempt is on record, whatever its outcome
     if user is None:
         error = gettext("Nama pengguna atau kata sandi salah, atau akun tidak aktif.")
         page = render_template("auth/login.html", username=username, error=error, next=back)
@@ -96,8 +96,8 @@ def logout() -> ResponseReturnValue:
     (another tab, another device, a stolen one) stops working as well."""
     lang = session.get("lang")
     if current_user.is_authenticated and SESSION_USER_KEY in session:
-        users.end_sessions(db.session, users.get_user(db.session, current_actor().username))
-        db.session.commit()
+        users.end_sessions(db_session(), users.get_user(db_session(), current_actor().username))
+        db_session().commit()
     logout_user()
     session.clear()
     if lang:
@@ -117,7 +117,7 @@ def language(lang: str) -> ResponseReturnValue:
 @login_required
 def home() -> ResponseReturnValue:
     actor = current_actor()
-    if actor.has(*role_book(db.session).workers):
+    if actor.has(*role_book(db_session()).workers):
         return redirect(url_for("inbox.index"))
     if actor.has("auditor"):
         return redirect(url_for("requests.everything"))

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.health import readiness
 from webui.auth import public
-from webui.extensions import db, utcnow
+from webui.extensions import db_session, utcnow
 
 bp = Blueprint("health", __name__)
 
@@ -30,7 +30,7 @@ def readyz() -> ResponseReturnValue:
     """200 when ready, 503 (with ``Retry-After``) when not; a database that cannot be
     reached is a 503 too (``webui.outage``)."""
     within = timedelta(seconds=float(current_app.config["WORKER_SEEN_S"]))
-    checks = readiness(db.session, utcnow(), within)
+    checks = readiness(db_session(), utcnow(), within)
     body = {"ready": checks.ready, "database": checks.database,
             "migrations": checks.migrations, "worker": checks.worker}
     if checks.ready:

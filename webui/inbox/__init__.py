@@ -16,7 +16,7 @@ from engine.errors import TaskClaimedByOther
 from engine.tasks import InboxItem
 from webui import display, paging
 from webui.auth import current_actor
-from webui.extensions import db, engine, utcnow
+from webui.extensions import db_session, engine, utcnow
 from webui.redirects import safe_next
 
 bp = Blueprint("inbox", __name__)
@@ -46,7 +46,7 @@ def step_choices(items: Sequence[InboxItem]) -> list[tuple[str, str, str | None]
 @bp.get("/tugas")
 @login_required
 def index() -> ResponseReturnValue:
-    items = engine().inbox(db.session, current_actor())
+    items = engine().inbox(db_session(), current_actor())
     step = request.args.get("langkah", "")[:200]
     query = request.args.get("q", "")[:200]
     shown = matching(items, step, query)
@@ -61,13 +61,13 @@ def index() -> ResponseReturnValue:
 @login_required
 def claim(task_id: str) -> ResponseReturnValue:
     try:
-        engine().claim(db.session, task_id[:64], current_actor(), utcnow())
+        engine().claim(db_session(), task_id[:64], current_actor(), utcnow())
     except TaskClaimedByOther as err:  # a colleague was quicker: say who, stay on the page
-        db.session.rollback()
+        db_session().rollback()
         flash(gettext("Tugas ini sudah diambil oleh %(user)s.", user=display.person(err.by)),
               "error")
     else:
-        db.session.commit()
+        db_session().commit()
         flash(gettext("Tugas diambil: tugas ini tercatat sedang Anda kerjakan."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
@@ -76,13 +76,13 @@ def claim(task_id: str) -> ResponseReturnValue:
 @login_required
 def release(task_id: str) -> ResponseReturnValue:
     try:
-        engine().unclaim(db.session, task_id[:64], current_actor(), utcnow())
+        engine().unclaim(db_session(), task_id[:64], current_actor(), utcnow())
     except TaskClaimedByOther as err:
-        db.session.rollback()
+        db_session().rollback()
         flash(gettext("Tugas ini sedang dikerjakan oleh %(user)s.",
                       user=display.person(err.by)), "error")
     else:
-        db.session.commit()
+        db_session().commit()
         flash(gettext("Tugas dilepas: rekan lain dapat mengambilnya."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 

@@ -16,13 +16,13 @@ from engine.errors import Conflict, Forbidden, TaskClaimedByOther
 from engine.views import TaskView
 from webui.auth import current_actor
 from webui.display import person
-from webui.extensions import db, engine, utcnow
+from webui.extensions import db_session, engine, utcnow
 from webui.inbox import bp
 
 
 def _claimed_task(task_id: str) -> TaskView:
     """A ready task the actor may work on that someone else holds (404/403/409 else)."""
-    task = engine().task(db.session, task_id[:64], current_actor())
+    task = engine().task(db_session(), task_id[:64], current_actor())
     if task.step.state != "ready":
         raise Conflict("Tugas ini sudah tidak aktif.")
     if not task.can_act:
@@ -44,13 +44,13 @@ def confirm_take_over(task_id: str) -> ResponseReturnValue:
 def take_over(task_id: str) -> ResponseReturnValue:
     expect = (request.form.get("dari") or "")[:64] or None
     try:
-        engine().take_over(db.session, task_id[:64], current_actor(), utcnow(), expect=expect)
+        engine().take_over(db_session(), task_id[:64], current_actor(), utcnow(), expect=expect)
     except TaskClaimedByOther as err:  # changed hands since the page was shown: ask again
-        db.session.rollback()
+        db_session().rollback()
         flash(gettext("Tugas ini kini dipegang oleh %(user)s. Periksa lagi sebelum mengambil "
                       "alih.", user=person(err.by)), "error")
         return redirect(url_for("inbox.confirm_take_over", task_id=task_id[:64]))
-    db.session.commit()
+    db_session().commit()
     flash(gettext("Tugas diambil alih: kini Anda yang mengerjakannya; %(user)s diberi tahu "
                   "lewat surat.", user=person(expect) or "–"), "success")
     return redirect(url_for("tasks.show", task_id=task_id[:64]))
@@ -61,10 +61,10 @@ def take_over(task_id: str) -> ResponseReturnValue:
 def assignment(task_id: str) -> ResponseReturnValue:
     if not current_actor().has("admin"):
         abort(403)
-    task = engine().task(db.session, task_id[:64], current_actor())
+    task = engine().task(db_session(), task_id[:64], current_actor())
     if task.step.state != "ready" or task.step.kind != "user":
         raise Conflict("Tugas ini sudah tidak aktif.")
-    people = engine().assignees(db.session, task.task_id, current_actor())
+    people = engine().assignees(db_session(), task.task_id, current_actor())
     return render_template("inbox/assignment.html", task=task, people=people)
 
 
@@ -77,14 +77,14 @@ def assign(task_id: str) -> ResponseReturnValue:
     expect = (request.form.get("dari") or "")[:64] or None
     back = url_for("inbox.assignment", task_id=task_id[:64])
     try:
-        engine().assign(db.session, task_id[:64], current_actor(), utcnow(), to=to,
+        engine().assign(db_session(), task_id[:64], current_actor(), utcnow(), to=to,
                         expect=expect)
     except TaskClaimedByOther as err:
-        db.session.rollback()
+        db_session().rollback()
         flash(gettext("Tugas ini kini dipegang oleh %(user)s. Periksa lagi.", user=person(err.by)),
               "error")
         return redirect(back)
-    db.session.commit()
+    db_session().commit()
     flash(gettext("Tugas diberikan kepada %(user)s; yang bersangkutan diberi tahu lewat "
                   "surat.", user=person(to)), "success")
     return redirect(back)

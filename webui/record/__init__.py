@@ -19,7 +19,7 @@ from engine.errors import EngineError
 from engine.users import Actor
 from webui.api.payload import jsonable
 from webui.auth import current_actor, roles_required
-from webui.extensions import db, engine, utcnow
+from webui.extensions import db, db_session, engine, utcnow
 
 bp = Blueprint("record", __name__)
 #: Who runs ``alur`` on the server holds the database already: the command reads as an admin.
@@ -33,7 +33,7 @@ def _document(record: dict[str, object]) -> str:
 @bp.get("/permintaan/<instance_id>/rekaman.json")
 @roles_required("auditor", "admin")
 def download(instance_id: str) -> ResponseReturnValue:
-    record = engine().record(db.session, instance_id[:64], current_actor(), utcnow())
+    record = engine().record(db_session(), instance_id[:64], current_actor(), utcnow())
     filename = f"rekaman-{record['instance']['number']}.json"
     return Response(_document(record), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

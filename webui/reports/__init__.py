@@ -26,14 +26,14 @@ from engine.errors import NotFound
 from engine.reporting.model import DurationReport
 from engine.roles import book as role_book
 from webui.auth import current_actor, roles_required
-from webui.extensions import db, engine, office_hours, utcnow
+from webui.extensions import db_session, engine, office_hours, utcnow
 from webui.reports import charts, csvexport, marks, params
 
 bp = Blueprint("reports", __name__, url_prefix="/laporan")
 bp.add_app_template_global(charts.short_duration, "short_duration")
 ROLES = ("auditor", "admin")
 def _report(args: params.ReportArgs) -> DurationReport:
-    return engine().durations(db.session, **args.engine_kwargs(),
+    return engine().durations(db_session(), **args.engine_kwargs(),
                               office_hours=office_hours() if args.office else None,
                               now=utcnow())  # the steps overdue now
 
@@ -42,12 +42,12 @@ def _report(args: params.ReportArgs) -> DurationReport:
 @roles_required(*ROLES)
 def index() -> ResponseReturnValue:
     args = params.parse(request.args)
-    options = engine().report_options(db.session)
+    options = engine().report_options(db_session())
     if args.errors:
         return render_template("reports/index.html", args=args, options=options,
                                report=None, hours=office_hours()), 422
     report = _report(args)
-    diagram = engine().process_diagram(db.session, version=args.version)
+    diagram = engine().process_diagram(db_session(), version=args.version)
     return render_template(
         "reports/index.html", args=args, options=options, report=report, hours=office_hours(),
         diagram=marks.report_view(diagram, report),
@@ -73,8 +73,8 @@ def records_csv() -> ResponseReturnValue:
     args = params.parse(request.args)
     if args.errors:
         return _invalid(args)
-    rows = engine().duration_records(db.session, **args.engine_kwargs())
-    host_links = current_actor().has("admin", *role_book(db.session).operators)
+    rows = engine().duration_records(db_session(), **args.engine_kwargs())
+    host_links = current_actor().has("admin", *role_book(db_session()).operators)
     return _csv(csvexport.record_lines(rows, host_links=host_links), "laporan-langkah.csv")
 
 
@@ -92,7 +92,7 @@ def summary_csv() -> ResponseReturnValue:
 def instance_diagram(instance_id: str) -> marks.DiagramView | None:
     """One request on its diagram, for whoever may see the request (else None)."""
     try:
-        found = engine().instance_diagram(db.session, instance_id, current_actor())
+        found = engine().instance_diagram(db_session(), instance_id, current_actor())
     except NotFound:
         return None
     return marks.instance_view(found)

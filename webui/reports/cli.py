@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from engine.errors import EngineError
 from engine.reporting.model import DurationReport
-from webui.extensions import db, engine, office_hours
+from webui.extensions import db_session, engine, office_hours
 from webui.reports.csvexport import summary_lines
 from webui.templating import duration
 
@@ -77,13 +77,13 @@ def durations(fmt: str, date_from: datetime | None, date_to: datetime | None,
     """Step durations against their SOP targets."""
     try:
         report = engine().durations(
-            db.session, date_from=date_from.date() if date_from else None,
+            db_session(), date_from=date_from.date() if date_from else None,
             date_to=date_to.date() if date_to else None, instansi=instansi, version=version,
             office_hours=office_hours() if clock == "office" else None)
     except EngineError as err:
         raise click.ClickException(str(err)) from None
     finally:
-        db.session.rollback()
+        db_session().rollback()
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -99,8 +99,8 @@ def recompute() -> None:
     """Restamp every completed step's and request's durations with the configured office
     hours (OFFICE_HOURS, HOLIDAYS): run it after changing them."""
     hours = office_hours()
-    with db.session.begin():
-        count = engine().recompute_durations(db.session, hours)
+    with db_session().begin():
+        count = engine().recompute_durations(db_session(), hours)
     click.echo(f"Durasi dihitung ulang dengan jam kerja {hours.spec}"
                + (f" dan {len(hours.holidays)} hari libur" if hours.holidays else "")
                + f": {count} catatan langkah dan permintaan berubah.")

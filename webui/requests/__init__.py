@@ -30,7 +30,7 @@ from webui import paging
 from webui.auth import current_actor, everything_readers_only
 from webui.display import STATUS
 from webui.errors import field_messages
-from webui.extensions import db, engine, letters, utcnow
+from webui.extensions import db_session, engine, letters, utcnow
 from webui.requests import invite
 
 bp = Blueprint("requests", __name__)
@@ -40,10 +40,10 @@ bp = Blueprint("requests", __name__)
 @login_required
 def mine() -> ResponseReturnValue:
     actor = current_actor()
-    pages = paging.requested(engine().count_instances(db.session, actor, mine=True))
-    items = engine().instances(db.session, actor, mine=True, limit=pages.per_page,
+    pages = paging.requested(engine().count_instances(db_session(), actor, mine=True))
+    items = engine().instances(db_session(), actor, mine=True, limit=pages.per_page,
                                offset=pages.offset)
-    startable = engine().startable(db.session, actor)
+    startable = engine().startable(db_session(), actor)
     return render_template("requests/mine.html", items=items, startable=startable, pages=pages)
 
 
@@ -51,8 +51,8 @@ def mine() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     process_id = (request.form.get("process_id") or "")[:200] or None
-    view = engine().start(db.session, current_actor(), utcnow(), process_id=process_id)
-    db.session.commit()
+    view = engine().start(db_session(), current_actor(), utcnow(), process_id=process_id)
+    db_session().commit()
     first = next((s for s in view.steps if s.state == "ready" and s.kind == "user"), None)
     flash(gettext("Draf %(number)s dibuat. Permintaan baru terkirim setelah formulirnya "
                   "Anda kirim.", number=view.summary.number), "success")
@@ -67,8 +67,8 @@ def everything() -> ResponseReturnValue:
     status = request.args.get("status", "")
     status = status if status in STATUS else ""
     actor = current_actor()
-    pages = paging.requested(engine().count_instances(db.session, actor, status=status or None))
-    items = engine().instances(db.session, actor, status=status or None,
+    pages = paging.requested(engine().count_instances(db_session(), actor, status=status or None))
+    items = engine().instances(db_session(), actor, status=status or None,
                                limit=pages.per_page, offset=pages.offset)
     return render_template("requests/everything.html", items=items, status=status, pages=pages)
 
@@ -76,8 +76,8 @@ def everything() -> ResponseReturnValue:
 @bp.get("/permintaan/<instance_id>")
 @login_required
 def detail(instance_id: str) -> ResponseReturnValue:
-    view = engine().instance(db.session, instance_id[:64], current_actor())
-    documents = engine().documents.of_instance(db.session, view.id, current_actor())
+    view = engine().instance(db_session(), instance_id[:64], current_actor())
+    documents = engine().documents.of_instance(db_session(), view.id, current_actor())
     return render_template("requests/detail.html", view=view, documents=documents, now=utcnow())
 
 
@@ -94,21 +94,21 @@ def withdraw(instance_id: str) -> ResponseReturnValue:
     view = _cancellable(instance_id[:64])
     reason = (request.form.get("alasan") or "")[:2000]
     try:
-        engine().cancel(db.session, view.id, current_actor(), utcnow(), reason=reason)
+        engine().cancel(db_session(), view.id, current_actor(), utcnow(), reason=reason)
     except InvalidFormData as err:
-        db.session.rollback()
+        db_session().rollback()
         return _cancel_page(view, reason, field_messages(err), 422)
-    db.session.commit()
+    db_session().commit()
     flash(gettext("Permintaan %(number)s dibatalkan.", number=view.summary.number), "success")
     return redirect(url_for("requests.detail", instance_id=view.id))
 
 
 def _cancellable(instance_id: str) -> InstanceView:
     """The request, when the actor may cancel it now (else the engine's 404/403/409)."""
-    view = engine().instance(db.session, instance_id, current_actor())
+    view = engine().instance(db_session(), instance_id, current_actor())
     if view.summary.status not in CANCELLABLE:
         raise Conflict("Permintaan ini sudah tidak berjalan.")
-    if not engine().may_cancel(db.session, view.id, current_actor()):
+    if not engine().may_cancel(db_session(), view.id, current_actor()):
         raise Forbidden("Hanya pemohon atau staf yang dapat membatalkan permintaan.")
     return view
 
@@ -123,7 +123,7 @@ def _cancel_page(view: InstanceView, reason: str = "", errors: dict[str, str] | 
 @bp.get("/permintaan/<instance_id>/berkas/<attachment_id>")
 @login_required
 def letter(instance_id: str, attachment_id: str) -> ResponseReturnValue:
-    found = engine().attachment(db.session, attachment_id[:64], current_actor())
+    found = engine().attachment(db_session(), attachment_id[:64], current_actor())
     path = letters().path_of(found.stored_name)
     if found.instance_id != instance_id or path is None:
         abort(404)
@@ -134,7 +134,7 @@ def letter(instance_id: str, attachment_id: str) -> ResponseReturnValue:
 @login_required
 def document(instance_id: str, document_id: str) -> ResponseReturnValue:
     """A pass's document (the FPVC as signed); 404 for whoever may not see the request."""
-    found, path = engine().documents.file(db.session, instance_id[:64], document_id[:64],
+    found, path = engine().documents.file(db_session(), instance_id[:64], document_id[:64],
                                           current_actor())
     response = send_file(path, mimetype="application/pdf", as_attachment=True,
                          download_name=found.filename, max_age=0)
@@ -166,7 +166,7 @@ def _pdf_inline(path: Path, filename: str) -> ResponseReturnValue:
 @bp.get("/permintaan/<instance_id>/undangan.ics")
 @login_required
 def calendar(instance_id: str) -> ResponseReturnValue:
-    view = engine().instance(db.session, instance_id[:64], current_actor())
+    view = engine().instance(db_session(), instance_id[:64], current_actor())
     body = invite.ics_for(view, organizer=engine().settings.worker.mail_from, now=utcnow())
     if body is None:
         abort(404)

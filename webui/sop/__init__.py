@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.documents.sopsheet import SopSheet
 from webui.auth import roles_required
-from webui.extensions import db, engine
+from webui.extensions import db_session, engine
 
 bp = Blueprint("sop", __name__)
 READERS = ("admin", "auditor")
@@ -48,14 +48,14 @@ def lane_cells(sheet: SopSheet) -> list[list[list[str]]]:
 @bp.get("/proses/<process_id>/v<int:version>/sop")
 @roles_required(*READERS)
 def sheet(process_id: str, version: int) -> ResponseReturnValue:
-    found = engine().documents.sop_sheet(db.session, process_id[:200], version)
+    found = engine().documents.sop_sheet(db_session(), process_id[:200], version)
     return render_template("sop/sheet.html", sheet=found, cells=lane_cells(found))
 
 
 @bp.get("/proses/<process_id>/v<int:version>/sop.pdf")
 @roles_required(*READERS)
 def sheet_pdf(process_id: str, version: int) -> ResponseReturnValue:
-    data = engine().documents.sop_pdf(db.session, process_id[:200], version)
+    data = engine().documents.sop_pdf(db_session(), process_id[:200], version)
     filename = f"SOP-{process_id[:80]}-v{version}.pdf"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

@@ -22,7 +22,7 @@ from engine.views import InstanceView, TaskView
 from webui import display, formrender
 from webui.auth import current_actor
 from webui.errors import field_messages, message_of
-from webui.extensions import db, engine, utcnow
+from webui.extensions import db_session, engine, utcnow
 from webui.tasks import submission
 
 bp = Blueprint("tasks", __name__)
@@ -97,8 +97,8 @@ def _suggested(schema: dict[str, Any], values: dict[str, Any],
 
 def render(task: TaskView, values: dict[str, Any] | None = None,
            errors: dict[str, str] | None = None, status: int = 200,
-           alert: str | None = None) -> ResponseReturnValue:
-    view = engine().instance(db.session, task.instance.id, current_actor())
+           alert: str | None = None) -> tuple[str, int]:
+    view = engine().instance(db_session(), task.instance.id, current_actor())
     values = task.values if values is None else values
     schema = task.schema or {}
     if task.can_act and task.step.state == "ready":
@@ -129,9 +129,9 @@ def render(task: TaskView, values: dict[str, Any] | None = None,
 @bp.get("/tugas/<task_id>")
 @login_required
 def show(task_id: str) -> ResponseReturnValue:
-    task = engine().open_task(db.session, task_id[:64], current_actor(), utcnow(), history=False,
+    task = engine().open_task(db_session(), task_id[:64], current_actor(), utcnow(), history=False,
                               look=True)
-    db.session.commit()
+    db_session().commit()
     return render(task)
 
 
@@ -139,8 +139,8 @@ def show(task_id: str) -> ResponseReturnValue:
 @login_required
 def submit(task_id: str) -> ResponseReturnValue:
     actor, now = current_actor(), utcnow()
-    task = engine().open_task(db.session, task_id[:64], actor, now, history=False)
-    db.session.commit()
+    task = engine().open_task(db_session(), task_id[:64], actor, now, history=False)
+    db_session().commit()
     data = formrender.parse(task.schema or {}, request.form)
     if task.can_act:
         try:
@@ -148,26 +148,26 @@ def submit(task_id: str) -> ResponseReturnValue:
         except submission.Rejected as err:
             return render(task, data, submission.all_problems(task, data, err.errors, now), 422)
     try:
-        engine().complete(db.session, task.task_id, actor, data, now,
+        engine().complete(db_session(), task.task_id, actor, data, now,
                           remote_addr=request.remote_addr,
                           password=request.form.get("password") or None)
     except InvalidFormData as err:
-        db.session.rollback()
+        db_session().rollback()
         return render(task, data, field_messages(err), 422)
     except TooManyAttempts as err:  # wrong signing passwords: the form stays as typed
-        db.session.rollback()
-        page, status = render(task, data, status=429, alert=message_of(err))  # type: ignore[misc]
+        db_session().rollback()
+        page, status = render(task, data, status=429, alert=message_of(err))
         return page, status, {"Retry-After": str(err.retry_after_s)}
     except TaskClaimedByOther as err:
         # A colleague took the task while this form was open: show it as it is now.
-        db.session.rollback()
+        db_session().rollback()
         alert = gettext("Isian Anda belum disimpan: tugas ini sudah diambil oleh %(user)s. "
                         "Minta %(user)s melepasnya bila Anda yang akan mengerjakannya.",
                         user=display.person(err.by))
-        return render(engine().open_task(db.session, task.task_id, actor, now, history=False),
+        return render(engine().open_task(db_session(), task.task_id, actor, now, history=False),
                       data,
                       status=409, alert=alert)
-    db.session.commit()
+    db_session().commit()
     flash(_done_message(task, data, _next_of(task, actor)), "success")
     if task.instance.requester == actor.username:
         return redirect(url_for("requests.detail", instance_id=task.instance.id))
@@ -176,7 +176,7 @@ def submit(task_id: str) -> ResponseReturnValue:
 
 def _next_of(task: TaskView, actor: Any) -> str:
     """What happens now, in words: the step that waits and whose it is, or the end."""
-    view = engine().instance(db.session, task.instance.id, actor)
+    view = engine().instance(db_session(), task.instance.id, actor)
     waiting = [s for s in view.steps if s.state == "ready"]
     if not waiting:
         return gettext("permintaan selesai") if view.summary.status == "completed" else ""

@@ -20,7 +20,7 @@ from engine.users import Actor
 from engine.views import TaskView
 from webui import formrender, uploads
 from webui.errors import field_messages, message_of
-from webui.extensions import db, engine, letters
+from webui.extensions import db_session, engine, letters
 from webui.templating import WIB
 
 
@@ -86,12 +86,12 @@ def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> 
     stored = store.save(upload)
     try:
         view = engine().add_attachment(
-            db.session, task.instance.id, actor, attachment_id=stored.attachment_id,
+            db_session(), task.instance.id, actor, attachment_id=stored.attachment_id,
             filename=stored.filename, stored_name=stored.stored_name,
             content_type=stored.content_type, size=stored.size, sha256=stored.sha256, now=now)
-        db.session.commit()
+        db_session().commit()
     except EngineError as err:
-        db.session.rollback()
+        db_session().rollback()
         store.discard(stored)
         if isinstance(err, TooManyLetters):
             raise uploads.UploadRejected(message_of(err)) from err
@@ -102,9 +102,9 @@ def _store(task: TaskView, upload: FileStorage, actor: Actor, now: datetime) -> 
 
 
 def _discard(task: TaskView, attachment_id: str, actor: Actor) -> None:
-    stored_name = engine().discard_pending_letter(db.session, task.task_id,
+    stored_name = engine().discard_pending_letter(db_session(), task.task_id,
                                                   attachment_id[:64], actor)
-    db.session.commit()
+    db_session().commit()
     if stored_name is not None:
         letters().discard_name(stored_name)
 

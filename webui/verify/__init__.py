@@ -15,7 +15,7 @@ from flask_babel import gettext
 
 from engine.errors import NotFound
 from webui.auth import public
-from webui.extensions import db, engine
+from webui.extensions import db_session, engine
 
 bp = Blueprint("verify", __name__)
 CHUNK = 64 * 1024
@@ -42,7 +42,7 @@ def index() -> ResponseReturnValue:
 @public
 def show(code: str) -> ResponseReturnValue:
     try:
-        document = engine().documents.verification(db.session, code[:64])
+        document = engine().documents.verification(db_session(), code[:64])
     except NotFound:
         return render_template("verify/index.html", unknown=code[:64]), 404
     return render_template("verify/show.html", document=document)
@@ -70,7 +70,7 @@ def _digest() -> tuple[str | None, str | None]:
 @public
 def check(code: str) -> ResponseReturnValue:
     try:
-        document = engine().documents.verification(db.session, code[:64])
+        document = engine().documents.verification(db_session(), code[:64])
     except NotFound:
         return render_template("verify/index.html", unknown=code[:64]), 404
     digest, error = _digest()
