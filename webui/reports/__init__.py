@@ -11,6 +11,7 @@ Also provides the template global ``report_instance_diagram(instance_id)`` that
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -21,12 +22,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
 from engine.reporting.model import DurationReport
 from engine.roles import book as role_book
 from webui.auth import current_actor, roles_required
-from webui.extensions import db_session, engine, office_hours, utcnow
+from webui.extensions import db, db_session, engine, office_hours, utcnow
 from webui.reports import charts, csvexport, marks, params
 
 bp = Blueprint("reports", __name__, url_prefix="/laporan")
@@ -73,7 +75,11 @@ def records_csv() -> ResponseReturnValue:
     args = params.parse(request.args)
     if args.errors:
         return _invalid(args)
-    rows = engine().duration_records(db_session(), **args.engine_kwargs())
+    # The rows are read while the response streams, in an app context of its own: the
+    # scoped proxy finds that context's session, which its teardown closes. The view's
+    # session is closed before then; a query on it would begin a transaction no one ends.
+    stream_session = cast(Session, db.session)
+    rows = engine().duration_records(stream_session, **args.engine_kwargs())
     host_links = current_actor().has("admin", *role_book(db_session()).operators)
     return _csv(csvexport.record_lines(rows, host_links=host_links), "laporan-langkah.csv")
 

@@ -107,6 +107,16 @@ def test_the_step_records_csv_parses_back(known_app, login_as) -> None:
     assert {r["instansi"] for r in only_a} == {"Dinas A"} and len(only_a) == 5 + 2 + 5
 
 
+def test_streaming_the_records_leaves_no_transaction_open(known_app, login_as) -> None:
+    """The CSV's rows are read while the response streams, after the view's own session
+    was closed: read on that session, they began a transaction (SQLite: BEGIN IMMEDIATE)
+    that no one ended, and the next request of anyone found the database locked (503)."""
+    auditor = login_as("auditor")
+    assert len(rows(auditor.get("/laporan/langkah.csv"))) == 5 + 9 + 2 + 2 + 5
+    assert auditor.get("/laporan/ringkasan.csv").status_code == 200
+    assert login_as("pemohon").get("/permintaan").status_code == 200
+
+
 def test_the_summary_csv_has_the_report_numbers(known_app, login_as) -> None:
     summary = rows(login_as("admin").get("/laporan/ringkasan.csv"))
     step1 = next(r for r in summary if r["level"] == "step" and r["bpmn_id"] == S1)
