@@ -35,6 +35,17 @@ Sums = tuple[int, float, int, int, float, float, int]
 NO_SUMS: Sums = (0, 0.0, 0, 0, 0.0, 0.0, 0)
 
 
+def stamped(column: Any) -> Any:
+    """The records the report sums and ranks: those stamped with their durations, which are
+    the completed ones (``engine.reporting.stamps`` stamps all six columns of a record when
+    it completes, and no other). The report's indexes hold only these rows (partial on
+    ``duration_s`` or ``duration_office_s IS NOT NULL``, ``models.StepRecord``): a query
+    names the column its index is partial on, so SQLite both uses the index and reads
+    nothing else (a ``state = 'completed'`` index without ``state`` in its rows could not
+    cover the query on SQLite before 3.43)."""
+    return column.is_not(None)
+
+
 def within(clock: Clock) -> Any:
     """1 when a targeted record completed within its target (ready + target)."""
     return case((S.due_at.is_not(None) & (clock.duration < S.target_s + EPSILON_S), 1), else_=0)
@@ -45,7 +56,7 @@ def _sums_stmt(clock: Clock) -> Any:
         S.bpmn_id, S.pass_no, func.count(), func.sum(clock.duration), func.sum(within(clock)),
         func.count(S.due_at), func.sum(clock.waiting), func.sum(clock.working),
         func.count(clock.waiting),
-    ).where(S.state == "completed")
+    ).where(stamped(S.duration_s))
 
 
 def _as_sums(row: Sequence[Any]) -> Sums:
@@ -76,7 +87,7 @@ class StepNumbers:
         # left-out instances instead of scanning every record).
         gone = select(S.bpmn_id, S.pass_no, clock.duration, within(clock), S.due_at.is_not(None),
                       clock.waiting, clock.working).where(
-            S.state == "completed", S.instance_id.in_(sel.ids))
+            stamped(S.duration_s), S.instance_id.in_(sel.ids))
         removed: dict[str, list[float]] = {}
         rows = session.connection().execute(gone)
         for bpmn_id, pass_no, dur, ok, targeted, waiting, working in rows:
@@ -125,7 +136,7 @@ class StepNumbers:
 
     def _walk(self, bpmn_id: str, offset: int, limit: int, descending: bool) -> list[float]:
         col = self.clock.duration
-        stmt = (select(col).where(S.state == "completed", S.bpmn_id == bpmn_id)
+        stmt = (select(col).where(stamped(col), S.bpmn_id == bpmn_id)
                 .order_by(col.desc() if descending else col).offset(offset).limit(limit))
         if self.sel.mode == "keep":
             stmt = stmt.where(S.instance_id.in_(self.sel.ids))
@@ -168,7 +179,7 @@ class StepNumbers:
         range of the index, from the nearer end (``from_top``)."""
         col, bound = self.clock.duration, seconds + EPSILON_S
         stmt = select(func.count()).select_from(S).where(
-            S.state == "completed", S.bpmn_id == bpmn_id, col > bound if from_top else col <= bound)
+            stamped(col), S.bpmn_id == bpmn_id, col > bound if from_top else col <= bound)
         if self.sel.mode == "keep":
             stmt = stmt.where(S.instance_id.in_(self.sel.ids))
         found = int(self.session.scalar(stmt) or 0)
