@@ -429,11 +429,11 @@ class StepRecord(Base):
         Index("ix_step_by_step", "bpmn_id", "pass_no", "due_at", "target_s",
               *DURATION_COLUMNS, "instance_id", sqlite_where=STAMPED,
               postgresql_where=STAMPED),
-        Index("ix_step_by_instance", "instance_id", "state", "due_at", "ready_at", "target_s",
+        Index("ix_step_by_instance", "instance_id", "due_at", "ready_at", "target_s",
               "duration_s", "duration_office_s"),
-        Index("ix_step_duration", "bpmn_id", "duration_s", "instance_id",
+        Index("ix_step_duration", "bpmn_id", "duration_s",
               sqlite_where=STAMPED, postgresql_where=STAMPED),
-        Index("ix_step_duration_office", "bpmn_id", "duration_office_s", "instance_id",
+        Index("ix_step_duration_office", "bpmn_id", "duration_office_s",
               sqlite_where=STAMPED_OFFICE, postgresql_where=STAMPED_OFFICE),
     )
 
