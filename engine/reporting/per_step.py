@@ -41,11 +41,10 @@ def stamped(column: Any) -> Any:
     the completed ones (``engine.reporting.stamps`` stamps a record's durations, both
     clocks at once, when it completes, and no other record's; a record completed by code
     from before migration 0010 gets them from ``alur report recompute``). The report's
-    indexes hold only these rows (partial on
-    ``duration_s`` or ``duration_office_s IS NOT NULL``, ``models.StepRecord``): a query
-    names the column its index is partial on, so SQLite both uses the index and reads
-    nothing else (SQLite 3.40 reads the table for a query on ``state`` even when the
-    index is partial on ``state = 'completed'``)."""
+    indexes hold only these rows (partial on ``duration_s`` or ``duration_office_s IS NOT
+    NULL``, ``models.StepRecord``): a query names the column its index is partial on, so
+    SQLite both uses the index and reads nothing else (SQLite 3.40 reads the table for a
+    query on ``state`` even when the index is partial on ``state = 'completed'``)."""
     return column.is_not(None)
 
 
