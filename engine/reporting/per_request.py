@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.models import Instance, StepRecord
 from engine.reporting import queries as q
 from engine.reporting.model import Distribution, InstanceCounts, WeekStats, pct
-from engine.reporting.per_step import within
+from engine.reporting.per_step import stamped, within
 from engine.reporting.scope import Dialect, Scope, Selection
 from engine.reporting.stamps import Clock
 
@@ -57,7 +57,7 @@ def _sop_per_request(
     stmt = (
         select(Dialect(session).week_of(func.min(S.ready_at)), func.sum(clock.duration),
                func.count(), func.sum(within(clock)))
-        .where(S.state == "completed", S.due_at.is_not(None))
+        .where(stamped(clock.duration), S.due_at.is_not(None))
         .group_by(S.instance_id)
     )
     if versions:

@@ -1,11 +1,12 @@
 """Per-step numbers of the durations report, from the durations stamped on each record
 (``engine.reporting.stamps``); the clock only selects which columns are read.
 
-Sums per (step, pass) stream from the covering index ``ix_step_by_step``; percentiles walk
+Sums per (step, pass) stream from the covering index ``ix_step_by_step``. In the usual
+case few requests are left out (``Selection.mode == "all"``): percentiles walk
 ``ix_step_duration`` (or ``_office``) in order (``ORDER BY duration LIMIT w OFFSET k``)
-instead of sorting; histogram bins count ranges of it. In the usual case few requests are
-left out (``Selection.mode == "all"``): the queries run over every record and the
-left-out records, read one by one, are subtracted (``engine.reporting.ranking``).
+instead of sorting, histogram bins count ranges of it, and the left-out records, read one
+by one, are subtracted (``engine.reporting.ranking``). For a narrow filter (``"keep"``)
+each step's kept durations are read once from ``ix_step_by_step`` and sorted here.
 Imports no web layer.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -35,6 +36,18 @@ Sums = tuple[int, float, int, int, float, float, int]
 NO_SUMS: Sums = (0, 0.0, 0, 0, 0.0, 0.0, 0)
 
 
+def stamped(column: Any) -> Any:
+    """The records the report sums and ranks: those stamped with their durations, which are
+    the completed ones (``engine.reporting.stamps`` stamps a record's durations, both
+    clocks at once, when it completes, and no other record's; a record completed by code
+    from before migration 0010 gets them from ``alur report recompute``). The report's
+    indexes hold only these rows (partial on ``duration_s`` or ``duration_office_s IS NOT
+    NULL``, ``models.StepRecord``): a query names the column its index is partial on, so
+    SQLite both uses the index and reads nothing else (SQLite 3.40 reads the table for a
+    query on ``state`` even when the index is partial on ``state = 'completed'``)."""
+    return column.is_not(None)
+
+
 def within(clock: Clock) -> Any:
     """1 when a targeted record completed within its target (ready + target)."""
     return case((S.due_at.is_not(None) & (clock.duration < S.target_s + EPSILON_S), 1), else_=0)
@@ -45,7 +58,7 @@ def _sums_stmt(clock: Clock) -> Any:
         S.bpmn_id, S.pass_no, func.count(), func.sum(clock.duration), func.sum(within(clock)),
         func.count(S.due_at), func.sum(clock.waiting), func.sum(clock.working),
         func.count(clock.waiting),
-    ).where(S.state == "completed")
+    ).where(stamped(S.duration_s))
 
 
 def _as_sums(row: Sequence[Any]) -> Sums:
@@ -57,13 +70,15 @@ def _as_sums(row: Sequence[Any]) -> Sums:
 @dataclass(frozen=True)
 class StepNumbers:
     """The selected completed records' sums per (bpmn_id, pass) and, in "all" mode, the
-    sorted durations of the left-out ones per step (to subtract from index walks)."""
+    sorted durations of the left-out ones per step (to subtract from index walks); in
+    "keep" mode, the sorted kept durations of the step last asked about."""
 
     session: Session
     sel: Selection
     clock: Clock
     sums: dict[tuple[str, int], Sums]
     removed: dict[str, list[float]]
+    kept: dict[str, list[float]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, session: Session, sel: Selection, clock: Clock) -> StepNumbers:
@@ -76,7 +91,7 @@ class StepNumbers:
         # left-out instances instead of scanning every record).
         gone = select(S.bpmn_id, S.pass_no, clock.duration, within(clock), S.due_at.is_not(None),
                       clock.waiting, clock.working).where(
-            S.state == "completed", S.instance_id.in_(sel.ids))
+            stamped(S.duration_s), S.instance_id.in_(sel.ids))
         removed: dict[str, list[float]] = {}
         rows = session.connection().execute(gone)
         for bpmn_id, pass_no, dur, ok, targeted, waiting, working in rows:
@@ -125,23 +140,31 @@ class StepNumbers:
 
     def _walk(self, bpmn_id: str, offset: int, limit: int, descending: bool) -> list[float]:
         col = self.clock.duration
-        stmt = (select(col).where(S.state == "completed", S.bpmn_id == bpmn_id)
+        stmt = (select(col).where(stamped(col), S.bpmn_id == bpmn_id)
                 .order_by(col.desc() if descending else col).offset(offset).limit(limit))
-        if self.sel.mode == "keep":
-            stmt = stmt.where(S.instance_id.in_(self.sel.ids))
         return [float(v) for v in self.session.scalars(stmt)]
+
+    def _kept(self, bpmn_id: str) -> list[float]:
+        """Keep mode: the step's kept durations, sorted; read once per step (the report
+        asks about one step at a time), as the sums read them, from ``ix_step_by_step``,
+        which holds the request of each record (the duration indexes do not)."""
+        if bpmn_id not in self.kept:
+            self.kept.clear()
+            stmt = select(self.clock.duration).where(
+                stamped(S.duration_s), S.bpmn_id == bpmn_id, S.instance_id.in_(self.sel.ids))
+            rows = self.session.connection().execute(stmt).scalars()
+            self.kept[bpmn_id] = sorted(float(v) for v in rows)
+        return self.kept[bpmn_id]
 
     def _ranked(self, bpmn_id: str, count: int, position: int, limit: int = 2) -> list[float]:
         """Selected durations at ascending positions ``position``.. among ``count``,
         walking the index from whichever end is nearer."""
         last = min(position + limit, count) - 1
+        if self.sel.mode == "keep":
+            return self._kept(bpmn_id)[position:last + 1]
         descending = position > count // 2
         rank = count - 1 - last if descending else position
-        wanted = last - position + 1
-        if self.sel.mode == "keep":
-            values = self._walk(bpmn_id, rank, wanted, descending)
-        else:
-            values = self._subtracted(bpmn_id, count, rank, wanted, descending)
+        values = self._subtracted(bpmn_id, count, rank, last - position + 1, descending)
         return values[::-1] if descending else values
 
     def _subtracted(self, bpmn_id: str, count: int, rank: int, limit: int,
@@ -167,13 +190,12 @@ class StepNumbers:
         """How many of the ``count`` selected durations are at most ``seconds``: a counted
         range of the index, from the nearer end (``from_top``)."""
         col, bound = self.clock.duration, seconds + EPSILON_S
-        stmt = select(func.count()).select_from(S).where(
-            S.state == "completed", S.bpmn_id == bpmn_id, col > bound if from_top else col <= bound)
         if self.sel.mode == "keep":
-            stmt = stmt.where(S.instance_id.in_(self.sel.ids))
+            return bisect_right(self._kept(bpmn_id), bound)
+        stmt = select(func.count()).select_from(S).where(
+            stamped(col), S.bpmn_id == bpmn_id, col > bound if from_top else col <= bound)
         found = int(self.session.scalar(stmt) or 0)
-        if self.sel.mode == "all":
-            removed = self.removed.get(bpmn_id, [])
-            below = bisect_right(removed, bound)
-            found -= len(removed) - below if from_top else below
+        removed = self.removed.get(bpmn_id, [])
+        below = bisect_right(removed, bound)
+        found -= len(removed) - below if from_top else below
         return count - found if from_top else found

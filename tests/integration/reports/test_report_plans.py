@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from engine.reporting import scope as report_scope
 from engine.reporting.per_request import request_stats
 from engine.reporting.per_step import StepNumbers
 from engine.reporting.scope import Scope, select_records
@@ -53,3 +54,24 @@ def test_request_numbers_stream_from_covering_indexes(sessions, known) -> None:
     assert "COVERING INDEX ix_step_by_instance" in text, text
     assert "COVERING INDEX ix_instances_report" in text, text
     assert "SCAN instances\n" not in text + "\n" and "USING INDEX ix_instances_status" not in text
+
+
+def test_a_narrow_filter_reads_each_steps_kept_durations_once(sessions, known,
+                                                              monkeypatch) -> None:
+    """Keep mode: the kept durations of a step come from the covering ix_step_by_step in
+    one query, whatever the percentiles and bins asked of them."""
+    monkeypatch.setattr(report_scope, "SUBTRACT_UP_TO", -1.0)
+
+    def run(s: Any) -> None:
+        numbers = StepNumbers.read(s, select_records(s, Scope()), OFFICE)
+        assert numbers.sel.mode == "keep"
+        passes = numbers.passes()["Task_IsiFPVC"]
+        numbers.histogram("Task_IsiFPVC", numbers.distribution("Task_IsiFPVC", passes), 180)
+
+    found = plans(sessions, run)
+    text = "\n".join(found)
+    assert len(found) == 3, text  # the selection, the sums, the step's durations
+    assert "SCAN step_records\n" not in text + "\n", text
+    durations = found[-1]
+    assert "COVERING INDEX ix_step_by_step (bpmn_id=?)" in durations, text
+    assert "TEMP B-TREE" not in durations, text

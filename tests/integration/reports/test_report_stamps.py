@@ -58,6 +58,27 @@ def test_a_journey_stamps_each_step_when_it_completes(sessions, alur, clock, peo
             assert r.waiting_office_s == r.waiting_s
 
 
+def test_the_stamps_mark_exactly_the_completed_records(sessions, alur, clock, people) -> None:
+    """The report's partial indexes hold the records with ``duration_s`` (or
+    ``duration_office_s``) set, and read them as the completed ones: true of a request
+    sent back once, one cancelled while waiting, a discarded draft and one still waiting."""
+    done, cancelled, draft, waiting = (Journey(sessions, alur, clock, people) for _ in range(4))
+    done.full(declines=1)
+    for j in (cancelled, waiting):
+        j.start()
+        j.submit()
+    draft.start()
+    for j, reason in ((cancelled, "Batal."), (draft, "Salah isi.")):
+        with sessions.begin() as s:
+            alur.cancel(s, j.instance_id, people.pemohon, clock(), reason=reason)
+    with sessions() as s:
+        rows = s.execute(select(StepRecord.state, StepRecord.duration_s,
+                                StepRecord.duration_office_s)).all()
+    assert {state for state, *_ in rows} == {"completed", "cancelled", "ready"}
+    for state, calendar, office in rows:
+        assert (state == "completed") == (calendar is not None) == (office is not None), rows
+
+
 def requests_stamped(sessions) -> dict[str, tuple[float | None, ...]]:
     with sessions() as s:
         rows = s.execute(select(Instance.id, Instance.end_to_end_s, Instance.end_to_end_office_s)
