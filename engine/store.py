@@ -123,7 +123,8 @@ def instance(session: Session, instance_id: str, *, workflow: bool = False) -> I
     return row
 
 
-_WITH_WORKFLOW = (undefer(Instance.workflow),)  # built once: every load asks for it
+#: Built once (every load asks for it): the task tree as its stored bytes, not unpacked.
+_WITH_WORKFLOW = (undefer(Instance.stored_workflow),)
 
 
 def instances(
@@ -172,7 +173,7 @@ def _step_by_task(workflow: bool) -> Select[StepRecord]:
     return (
         select(StepRecord)
         .where(StepRecord.task_id == bindparam("task_id"))
-        .options(instance.undefer(Instance.workflow) if workflow else instance)
+        .options(instance.undefer(Instance.stored_workflow) if workflow else instance)
     )
 
 
