@@ -358,11 +358,11 @@ def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
     one never goes back to the database."""
     connection = session.connection()
     for record in records:
-        for key, default in _RECORD_COLUMNS.items():
-            if key not in record.__dict__:
-                setattr(record, key, default)
-        values = {key: getattr(record, key) for key in _RECORD_COLUMNS}
-        record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
+        # Straight into the object's dict (what a load does): its history is reset below.
+        held = record.__dict__
+        values = {key: held.get(key, default) for key, default in _RECORD_COLUMNS.items()}
+        held.update(values)
+        held["id"] = connection.execute(_INSERT_RECORD, values).scalar_one()
         make_transient_to_detached(record)
         session.add(record)
         rowwrites.joined(session, record)  # a rollback takes it out again
