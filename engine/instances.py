@@ -10,18 +10,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import passes, rowwrites, runtime, steps, store, users, versions, workflow_cache
 from engine.errors import Conflict, FieldError, Forbidden, InvalidFormData, NotFound
 from engine.forms import N_
 from engine.meetings import complete_meeting, host_roles, without_host_link
-from engine.models import Instance, ProcessVersion, StepRecord
+from engine.models import Instance, PackedJSON, ProcessVersion, StepRecord
 from engine.pack import SYSTEM_ROLES
 from engine.reporting import stamps
 from engine.users import Actor
@@ -86,9 +87,21 @@ def load(session: Session, instance_id: str) -> Loaded:
 
 def loaded(row: Instance) -> Loaded:
     """``load`` for a row read with its workflow already (``store.step_by_task``)."""
-    key = versions.key_of(row.version)
-    workflow = workflow_cache.take(row.id, key, row.workflow)
-    return Loaded(row, workflow if workflow is not None else workflow_of(row))
+    key, stored = versions.key_of(row.version), row.stored_workflow
+    workflow = workflow_cache.take(row.id, key, stored)
+    return Loaded(row, workflow if workflow is not None else _restored(row, stored))
+
+
+def _restored(row: Instance, stored: bytes) -> Any:
+    """The workflow restored from the bytes ``row`` was read with (not read again)."""
+    session = object_session(row)
+    if session is None or "workflow" in row.__dict__:
+        return workflow_of(row)
+    tree = _PACKED.process_result_value(stored, session.get_bind().dialect)
+    return versions.load_workflow(row.version, tree or {})
+
+
+_PACKED = PackedJSON()
 
 
 @contextmanager
@@ -96,19 +109,19 @@ def reading(row: Instance) -> Iterator[Any]:
     """The workflow of a row read with it, to read and never change (a page): the cached
     one when it is the stored tree, else restored; cached (again) when the block ends.
     What the block hands out of it must be copies."""
-    key = versions.key_of(row.version)
-    workflow = workflow_cache.take(row.id, key, row.workflow)
+    key, stored = versions.key_of(row.version), row.stored_workflow
+    workflow = workflow_cache.take(row.id, key, stored)
     if workflow is None:
-        workflow = workflow_of(row)
+        workflow = _restored(row, stored)
     yield workflow
-    workflow_cache.give_back(row.id, key, row.workflow, workflow)
+    workflow_cache.give_back(row.id, key, stored, workflow)
 
 
 def keep(session: Session, loaded: Loaded) -> None:
     """Cache ``loaded``'s workflow again once the transaction commits, as it was read (the
     caller only read it: it is still the tree the row holds)."""
     row = loaded.row
-    workflow_cache.offer(session, row.id, versions.key_of(row.version), row.workflow,
+    workflow_cache.offer(session, row.id, versions.key_of(row.version), row.stored_workflow,
                          loaded.workflow)
 
 
@@ -138,13 +151,20 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
                 row.status = "completed"
                 row.completed_at = now
                 stamps.stamp_request(row)  # end-to-end on both clocks, for the report
-            row.workflow = state = versions.document(
-                row.version, "workflow", runtime.dump_workflow(workflow))
+            tree = versions.document(row.version, "workflow", runtime.dump_workflow(workflow))
+            # Packed here, so the bytes the row now holds are known (the cache's key);
+            # the same bytes as read: an unchanged tree, not written again.
+            packed = _PACKED.pack(tree, session.get_bind().dialect)
+            if row.__dict__.get("stored_workflow") != packed:
+                row.workflow = cast(Any, packed)  # written as it is (``PackedJSON``)
         for record in synced.records:  # the records this changed, then the instance
             if isinstance(record, StepRecord):
                 rowwrites.write(session, record)
         rowwrites.write(session, row)
         session.flush()  # a new instance's INSERT, and whatever else the caller changed
+        # What the row holds now, as a read would find it: the tree, and its bytes.
+        set_committed_value(row, "workflow", tree)
+        set_committed_value(row, "stored_workflow", packed)
         steps.write(session, synced, now)
     except (StaleDataError, IntegrityError) as err:
         if new:  # no race on an instance nobody else knows yet
@@ -154,7 +174,7 @@ def save(session: Session, loaded: Loaded, now: datetime, *, max_passes: int) ->
         session.rollback()
         raise Conflict("Permintaan diubah oleh pengguna lain; muat ulang halaman.") from err
     loaded.records = records
-    workflow_cache.offer(session, row.id, versions.key_of(row.version), state, workflow)
+    workflow_cache.offer(session, row.id, versions.key_of(row.version), packed, workflow)
 
 
 def start(

@@ -28,9 +28,18 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    type_coerce,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    MappedColumn,
+    column_property,
+    mapped_column,
+    relationship,
+    validates,
+)
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
 from engine import packing
@@ -100,20 +109,32 @@ class UTCDateTime(TypeDecorator[datetime]):
         return cast(datetime, value).replace(tzinfo=UTC)
 
 
+class Packed(bytes):
+    """A value its writer packed already (``PackedJSON.pack``), stored as it is: the
+    writer then knows the very bytes the row holds (``engine.workflow_cache`` compares
+    them with what a later read finds)."""
+
+
 class PackedJSON(TypeDecorator[dict[str, Any]]):
     """A JSON document stored compressed: with its version's dictionary when the writer
     hands a ``packing.Document`` (an instance's task tree, what a pass submitted), else
     zlib-compressed (compact separators, level 6), as every value was before migration
-    0017. Both read back the same document."""
+    0017. Both read back the same document. A ``Packed`` value is written as it is."""
 
     impl = LargeBinary
     cache_ok = True
+
+    def pack(self, value: dict[str, Any], dialect: Dialect) -> Packed:
+        """The bytes ``value`` is stored as, to be written as they are."""
+        return Packed(cast(bytes, self.process_bind_param(value, dialect)))
 
     def process_bind_param(
         self, value: dict[str, Any] | None, dialect: Dialect
     ) -> bytes | None:
         if value is None:
             return None
+        if isinstance(value, Packed):
+            return bytes(value)
         if isinstance(value, packing.Document) and value.dictionary is not None:
             return packing.deflate(packing.dumps(value), value.dictionary, dialect)
         return pack_json(value)
@@ -369,6 +390,11 @@ class Instance(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     # The task tree without the spec (the version holds it), compressed (migration 0010).
     workflow: Mapped[dict[str, Any]] = mapped_column(PackedJSON, deferred=True)
+    # The same column as the bytes stored, not unpacked (read-only): what a step loads, to
+    # find the workflow this process saved as these bytes (``engine.workflow_cache``)
+    # without parsing the tree; unpacked only when it must be restored.
+    stored_workflow: Mapped[bytes] = column_property(
+        type_coerce(cast(MappedColumn[Any], workflow).column, LargeBinary), deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
     pass_count: Mapped[int] = mapped_column(Integer, default=1)

@@ -17,6 +17,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -178,11 +179,21 @@ def dump_spec(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def dump_workflow(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The instance's own state, without the spec its version already holds."""
-    full: dict[str, Any] = SERIALIZER.to_dict(workflow)
-    for key in SPEC_KEYS:
-        full.pop(key, None)
-    return full
+    """The instance's own state, without the spec its version already holds: the
+    serializer's ``to_dict`` less ``SPEC_KEYS``, the same keys in the same order, but
+    without converting the spec only to drop it (half of a save's serializing). What
+    ``BpmnWorkflowConverter.to_dict`` adds to its base's, but the spec; the converter is
+    Spiff's own, pinned with it (``tests/unit/test_sop_runtime.py`` compares the two)."""
+    dct: dict[str, Any] = WorkflowConverter.to_dict(_CONVERTER, workflow)
+    dct["subprocesses"] = _CONVERTER.mapping_to_dict(workflow.subprocesses)
+    dct["bpmn_events"] = _CONVERTER.registry.convert(workflow.bpmn_events)
+    dct["typename"] = _TYPENAME
+    return dct
+
+
+#: The serializer's converter of a workflow, and the name it writes (``typename``).
+_TYPENAME = SERIALIZER.registry.typenames[BpmnWorkflow]
+_CONVERTER: Any = SERIALIZER.registry.convert_to_dict[_TYPENAME].args[1].__self__
 
 
 def load_workflow(state: Mapping[str, Any], key: str, source: SpecSource) -> BpmnWorkflow:

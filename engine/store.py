@@ -123,7 +123,8 @@ def instance(session: Session, instance_id: str, *, workflow: bool = False) -> I
     return row
 
 
-_WITH_WORKFLOW = (undefer(Instance.workflow),)  # built once: every load asks for it
+#: Built once (every load asks for it): the task tree as its stored bytes, not unpacked.
+_WITH_WORKFLOW = (undefer(Instance.stored_workflow),)
 
 
 def instances(
@@ -172,7 +173,7 @@ def _step_by_task(workflow: bool) -> Select[StepRecord]:
     return (
         select(StepRecord)
         .where(StepRecord.task_id == bindparam("task_id"))
-        .options(instance.undefer(Instance.workflow) if workflow else instance)
+        .options(instance.undefer(Instance.stored_workflow) if workflow else instance)
     )
 
 
@@ -357,11 +358,11 @@ def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
     one never goes back to the database."""
     connection = session.connection()
     for record in records:
-        for key, default in _RECORD_COLUMNS.items():
-            if key not in record.__dict__:
-                setattr(record, key, default)
-        values = {key: getattr(record, key) for key in _RECORD_COLUMNS}
-        record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
+        # Straight into the object's dict (what a load does): its history is reset below.
+        held = record.__dict__
+        values = {key: held.get(key, default) for key, default in _RECORD_COLUMNS.items()}
+        held.update(values)
+        held["id"] = connection.execute(_INSERT_RECORD, values).scalar_one()
         make_transient_to_detached(record)
         session.add(record)
         rowwrites.joined(session, record)  # a rollback takes it out again

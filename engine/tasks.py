@@ -16,7 +16,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine import audit, drafts, forms, instances, passes, runtime, signature, store, versions
+from engine import (
+    audit,
+    drafts,
+    forms,
+    instances,
+    passes,
+    rowwrites,
+    runtime,
+    signature,
+    store,
+    versions,
+)
 from engine.errors import (
     Conflict,
     FieldError,
@@ -81,7 +92,7 @@ def open_task(
     can_act = may_act(actor, record) and not own
     if can_act and look and drafts.is_draft_step(record.instance, record):
         drafts.restart_clock(record, now)
-        session.flush()
+        rowwrites.write(session, record)  # one UPDATE of its columns, not a flush
     elif can_act and record.opened_at is None:
         record.opened_at, record.opened_by = now, actor.username
         store.add_event(
@@ -92,7 +103,7 @@ def open_task(
             instance_id=record.instance_id,
             task_id=task_id,
         )
-        session.flush()
+        rowwrites.write(session, record)
     return _task_view(session, record, can_act, actor, history, own_request=own)
 
 

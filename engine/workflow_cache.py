@@ -7,8 +7,10 @@ instance, the workflow object a committed transaction saved, with the task tree 
 and its version's key. It is used only when all three hold:
 
 * **what is stored is what was cached**: a loader hands in the task tree it has just read
-  from the database (``Instance.workflow``) and the cached object is used only when that
-  tree equals the one the object was saved as, and the version key (spec) is the same.
+  from the database as its stored bytes (``Instance.stored_workflow``, not unpacked) and
+  the cached object is used only when those are the bytes the object was saved as
+  (``instances.save`` packs the tree itself, so it knows them), and the version key
+  (spec) is the same.
   Another process (gunicorn, ``alur worker``) that saved the instance since, a migration
   to another version, a restored backup: the trees differ and the loader restores as
   before. No version number is trusted on its own.
@@ -45,7 +47,7 @@ from engine import runtime
 LIMIT = 128
 OFFERS = "alur.workflow_cache.offers"
 
-_ENTRIES: OrderedDict[str, tuple[str, dict[str, Any], Any]] = OrderedDict()
+_ENTRIES: OrderedDict[str, tuple[str, bytes, Any]] = OrderedDict()
 _LOCK = threading.Lock()
 _COUNTS = [0, 0]  # lookups, hits
 
@@ -70,7 +72,7 @@ def stats(*, reset: bool = False) -> tuple[int, int]:
     return counts
 
 
-def take(instance_id: str, version_key: str, state: dict[str, Any]) -> Any | None:
+def take(instance_id: str, version_key: str, state: bytes) -> Any | None:
     """The cached workflow of the instance if it was saved as ``state`` on the version
     ``version_key``, removed from the cache (None otherwise)."""
     with _LOCK:
@@ -86,7 +88,7 @@ def take(instance_id: str, version_key: str, state: dict[str, Any]) -> Any | Non
     return workflow
 
 
-def give_back(instance_id: str, version_key: str, state: dict[str, Any], workflow: Any) -> None:
+def give_back(instance_id: str, version_key: str, state: bytes, workflow: Any) -> None:
     """Return a workflow a reader took (or restored) and did not change, restored from or
     equal to ``state``, the tree it read: cached unless another is cached meanwhile (a
     newer save's: it stays)."""
@@ -97,7 +99,7 @@ def give_back(instance_id: str, version_key: str, state: dict[str, Any], workflo
                 _ENTRIES.popitem(last=False)
 
 
-def offer(session: Session, instance_id: str, version_key: str, state: dict[str, Any],
+def offer(session: Session, instance_id: str, version_key: str, state: bytes,
           workflow: Any) -> None:
     """Cache ``workflow``, just saved as ``state``, once ``session`` commits (the last
     offer per instance wins: it is what the transaction wrote last)."""
@@ -115,7 +117,7 @@ def clear() -> None:
 def _committed(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint released: the transaction goes on
         return
-    offers: dict[str, tuple[str, dict[str, Any], Any]] = session.info.pop(OFFERS, {})
+    offers: dict[str, tuple[str, bytes, Any]] = session.info.pop(OFFERS, {})
     for instance_id, (key, state, workflow) in offers.items():
         # What the saved tree does not hold, a restored workflow does not have either.
         workflow.script_engine = runtime.AlurScriptEngine()

@@ -4,6 +4,7 @@ the end (signed first time, not signed once and five times, provider failure →
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,29 @@ def test_cancel_ends_the_workflow(compiled: Any) -> None:
     do(workflow, "Task_IsiFPVC", {})
     runtime.cancel(workflow)
     assert ready(workflow) == [] and workflow.is_completed()
+
+
+def _full_less_spec(workflow: Any) -> dict[str, Any]:
+    """What Spiff's serializer gives, less the spec the version holds (the old way)."""
+    full = runtime.SERIALIZER.to_dict(workflow)
+    return {k: v for k, v in full.items() if k not in runtime.SPEC_KEYS}
+
+
+def test_the_dumped_state_is_the_serializers_less_the_spec(compiled: Any) -> None:
+    """``dump_workflow`` skips converting the spec, and gives what the serializer gives
+    without it, key for key in the same order (the same stored JSON), at every stage:
+    started, on a later pass, after a caught error, cancelled."""
+    workflow = start(compiled)
+    stages = [workflow]
+    workflow = through_approval(workflow, compiled, 1)
+    stages.append(workflow)
+    runtime.throw_error(runtime.ready_service_tasks(workflow)[0], "conference_failed", "x")
+    stages.append(workflow)
+    cancelled = start(compiled)
+    do(cancelled, "Task_IsiFPVC", FPVC)
+    runtime.cancel(cancelled)
+    stages.append(cancelled)
+    for stage in stages:
+        dumped = runtime.dump_workflow(stage)
+        assert json.dumps(dumped) == json.dumps(_full_less_spec(stage))
+        assert "spec" not in dumped and "subprocess_specs" not in dumped

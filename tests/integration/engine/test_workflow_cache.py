@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from engine import instances, runtime, store, versions, workflow_cache
 from engine.models import Instance
@@ -120,7 +120,7 @@ def test_the_cache_keeps_at_most_its_limit(
     j = journey()
     with j.sessions.begin() as s:
         rows = [store.instance(s, i, workflow=True) for i in ids]
-        hits = [workflow_cache.take(r.id, versions.key_of(r.version), r.workflow)
+        hits = [workflow_cache.take(r.id, versions.key_of(r.version), r.stored_workflow)
                 for r in rows]
     assert [h is not None for h in hits] == [False, True, True]  # the oldest went first
 
@@ -172,3 +172,22 @@ def test_the_cache_turned_off_restores_every_load_and_counts_the_misses(
         instances.load(s, j.instance_id)
     assert workflow_cache.stats(reset=True) == (4, 1)
     assert workflow_cache.stats() == (0, 0)
+
+
+def test_a_hit_compares_the_stored_bytes_and_unpacks_no_tree(
+    journey: Callable[[], Journey],
+) -> None:
+    """A load finds the saved workflow by the bytes the row holds: the tree is not
+    unpacked (nor parsed) unless the workflow must be restored."""
+    j = journey()
+    j.start()
+    _complete_first_step(j)
+    workflow_cache.stats(reset=True)
+    with j.sessions.begin() as s:
+        loaded = instances.load(s, j.instance_id)
+        assert "workflow" not in loaded.row.__dict__  # the unpacked tree was never read
+        assert workflow_cache.stats() == (1, 1)
+        stored = s.scalars(select(Instance.stored_workflow)
+                           .where(Instance.id == j.instance_id)).one()
+        assert loaded.row.stored_workflow == stored
+        assert loaded.row.workflow == instances.runtime.dump_workflow(loaded.workflow)
