@@ -148,9 +148,9 @@ def submit(task_id: str) -> ResponseReturnValue:
         except submission.Rejected as err:
             return render(task, data, submission.all_problems(task, data, err.errors, now), 422)
     try:
-        engine().complete(db_session(), task.task_id, actor, data, now,
-                          remote_addr=request.remote_addr,
-                          password=request.form.get("password") or None)
+        after = engine().complete(db_session(), task.task_id, actor, data, now,
+                                  remote_addr=request.remote_addr,
+                                  password=request.form.get("password") or None)
     except InvalidFormData as err:
         db_session().rollback()
         return render(task, data, field_messages(err), 422)
@@ -168,15 +168,15 @@ def submit(task_id: str) -> ResponseReturnValue:
                       data,
                       status=409, alert=alert)
     db_session().commit()
-    flash(_done_message(task, data, _next_of(task, actor)), "success")
+    flash(_done_message(task, data, _next_of(after)), "success")
     if task.instance.requester == actor.username:
         return redirect(url_for("requests.detail", instance_id=task.instance.id))
     return redirect(url_for("inbox.index"))
 
 
-def _next_of(task: TaskView, actor: Any) -> str:
-    """What happens now, in words: the step that waits and whose it is, or the end."""
-    view = engine().instance(db_session(), task.instance.id, actor)
+def _next_of(view: InstanceView) -> str:
+    """What happens now, in words: the step that waits and whose it is, or the end (the
+    request as the completion left it)."""
     waiting = [s for s in view.steps if s.state == "ready"]
     if not waiting:
         return gettext("permintaan selesai") if view.summary.status == "completed" else ""

@@ -3,6 +3,7 @@ way a person can get it wrong without ever seeing a 500."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -49,8 +50,13 @@ def test_a_complete_form_moves_the_request_to_verification(site: Site) -> None:
     assert response.location == f"/permintaan/{instance_id}"
     view = site.view(instance_id)
     assert view.data["jumlah_peserta"] == 25
-    assert site.ready(view).step == "2"
-    assert "Tugas selesai" in text(client.get(response.location))
+    waiting = site.ready(view)
+    assert waiting.step == "2"
+    page = html.unescape(text(client.get(response.location)))
+    # What happens now, from the request as the completion left it.
+    done = next(s for s in view.steps if s.state == "completed")
+    assert f"Tugas selesai: {done.name}" in page
+    assert f"Berikutnya: {waiting.name}, oleh {waiting.lane}." in page
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
