@@ -9,10 +9,12 @@ mail never blocks or rolls back the process. The calendar invite is made by an i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from engine import mailtexts, store, versions
@@ -159,7 +161,19 @@ def compose(
     return subject, body, bool(entry.get("invite")) and meeting is not None
 
 
-def write_mail(
+@dataclass(frozen=True)
+class Mail:
+    """A mail to write into ``mail_messages`` (``write``): its columns but the status."""
+
+    instance_id: str
+    to: str
+    subject_column: str | None
+    text: str  # a ``packing.Text`` packed with its version's mail dictionary
+    ics: bytes | None = None
+    document_id: str | None = None
+
+
+def task_mail(
     session: Session,
     record: StepRecord,
     job_payload: Mapping[str, Any],
@@ -168,10 +182,9 @@ def write_mail(
     base_url: str,
     mail_from: str,
     invite: InviteFactory | None,
-    smtp: bool,
     lane_people: dict[str, list[str]] | None = None,
-) -> list[MailMessageRow]:
-    """Write the mail a task's job asks for; returns the rows written."""
+) -> Mail | None:
+    """The mail a task's job asks for (None: nobody to send it to)."""
     data = job_payload.get("data", {})
     event = str(job_payload.get("event", "task_ready"))
     to = _recipients(session, record, event, job_payload, lane_people)
@@ -181,7 +194,7 @@ def write_mail(
     if with_invite:  # the meeting's details also go where the form asked
         to = _with_contact(to, inst, data)
     if not to:
-        return []
+        return None
     ics = None
     if with_invite and invite is not None:
         ics = invite(
@@ -195,16 +208,15 @@ def write_mail(
         )
     # The "link ready" mail carries the pass's signed document (the FPVC), if one was made.
     document = documents.latest_of(session, record.instance_id) if with_invite else None
-    return [_row(session, inst, to, subject, body, now, smtp, ics=ics,
-                 document_id=document.id if document is not None else None)]
+    return _mail(inst, to, subject, body, ics=ics,
+                 document_id=document.id if document is not None else None)
 
 
-def write_instance_mail(
-    session: Session, inst: Instance, job_payload: Mapping[str, Any], now: datetime, *,
-    base_url: str, smtp: bool,
-) -> list[MailMessageRow]:
+def instance_mail(
+    session: Session, inst: Instance, job_payload: Mapping[str, Any], *, base_url: str,
+) -> Mail | None:
     """A mail about the request itself (its cancellation) to its requester and the
-    request's contact address."""
+    request's contact address (None: nobody to send it to)."""
     data = job_payload.get("data", {})
     the_pack = versions.pack(inst.version)
     kind = str(job_payload.get("event", "cancelled"))
@@ -217,29 +229,40 @@ def write_instance_mail(
     }
     to = _with_contact([inst.requester.email] if inst.requester.email else [], inst, data)
     if not to:
-        return []
+        return None
     subject = mailtexts.render(entry["subject"], values, data).replace("\n", " ")
     body = mailtexts.render(entry["body"], values, data)
-    return [_row(session, inst, to, subject, body, now, smtp)]
+    return _mail(inst, to, subject, body)
 
 
-def _row(session: Session, inst: Instance, to: Sequence[str], subject: str, body: str,
-         now: datetime, smtp: bool, *, ics: bytes | None = None,
-         document_id: str | None = None) -> MailMessageRow:
+def _mail(inst: Instance, to: Sequence[str], subject: str, body: str, *,
+          ics: bytes | None = None, document_id: str | None = None) -> Mail:
     subject_column, text = MailMessageRow.columns_of(subject, body)
-    row = MailMessageRow(
-        instance_id=inst.id,
-        to=", ".join(to),
-        subject_column=subject_column,
-        text=versions.text(inst.version, "mail", text),
-        ics=ics,
-        document_id=document_id,
-        status="queued" if smtp else "outbox",
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    if smtp:
-        store.add_job(session, kind="send_mail", now=now, instance_id=inst.id,
-                      payload={"mail_id": row.id})
-    return row
+    return Mail(inst.id, ", ".join(to), subject_column, versions.text(inst.version, "mail", text),
+                ics, document_id)
+
+
+_MAIL_TABLE = cast(Table, MailMessageRow.__table__)
+_INSERT_MAIL = insert(_MAIL_TABLE)
+_INSERT_MAIL_IDS = insert(_MAIL_TABLE).returning(_MAIL_TABLE.c.id, sort_by_parameter_order=True)
+
+
+def write(session: Session, mails: Sequence[Mail], now: datetime, *, smtp: bool) -> None:
+    """Write ``mails`` into the outbox with one INSERT, not through the session (nothing
+    in the transaction reads them back); with an SMTP transport each also gets a
+    ``send_mail`` job, queued with one more INSERT."""
+    if not mails:
+        return
+    rows = [{"instance_id": m.instance_id, "to": m.to, "subject": m.subject_column,
+             "body": m.text, "ics": m.ics, "document_id": m.document_id,
+             "status": "queued" if smtp else "outbox", "created_at": now, "sent_at": None,
+             "last_error": None} for m in mails]
+    connection = session.connection()
+    if not smtp:
+        connection.execute(_INSERT_MAIL, rows)
+        return
+    ids = connection.execute(_INSERT_MAIL_IDS, rows).scalars().all()
+    store.insert_jobs(session, [
+        {"kind": "send_mail", "instance_id": m.instance_id, "payload": {"mail_id": mail_id}}
+        for m, mail_id in zip(mails, ids, strict=True)
+    ], now)

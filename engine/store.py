@@ -385,27 +385,57 @@ def due_jobs(
     kind: str | None = None, limit: int,
 ) -> Sequence[Job]:
     """The oldest due jobs (of ``kind``), locked as ``next_job`` locks one."""
-    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql")
-    params: dict[str, Any] = {"now": now, "lease": lease_expired_before, "limit": limit}
+    return session.scalars(*_due(session, now, lease_expired_before, kind, limit, False)).all()
+
+
+def due_job_rows(
+    session: Session, now: datetime, lease_expired_before: datetime, *,
+    kind: str | None = None, limit: int,
+) -> Sequence[Row[Any]]:
+    """``due_jobs`` as plain rows of every column (the worker's claim: a notification is
+    written and finished with Core, ``job_of`` makes any other an object of the session)."""
+    return session.connection().execute(
+        *_due(session, now, lease_expired_before, kind, limit, True)).all()
+
+
+def job_of(session: Session, row: Row[Any]) -> Job:
+    """The job ``row`` read (``due_job_rows``) as a loaded, unchanged object of the
+    session, as if queried: a change of it is flushed as an UPDATE. One the session
+    holds already is that one."""
+    held = session.identity_map.get(session.identity_key(Job, row.id))
+    if held is not None:
+        return cast(Job, held)
+    job = Job(**row._mapping)
+    make_transient_to_detached(job)
+    session.add(job)
+    return job
+
+
+def _due(
+    session: Session, now: datetime, lease: datetime, kind: str | None, limit: int, rows: bool
+) -> tuple[Select[Any], dict[str, Any]]:
+    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql", rows)
+    params: dict[str, Any] = {"now": now, "lease": lease, "limit": limit}
     if kind is not None:
         params["kind"] = kind
-    return session.scalars(stmt, params).all()
+    return stmt, params
 
 
 @functools.cache
-def _due_jobs(of_kind: bool, skip_locked: bool) -> Select[Job]:
+def _due_jobs(of_kind: bool, skip_locked: bool, rows: bool = False) -> Select[Any]:
     """``due_jobs``'s statement, built once (the worker asks it for every job)."""
-    now = bindparam("now", type_=Job.__table__.c.run_after.type)
-    lease = bindparam("lease", type_=Job.__table__.c.locked_at.type)
-    stmt = select(Job).where(
+    table = cast(Table, Job.__table__)
+    now = bindparam("now", type_=table.c.run_after.type)
+    lease = bindparam("lease", type_=table.c.locked_at.type)
+    stmt = (select(*table.c) if rows else select(Job)).where(
         or_(
-            (Job.status == "pending") & (Job.run_after <= now),
-            (Job.status == "running") & (Job.locked_at < lease),
+            (table.c.status == "pending") & (table.c.run_after <= now),
+            (table.c.status == "running") & (table.c.locked_at < lease),
         )
     )
     if of_kind:
-        stmt = stmt.where(Job.kind == bindparam("kind"))
-    stmt = stmt.order_by(Job.run_after, Job.id).limit(bindparam("limit"))
+        stmt = stmt.where(table.c.kind == bindparam("kind"))
+    stmt = stmt.order_by(table.c.run_after, table.c.id).limit(bindparam("limit"))
     return stmt.with_for_update(skip_locked=True) if skip_locked else stmt
 
 

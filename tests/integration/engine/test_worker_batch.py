@@ -99,3 +99,64 @@ def test_a_notification_that_cannot_be_written_fails_alone_in_its_batch(
     assert finished.pop(broken_id)[:2] == ("failed", 1)
     assert set(finished.values()) == {("done", 1, None)}
     assert mails == ["staf@uji.id", "subkoor@uji.id"]
+
+
+def job_reads(seen: list[str]) -> int:
+    return sum(1 for s in seen if s.lstrip().startswith("SELECT") and "FROM jobs" in s
+               and "jobs.kind" in s.split("FROM", 1)[0])
+
+
+def test_a_batch_reads_its_due_jobs_once_on_sqlite_and_one_by_one_on_postgresql(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """On SQLite the batch's transaction holds the write lock: the due jobs are read with
+    one query. On PostgreSQL each is locked as it is taken (SKIP LOCKED), so a job the
+    batch will not reach stays free for another worker: one query each, and the last
+    that finds none."""
+    ids = queue(sessions, clock, "bogus", "bogus", "bogus")
+    bind = sessions.kw["bind"]
+    with sql.statements(bind) as seen:
+        assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (3, False)
+    assert job_reads(seen) == (4 if bind.dialect.name == "postgresql" else 1)
+    assert states(sessions, ids) == [("failed", 1)] * 3
+
+
+def test_a_batch_of_notifications_writes_its_mail_and_finishes_its_jobs_at_once(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """Each mail of a batch is written, and each job finished, but with one INSERT and
+    one UPDATE for them all."""
+    j = Journey(sessions, alur, clock, people)
+    j.start()
+    j.submit()  # a mail to the staff (Task_Verifikasi)
+    clock.advance(1)
+    j.verify()  # a mail to the approvers (Task_Persetujuan)
+    with sql.statements(sessions.kw["bind"]) as seen:
+        assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (2, False)
+    written = [" ".join(s.split()[:3]) for s in seen if s.startswith(("INSERT", "UPDATE"))]
+    assert sorted(written) == ["INSERT INTO mail_messages", "UPDATE jobs SET"]
+    with sessions() as s:
+        finished = [(job.status, job.attempts, job.payload, job.finished_at is not None)
+                    for job in store.jobs_of(s, j.instance_id) if job.kind == "notify"]
+        mails = sorted((m.to, m.subject, m.status) for m in s.scalars(select(MailMessageRow)))
+    assert finished == [("done", 1, {}, True)] * 2
+    number = "VC-" + j.instance_id[:8].upper()
+    assert mails == [
+        ("staf@uji.id", f"[{number}] Tugas baru: Menerima dan memverifikasi FPVC", "outbox"),
+        ("subkoor@uji.id", f"[{number}] Tugas baru: Memberi persetujuan atas permintaan",
+         "outbox"),
+    ]
+
+
+def test_a_claimed_row_the_session_holds_already_is_that_object(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    ids = queue(sessions, clock, "bogus", "bogus")
+    with sessions.begin() as s:
+        held = s.get(Job, ids[0])
+        first, second = store.due_job_rows(s, clock(), clock(), limit=5)
+        assert store.job_of(s, first) is held
+        made = store.job_of(s, second)
+        assert made is s.get(Job, ids[1]) and made.kind == "bogus" and not s.dirty
+        made.attempts = 7
+    assert states(sessions, ids) == [("pending", 0), ("pending", 7)]
