@@ -13,8 +13,8 @@ from sqlalchemy import Row, Table, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import notifications, store
-from engine.errors import ConnectorError
-from engine.models import Document, Job, MailMessageRow, StepRecord
+from engine.errors import ConnectorError, NotFound
+from engine.models import Document, Job, MailMessageRow
 from engine.outbox import Clock, Services, backoff, done, finished, later
 from engine.ports import Attachment as MailAttachment
 from engine.ports import MailMessage
@@ -33,7 +33,7 @@ def notify_batch(session: Session, services: Services, jobs: Sequence[Row[Any]],
     alone, recorded on its job, never taking the batch or the worker with it. Returns how
     many jobs ran."""
     lane_people: dict[str, list[str]] = {}  # a lane's addresses, read once per batch
-    records = store.steps_by_tasks(session, [j.task_id for j in jobs if j.task_id])
+    records = notifications.steps(session, [j.task_id for j in jobs if j.task_id])
     try:  # the usual case, every mail written: one savepoint for the batch, not one each
         with session.begin_nested():
             _write(session, services, jobs, now, records, lane_people)
@@ -50,7 +50,7 @@ def notify_batch(session: Session, services: Services, jobs: Sequence[Row[Any]],
 
 def _write(
     session: Session, services: Services, jobs: Sequence[Row[Any]], now: datetime,
-    records: dict[str, StepRecord], lane_people: dict[str, list[str]],
+    records: dict[str, notifications.Step], lane_people: dict[str, list[str]],
 ) -> None:
     """The jobs' mails, and the jobs finished (a "link ready" mail whose document is still
     being made waits for it instead)."""
@@ -68,7 +68,7 @@ def _write(
         else:
             mail = notifications.task_mail(
                 session,
-                records.get(job.task_id) or store.step_by_task(session, job.task_id),
+                _step(records, job.task_id),
                 job.payload,
                 now,
                 base_url=settings.base_url,
@@ -81,6 +81,13 @@ def _write(
         finished.append(_done(job, now))
     notifications.write(session, mails, now, smtp=services.mail is not None)
     _finish(session, finished)
+
+
+def _step(records: dict[str, notifications.Step], task_id: str) -> notifications.Step:
+    found = records.get(task_id)
+    if found is None:  # gone (the request was deleted), or never there
+        raise NotFound("Tugas tidak ditemukan.")
+    return found
 
 
 def _document_pending(session: Session, job: Row[Any]) -> bool:

@@ -14,16 +14,23 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from engine import mailtexts, store, versions
-from engine.documents import records as documents
 from engine.errors import NotFound
 from engine.meetings import complete_meeting
-from engine.models import Instance, MailMessageRow, StepRecord
+from engine.models import (
+    Document,
+    Instance,
+    MailMessageRow,
+    ProcessVersion,
+    StepRecord,
+    User,
+    UserRole,
+)
 from engine.pack import Pack, returned_reason
-from engine.users import get_user, users_with_role
+from engine.users import get_user
 
 WIB = ZoneInfo("Asia/Jakarta")
 #: Messages to one named user about a task (``payload["user"]``), not to its lane.
@@ -56,8 +63,101 @@ def payload(event: str, data: Mapping[str, Any], the_pack: Pack) -> dict[str, An
     return {"event": event, "data": {k: data[k] for k in keys if k in data}}
 
 
+@dataclass(frozen=True)
+class Request:
+    """What a mail says of a request (read as a plain row for a worker's batch)."""
+
+    id: str
+    number: str
+    kegiatan: str | None
+    instansi: str | None
+    version: ProcessVersion  # an object of the session (its pack, its mail dictionary)
+    requester_email: str | None
+
+    @classmethod
+    def of(cls, inst: Instance) -> Request:
+        return cls(inst.id, inst.number, inst.kegiatan, inst.instansi, inst.version,
+                   inst.requester.email)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a mail says of a task's step record."""
+
+    task_id: str
+    instance_id: str
+    bpmn_id: str
+    name: str
+    role: str | None
+    requester_only: bool
+    due_at: datetime | None
+    target_s: int | None
+    instance: Request
+
+
+_STEP = cast(Table, StepRecord.__table__)
+_INSTANCE = cast(Table, Instance.__table__)
+_USER = cast(Table, User.__table__)
+_STEPS = (
+    select(_STEP.c.task_id, _STEP.c.instance_id, _STEP.c.bpmn_id, _STEP.c.name, _STEP.c.role,
+           _STEP.c.requester_only, _STEP.c.due_at, _STEP.c.target_s, _INSTANCE.c.number,
+           _INSTANCE.c.kegiatan, _INSTANCE.c.instansi, _INSTANCE.c.process_version_id,
+           _USER.c.email)
+    .join_from(_STEP, _INSTANCE, _INSTANCE.c.id == _STEP.c.instance_id)
+    .join(_USER, _USER.c.id == _INSTANCE.c.requester_id)
+    .where(_STEP.c.task_id.in_(bindparam("task_ids", expanding=True)))
+)
+
+
+def steps(session: Session, task_ids: Sequence[str]) -> dict[str, Step]:
+    """The steps of several tasks, by task id, with their requests, in one query of plain
+    rows (a worker's batch), and each request's version from the session."""
+    if not task_ids:
+        return {}
+    found: dict[str, Step] = {}
+    versions_by_id: dict[int, ProcessVersion] = {}
+    for row in session.connection().execute(_STEPS, {"task_ids": list(task_ids)}):
+        version = versions_by_id.get(row.process_version_id)
+        if version is None:
+            version = session.get(ProcessVersion, row.process_version_id)
+            if version is None:  # never: a request's version is never deleted
+                raise NotFound("Versi proses tidak ditemukan.")
+            versions_by_id[row.process_version_id] = version
+        request = Request(row.instance_id, row.number, row.kegiatan, row.instansi, version,
+                          row.email)
+        found[row.task_id] = Step(row.task_id, row.instance_id, row.bpmn_id, row.name,
+                                  row.role, row.requester_only, row.due_at, row.target_s,
+                                  request)
+    return found
+
+
+_DOCUMENT = cast(Table, Document.__table__)
+#: The id of a request's latest document (``documents.records.latest_of``'s, one column).
+_LATEST_DOCUMENT = (
+    select(_DOCUMENT.c.id)
+    .where(_DOCUMENT.c.instance_id == bindparam("instance_id"))
+    .order_by(_DOCUMENT.c.pass_no.desc(), _DOCUMENT.c.created_at.desc())
+    .limit(1)
+)
+
+
+def _latest_document(session: Session, instance_id: str) -> str | None:
+    found = session.connection().execute(_LATEST_DOCUMENT, {"instance_id": instance_id})
+    return found.scalar()
+
+
+_ROLE = cast(Table, UserRole.__table__)
+#: The addresses of a lane's active people (``users.users_with_role``'s, as plain rows).
+_LANE = (
+    select(_USER.c.email)
+    .join(_ROLE, _ROLE.c.user_id == _USER.c.id)
+    .where(_ROLE.c.role == bindparam("role"), _USER.c.active.is_(True))
+    .order_by(_USER.c.username)
+)
+
+
 def _recipients(
-    session: Session, record: StepRecord, event: str, job_payload: Mapping[str, Any],
+    session: Session, record: Step, event: str, job_payload: Mapping[str, Any],
     lane_people: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """Who a task's mail goes to: a named user (a claim that changed hands), the
@@ -69,17 +169,18 @@ def _recipients(
             return []
         return [user.email] if user.email else []
     if record.requester_only:
-        email = record.instance.requester.email
+        email = record.instance.requester_email
         return [email] if email else []
     if not record.role:
         return []
     known = lane_people if lane_people is not None else {}
     if record.role not in known:
-        known[record.role] = [u.email for u in users_with_role(session, record.role) if u.email]
+        emails = session.connection().execute(_LANE, {"role": record.role}).scalars()
+        known[record.role] = [e for e in emails if e]
     return list(known[record.role])
 
 
-def _with_contact(to: list[str], inst: Instance, data: Mapping[str, Any]) -> list[str]:
+def _with_contact(to: list[str], inst: Request, data: Mapping[str, Any]) -> list[str]:
     """``to`` and the address the request's form names for it (the field meaning
     ``contact_email``), once: the form promises the meeting's details go there."""
     contact = versions.pack(inst.version).value(data, "contact_email")
@@ -113,7 +214,7 @@ def _meeting_text(meeting: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _kind(record: StepRecord, data: Mapping[str, Any], the_pack: Pack, event: str) -> str:
+def _kind(record: Step, data: Mapping[str, Any], the_pack: Pack, event: str) -> str:
     if event in ("breach", *PERSONAL):
         return event
     if record.requester_only and returned_reason(the_pack, data) is not None:
@@ -121,7 +222,7 @@ def _kind(record: StepRecord, data: Mapping[str, Any], the_pack: Pack, event: st
     return "task_ready"
 
 
-def _values(inst: Instance, data: Mapping[str, Any], the_pack: Pack) -> dict[str, Any]:
+def _values(inst: Request, data: Mapping[str, Any], the_pack: Pack) -> dict[str, Any]:
     """The placeholders every message may use (``engine.mailtexts.PLACEHOLDERS``)."""
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     return {
@@ -137,12 +238,12 @@ def _values(inst: Instance, data: Mapping[str, Any], the_pack: Pack) -> dict[str
 
 
 def compose(
-    record: StepRecord, data: Mapping[str, Any], base_url: str, event: str = "task_ready",
+    record: Step, data: Mapping[str, Any], base_url: str, event: str = "task_ready",
     extra: Mapping[str, Any] | None = None,
 ) -> tuple[str, str, bool]:
     """Subject, body, and whether the message carries the meeting invite, from the
     process's mail texts (``engine.mailtexts``)."""
-    inst: Instance = record.instance
+    inst = record.instance
     the_pack = versions.pack(inst.version)
     kind = _kind(record, data, the_pack, event)
     entry = mailtexts.entry_for(the_pack.mail_texts(), kind, record.bpmn_id)
@@ -175,7 +276,7 @@ class Mail:
 
 def task_mail(
     session: Session,
-    record: StepRecord,
+    record: Step,
     job_payload: Mapping[str, Any],
     now: datetime,
     *,
@@ -207,16 +308,16 @@ def task_mail(
             now=now,
         )
     # The "link ready" mail carries the pass's signed document (the FPVC), if one was made.
-    document = documents.latest_of(session, record.instance_id) if with_invite else None
-    return _mail(inst, to, subject, body, ics=ics,
-                 document_id=document.id if document is not None else None)
+    document = _latest_document(session, record.instance_id) if with_invite else None
+    return _mail(inst, to, subject, body, ics=ics, document_id=document)
 
 
 def instance_mail(
-    session: Session, inst: Instance, job_payload: Mapping[str, Any], *, base_url: str,
+    session: Session, row: Instance, job_payload: Mapping[str, Any], *, base_url: str,
 ) -> Mail | None:
     """A mail about the request itself (its cancellation) to its requester and the
     request's contact address (None: nobody to send it to)."""
+    inst = Request.of(row)
     data = job_payload.get("data", {})
     the_pack = versions.pack(inst.version)
     kind = str(job_payload.get("event", "cancelled"))
@@ -227,7 +328,7 @@ def instance_mail(
         "by": job_payload.get("by"),
         "link": f"{base_url.rstrip('/')}/permintaan/{inst.id}",
     }
-    to = _with_contact([inst.requester.email] if inst.requester.email else [], inst, data)
+    to = _with_contact([inst.requester_email] if inst.requester_email else [], inst, data)
     if not to:
         return None
     subject = mailtexts.render(entry["subject"], values, data).replace("\n", " ")
@@ -235,7 +336,7 @@ def instance_mail(
     return _mail(inst, to, subject, body)
 
 
-def _mail(inst: Instance, to: Sequence[str], subject: str, body: str, *,
+def _mail(inst: Request, to: Sequence[str], subject: str, body: str, *,
           ics: bytes | None = None, document_id: str | None = None) -> Mail:
     subject_column, text = MailMessageRow.columns_of(subject, body)
     return Mail(inst.id, ", ".join(to), subject_column, versions.text(inst.version, "mail", text),

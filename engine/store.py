@@ -193,18 +193,6 @@ def claim_holder(session: Session, record_id: int) -> str | None:
     ).scalar_one()
 
 
-def steps_by_tasks(session: Session, task_ids: Sequence[str]) -> dict[str, StepRecord]:
-    """Records of several tasks with their instances, in one query (a worker's batch)."""
-    if not task_ids:
-        return {}
-    stmt = (
-        select(StepRecord)
-        .where(StepRecord.task_id.in_(list(task_ids)))
-        .options(joinedload(StepRecord.instance))
-    )
-    return {r.task_id: r for r in session.scalars(stmt)}
-
-
 def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
     stmt = (
         select(StepRecord)
