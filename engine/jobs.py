@@ -152,15 +152,19 @@ def _claim(
         if services.mail is not None:
             due.more = True  # each mail queued a send_mail job, due now
         return ran, None, None
-    job = store.job_of(session, row)
+    job = store.job_of(row)
     job.status, job.locked_at, job.locked_by = "running", now, worker_id
     job.attempts += 1
     outside = _prepare(session, services, job, now)
+    store.update_job(session, job.id, **{c: getattr(job, c) for c in _CLAIMED})  # one UPDATE
     if job.status == "done" or outside is None:
         return 1, job, None
-    session.flush()
-    session.expunge(job)
     return 1, job, outside
+
+
+#: What claiming a job and preparing it may change of its row (``outbox.done``/``later``).
+_CLAIMED = ("status", "attempts", "run_after", "locked_at", "locked_by", "last_error",
+            "finished_at", "payload")
 
 
 Outside = Callable[[sessionmaker[Session], Clock], None]

@@ -71,7 +71,7 @@ def backoff(settings: WorkerSettings, attempts: int, retry_after: float | None) 
 
 
 def done(job: Job, now: datetime, status: str = "done", error: str | None = None) -> None:
-    """Finish ``job``, an object of the session."""
+    """Finish ``job``: its columns set (written by its session, or by the worker's claim)."""
     for column, value in finished(job.payload, now, status, error).items():
         setattr(job, column, value)
 

@@ -386,16 +386,12 @@ def due_job_rows(
         *_due(session, now, lease_expired_before, kind, limit, True)).all()
 
 
-def job_of(session: Session, row: Row[Any]) -> Job:
-    """The job ``row`` read (``due_job_rows``) as a loaded, unchanged object of the
-    session, as if queried: a change of it is flushed as an UPDATE. One the session
-    holds already is that one."""
-    held = session.identity_map.get(session.identity_key(Job, row.id))
-    if held is not None:
-        return cast(Job, held)
+def job_of(row: Row[Any]) -> Job:
+    """The job ``row`` read (``due_job_rows``) as an object of no session, as a claimed
+    job is once its transaction ends: its changes are written with ``update_job``, a
+    session ``merge``s it to change it through the ORM."""
     job = Job(**row._mapping)
     make_transient_to_detached(job)
-    session.add(job)
     return job
 
 

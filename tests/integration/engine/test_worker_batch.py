@@ -146,17 +146,3 @@ def test_a_batch_of_notifications_writes_its_mail_and_finishes_its_jobs_at_once(
         ("subkoor@uji.id", f"[{number}] Tugas baru: Memberi persetujuan atas permintaan",
          "outbox"),
     ]
-
-
-def test_a_claimed_row_the_session_holds_already_is_that_object(
-    sessions: sessionmaker[Session], clock: Clock
-) -> None:
-    ids = queue(sessions, clock, "bogus", "bogus")
-    with sessions.begin() as s:
-        held = s.get(Job, ids[0])
-        first, second = store.due_job_rows(s, clock(), clock(), limit=5)
-        assert store.job_of(s, first) is held
-        made = store.job_of(s, second)
-        assert made is s.get(Job, ids[1]) and made.kind == "bogus" and not s.dirty
-        made.attempts = 7
-    assert states(sessions, ids) == [("pending", 0), ("pending", 7)]
