@@ -32,8 +32,10 @@ def notify_batch(session: Session, services: Services, jobs: Sequence[Row[Any]],
     goes back and each job runs again in a savepoint of its own, so the failing one fails
     alone, recorded on its job, never taking the batch or the worker with it. Returns how
     many jobs ran."""
-    lane_people: dict[str, list[str]] = {}  # a lane's addresses, read once per batch
     records = notifications.steps(session, [j.task_id for j in jobs if j.task_id])
+    # the lanes' addresses, read once per batch
+    lane_people = notifications.lanes(session, (r.role for r in records.values() if r.role
+                                                and not r.requester_only))
     try:  # the usual case, every mail written: one savepoint for the batch, not one each
         with session.begin_nested():
             _write(session, services, jobs, now, records, lane_people)

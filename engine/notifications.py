@@ -8,14 +8,15 @@ mail never blocks or rolls back the process. The calendar invite is made by an i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import RowMapping, Table, bindparam, insert, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from engine import mailtexts, store, versions
 from engine.errors import NotFound
@@ -98,36 +99,60 @@ class Step:
 _STEP = cast(Table, StepRecord.__table__)
 _INSTANCE = cast(Table, Instance.__table__)
 _USER = cast(Table, User.__table__)
+_VERSION = cast(Table, ProcessVersion.__table__)
+#: The columns a version object is loaded with (the rest are deferred: read on first use).
+_VERSION_COLUMNS = tuple(
+    attr.key for attr in sa_inspect(ProcessVersion).column_attrs if not attr.deferred)
 _STEPS = (
     select(_STEP.c.task_id, _STEP.c.instance_id, _STEP.c.bpmn_id, _STEP.c.name, _STEP.c.role,
            _STEP.c.requester_only, _STEP.c.due_at, _STEP.c.target_s, _INSTANCE.c.number,
-           _INSTANCE.c.kegiatan, _INSTANCE.c.instansi, _INSTANCE.c.process_version_id,
-           _USER.c.email)
+           _INSTANCE.c.kegiatan, _INSTANCE.c.instansi, _USER.c.email,
+           *(_VERSION.c[k].label(f"version_{k}") for k in _VERSION_COLUMNS))
     .join_from(_STEP, _INSTANCE, _INSTANCE.c.id == _STEP.c.instance_id)
     .join(_USER, _USER.c.id == _INSTANCE.c.requester_id)
+    .join(_VERSION, _VERSION.c.id == _INSTANCE.c.process_version_id)
     .where(_STEP.c.task_id.in_(bindparam("task_ids", expanding=True)))
 )
 
 
 def steps(session: Session, task_ids: Sequence[str]) -> dict[str, Step]:
     """The steps of several tasks, by task id, with their requests, in one query of plain
-    rows (a worker's batch), and each request's version from the session."""
+    rows (a worker's batch)."""
     if not task_ids:
         return {}
     found: dict[str, Step] = {}
-    versions_by_id: dict[int, ProcessVersion] = {}
     for row in session.connection().execute(_STEPS, {"task_ids": list(task_ids)}):
-        version = versions_by_id.get(row.process_version_id)
-        if version is None:
-            version = session.get(ProcessVersion, row.process_version_id)
-            if version is None:  # never: a request's version is never deleted
-                raise NotFound("Versi proses tidak ditemukan.")
-            versions_by_id[row.process_version_id] = version
-        request = Request(row.instance_id, row.number, row.kegiatan, row.instansi, version,
-                          row.email)
+        request = Request(row.instance_id, row.number, row.kegiatan, row.instansi,
+                          _version(session, row._mapping), row.email)
         found[row.task_id] = Step(row.task_id, row.instance_id, row.bpmn_id, row.name,
                                   row.role, row.requester_only, row.due_at, row.target_s,
                                   request)
+    return found
+
+
+def _version(session: Session, row: RowMapping) -> ProcessVersion:
+    """The row's version as an object of the session (its pack and its mail dictionary
+    are read through it): the session's own if it holds it, else made from the row as if
+    loaded (no query; its deferred columns are read on first use, as always)."""
+    values = {k: row[f"version_{k}"] for k in _VERSION_COLUMNS}
+    held = session.identity_map.get(session.identity_key(ProcessVersion, values["id"]))
+    if held is not None:
+        return cast(ProcessVersion, held)
+    version = ProcessVersion(**values)
+    make_transient_to_detached(version)
+    session.add(version)
+    return version
+
+
+def lanes(session: Session, roles: Iterable[str]) -> dict[str, list[str]]:
+    """The addresses of each role's active people (``users.users_with_role``'s, as plain
+    rows), for all of a batch's lanes in one query."""
+    wanted = sorted(set(roles))
+    found: dict[str, list[str]] = {role: [] for role in wanted}
+    if wanted:
+        for role, email in session.connection().execute(_LANES, {"roles": wanted}):
+            if email:
+                found[role].append(email)
     return found
 
 
@@ -147,11 +172,10 @@ def _latest_document(session: Session, instance_id: str) -> str | None:
 
 
 _ROLE = cast(Table, UserRole.__table__)
-#: The addresses of a lane's active people (``users.users_with_role``'s, as plain rows).
-_LANE = (
-    select(_USER.c.email)
-    .join(_ROLE, _ROLE.c.user_id == _USER.c.id)
-    .where(_ROLE.c.role == bindparam("role"), _USER.c.active.is_(True))
+_LANES = (
+    select(_ROLE.c.role, _USER.c.email)
+    .join_from(_ROLE, _USER, _ROLE.c.user_id == _USER.c.id)
+    .where(_ROLE.c.role.in_(bindparam("roles", expanding=True)), _USER.c.active.is_(True))
     .order_by(_USER.c.username)
 )
 
@@ -175,8 +199,7 @@ def _recipients(
         return []
     known = lane_people if lane_people is not None else {}
     if record.role not in known:
-        emails = session.connection().execute(_LANE, {"role": record.role}).scalars()
-        known[record.role] = [e for e in emails if e]
+        known.update(lanes(session, [record.role]))
     return list(known[record.role])
 
 

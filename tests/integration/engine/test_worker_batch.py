@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, store
+from engine import jobs, notifications, store
 from engine.errors import NotFound
 from engine.facade import Alur
-from engine.models import Job, MailMessageRow
+from engine.models import Job, MailMessageRow, ProcessVersion
 from tests.support import sql
 from tests.support.journey import Clock, Journey, People
 
@@ -146,3 +146,32 @@ def test_a_batch_of_notifications_writes_its_mail_and_finishes_its_jobs_at_once(
         ("subkoor@uji.id", f"[{number}] Tugas baru: Memberi persetujuan atas permintaan",
          "outbox"),
     ]
+
+
+def test_a_batch_reads_its_steps_with_one_query_and_its_versions_from_the_row(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """``notifications.steps`` reads what the mail says of each step in one query; the
+    request's version becomes an object of the session without one more (as if loaded:
+    nothing to write, its deferred columns read through the session), or is the
+    session's own when it holds it already."""
+    j = Journey(sessions, alur, clock, people)
+    j.start()
+    j.submit()
+    with sessions() as s:
+        (record,) = [r for r in store.steps_of(s, j.instance_id) if r.state == "ready"]
+        task_id, bpmn_id, role, version_id = (record.task_id, record.bpmn_id, record.role,
+                                               record.instance.process_version_id)
+    bind = sessions.kw["bind"]
+    with sessions() as s:
+        with sql.statements(bind) as seen:
+            step = notifications.steps(s, [task_id, str(uuid.uuid4())])[task_id]
+        assert [q.split()[0] for q in seen if not q.startswith("BEGIN")] == ["SELECT"]
+        assert (step.bpmn_id, step.role, step.instance.requester_email) == (
+            bpmn_id, role, "pemohon@uji.id")
+        version = step.instance.version
+        assert s.get(ProcessVersion, version_id) is version and not s.dirty and not s.new
+        assert version.meta["steps"][bpmn_id]  # deferred: read through the session
+    with sessions() as s:
+        held = s.get(ProcessVersion, version_id)
+        assert notifications.steps(s, [task_id])[task_id].instance.version is held
