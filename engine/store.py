@@ -15,6 +15,7 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Update,
     bindparam,
     func,
     insert,
@@ -357,8 +358,16 @@ def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
 
 def update_job(session: Session, job_id: int, **values: Any) -> None:
     """Write columns of a job the session does not hold (a worker's detached copy)."""
+    session.connection().execute(_update_job(tuple(values)), {**values, "job_id": job_id})
+
+
+@functools.cache
+def _update_job(columns: tuple[str, ...]) -> Update:
+    """``update_job``'s statement for these columns, built once (the worker writes every
+    claim and every finish with one of a few)."""
     table = cast(Table, Job.__table__)
-    session.connection().execute(update(table).where(table.c.id == job_id).values(**values))
+    return (update(table).where(table.c.id == bindparam("job_id"))
+            .values({c: bindparam(c) for c in columns}))
 
 
 def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
