@@ -4,18 +4,19 @@ any transaction, retried with backoff, never blocking the process)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, update
+from sqlalchemy import Row, Table, Update, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import notifications, store
 from engine.errors import ConnectorError, NotFound
 from engine.models import Document, Job, MailMessageRow
-from engine.outbox import Clock, Services, backoff, done, finished, later
+from engine.outbox import Clock, Services, backoff, done, finish, finished, later
 from engine.ports import Attachment as MailAttachment
 from engine.ports import MailMessage
 
@@ -174,18 +175,32 @@ def send_mail(
     except ConnectorError as err:
         error = err
     now, settings = clock(), services.settings
-    with sessions.begin() as session:
-        row = session.get(MailMessageRow, int(job.payload["mail_id"]))
-        merged = session.merge(job)
+    mail_id = int(job.payload["mail_id"])
+    with sessions.begin() as session:  # the mail's row and the job: one UPDATE each
         if error is None:
-            if row is not None:
-                row.status, row.sent_at, row.last_error = "sent", now, None
-            done(merged, now)
+            _mail_status(session, mail_id, status="sent", sent_at=now, last_error=None)
+            finish(session, job, now)
             return
         retry = error.retryable and job.attempts < settings.max_attempts
-        if row is not None:
-            row.status, row.last_error = ("queued" if retry else "failed"), error.describe()
+        _mail_status(session, mail_id, status="queued" if retry else "failed",
+                     last_error=error.describe())
         if retry:
-            later(merged, now, backoff(settings, job.attempts, error.retry_after), error.describe())
+            later(job, now, backoff(settings, job.attempts, error.retry_after), error.describe())
+            store.update_job(session, job.id, status=job.status, run_after=job.run_after,
+                             last_error=job.last_error, locked_at=None, locked_by=None)
         else:
-            done(merged, now, "failed", error.describe())
+            finish(session, job, now, "failed", error.describe())
+
+
+_MAILS = cast(Table, MailMessageRow.__table__)
+
+
+@functools.cache
+def _mail_update(columns: tuple[str, ...]) -> Update:
+    return (update(_MAILS).where(_MAILS.c.id == bindparam("mail_id"))
+            .values({c: bindparam(c) for c in columns}))
+
+
+def _mail_status(session: Session, mail_id: int, **values: Any) -> None:
+    """Write a mail's delivery columns (none when the row is gone)."""
+    session.connection().execute(_mail_update(tuple(values)), {**values, "mail_id": mail_id})
