@@ -156,7 +156,9 @@ def _claim(
     job.status, job.locked_at, job.locked_by = "running", now, worker_id
     job.attempts += 1
     outside = _prepare(session, services, job, now)
-    store.update_job(session, job.id, **{c: getattr(job, c) for c in _CLAIMED})  # one UPDATE
+    read = row._mapping  # one UPDATE, of the columns that changed (as a flush would)
+    store.update_job(session, job.id, **{c: v for c in _CLAIMED
+                                         if (v := getattr(job, c)) != read[c]})
     if job.status == "done" or outside is None:
         return 1, job, None
     return 1, job, outside
