@@ -70,8 +70,9 @@ def run_batch(
     no transaction open, its lease renewed, its result written in a transaction of its
     own, so a failing provider or mail server never takes other jobs with it.
 
-    The due jobs are read as plain rows, on SQLite up to ``limit`` of them with one query
-    (the transaction holds the database's write lock: nobody else can take them), on
+    The due jobs are read as plain rows, on SQLite up to ``limit`` of them (``BATCH`` at
+    most) with one query (the transaction holds the database's write lock: nobody else can
+    take them), on
     PostgreSQL one at a time (each locked with SKIP LOCKED: a job this transaction will
     not reach stays free for another worker), and a notification's batch with one more."""
     lease = timedelta(seconds=services.settings.lease_s)
@@ -101,8 +102,10 @@ def run_batch(
     return ran, True  # the outside work may have queued more (its step's notification)
 
 
-#: Notifications written in one batch, at most (PostgreSQL; on SQLite the batch's limit).
-NOTIFY_BATCH = 50
+#: Due jobs read at once, at most: on SQLite all of them (a batch that ends at a job
+#: calling out reads the rest again in its next transaction, so this bounds what is read
+#: for nothing), on PostgreSQL the notifications of one batch.
+BATCH = 50
 
 
 class _Due:
@@ -116,7 +119,7 @@ class _Due:
 
     def next(self, now: datetime) -> Row[Any] | None:
         if not self.rows and self.more:
-            want = 1 if self.one_by_one else max(self.left, 1)
+            want = 1 if self.one_by_one else max(min(self.left, BATCH), 1)
             self.rows = list(store.due_job_rows(self.session, now, now - self.lease, limit=want))
             self.more = len(self.rows) == want
         if not self.rows:
@@ -125,7 +128,7 @@ class _Due:
         return self.rows.pop(0)
 
     def notifications(self, first: Row[Any], now: datetime,
-                      batch: int = NOTIFY_BATCH) -> list[Row[Any]]:
+                      batch: int = BATCH) -> list[Row[Any]]:
         """``first`` and the other due notifications: those read already, or (one by one)
         up to ``batch`` read now."""
         if self.one_by_one:

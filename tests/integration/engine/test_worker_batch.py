@@ -121,6 +121,21 @@ def test_a_batch_reads_its_due_jobs_once_on_sqlite_and_one_by_one_on_postgresql(
     assert states(sessions, ids) == [("failed", 1)] * 3
 
 
+def test_a_batch_reads_its_due_jobs_a_window_at_a_time(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch that ends at a job calling out reads the rest again in its next
+    transaction: on SQLite they are read ``BATCH`` at a time, never all that are due."""
+    monkeypatch.setattr(jobs, "BATCH", 2)
+    ids = queue(sessions, clock, *["bogus"] * 5)
+    bind = sessions.kw["bind"]
+    with sql.statements(bind) as seen:
+        assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (5, False)
+    assert job_reads(seen) == (6 if bind.dialect.name == "postgresql" else 3)
+    assert states(sessions, ids) == [("failed", 1)] * 5
+
+
 def test_a_batch_of_notifications_writes_its_mail_and_finishes_its_jobs_at_once(
     sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
 ) -> None:
