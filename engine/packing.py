@@ -51,10 +51,11 @@ TAG_MARKED = 0xF9  # the same, its UUIDs written as bytes (``marks_in``)
 TAG_DIGESTS = 0xFA  # the same, its UUIDs and SHA-256 digests written as bytes
 _MARK = b"\x01"  # never in JSON text (control characters are escaped there)
 _DIGEST_MARK = b"\x02"
-#: A mark and the bytes it stands for (``marks_out``); one cut short by the end of the
-#: text (only in a value changed by hand) stands for what is left, as it always did.
-_MARKED_UUID = re.compile(rb"\x01(?:[\s\S]{16}|[\s\S]{0,15}\Z)")
-_MARKED_ANY = re.compile(rb"\x01(?:[\s\S]{16}|[\s\S]{0,15}\Z)|\x02(?:[\s\S]{32}|[\s\S]{0,31}\Z)")
+#: A mark and the bytes it stands for (``marks_out``), as the one group (``split`` keeps
+#: it); one cut short by the end of the text (only in a value changed by hand) stands for
+#: what is left, as it always did.
+_MARKED_UUID = re.compile(rb"(\x01(?:[\s\S]{16}|[\s\S]{0,15}\Z))")
+_MARKED_ANY = re.compile(rb"(\x01(?:[\s\S]{16}|[\s\S]{0,15}\Z)|\x02(?:[\s\S]{32}|[\s\S]{0,31}\Z))")
 #: A UUID, or (group 1) a SHA-256 in hex, neither inside a longer run of hex digits.
 _MARKABLE = re.compile(rb"(?<![0-9a-f])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                        rb"[0-9a-f]{12}|([0-9a-f]{64}))(?![0-9a-f])")
@@ -195,17 +196,17 @@ def marks_out(packed: bytes, *, digests: bool = True) -> bytes:
     """The text ``marks_in`` was given (without ``digests``, only UUIDs are looked for).
     One pass of a regular expression: a mark is a byte that no marked text holds
     otherwise, and the bytes after it are the 16 (or 32) it stands for, whatever they
-    are (a mark byte among them too)."""
+    are (a mark byte among them too). The text is split at its marks (every other part
+    a mark), and each mark replaced by what it stands for."""
     if _MARK not in packed and (not digests or _DIGEST_MARK not in packed):
         return packed
-    return (_MARKED_ANY if digests else _MARKED_UUID).sub(_unmark, packed)
+    parts = (_MARKED_ANY if digests else _MARKED_UUID).split(packed)
+    known = _UNMARKED.get
+    parts[1::2] = [known(marked) or _unmark(marked) for marked in parts[1::2]]
+    return b"".join(parts)
 
 
-def _unmark(found: re.Match[bytes]) -> bytes:
-    marked = found[0]
-    written = _UNMARKED.get(marked)
-    if written is not None:
-        return written
+def _unmark(marked: bytes) -> bytes:
     h = marked[1:].hex()
     if marked[0] == _DIGEST_MARK[0]:
         return h.encode()  # a digest is met once: not remembered
