@@ -127,16 +127,16 @@ class _Due:
         self.left -= 1
         return self.rows.pop(0)
 
-    def notifications(self, first: Row[Any], now: datetime,
-                      batch: int = BATCH) -> list[Row[Any]]:
-        """``first`` and the other due notifications: those read already, or (one by one)
-        up to ``batch`` read now."""
+    def notifications(self, first: Row[Any], now: datetime) -> list[Row[Any]]:
+        """``first`` and the other due notifications, within the batch's limit: those
+        read already, or (one by one) up to ``BATCH`` read now."""
         if self.one_by_one:
             found = store.due_job_rows(self.session, now, now - self.lease, kind="notify",
-                                       limit=batch)
-            return [first, *(j for j in found if j.id != first.id)]
-        mine = [j for j in self.rows if j.kind == "notify"]
-        self.rows = [j for j in self.rows if j.kind != "notify"]
+                                       limit=max(min(self.left + 1, BATCH), 1))
+            mine = [j for j in found if j.id != first.id][:max(self.left, 0)]
+        else:
+            mine = [j for j in self.rows if j.kind == "notify"]
+            self.rows = [j for j in self.rows if j.kind != "notify"]
         self.left -= len(mine)
         return [first, *mine]
 

@@ -190,3 +190,20 @@ def test_a_batch_reads_its_steps_with_one_query_and_its_versions_from_the_row(
     with sessions() as s:
         held = s.get(ProcessVersion, version_id)
         assert notifications.steps(s, [task_id])[task_id].instance.version is held
+
+
+def test_a_batch_of_notifications_stays_within_the_limit(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    j = Journey(sessions, alur, clock, people)
+    j.start()
+    j.submit()  # a mail to the staff (Task_Verifikasi), and two more for the same task
+    with sessions.begin() as s:
+        (job,) = [job for job in store.jobs_of(s, j.instance_id) if job.kind == "notify"]
+        for _ in range(2):
+            store.add_job(s, kind="notify", now=clock(), instance_id=j.instance_id,
+                          task_id=job.task_id, payload=job.payload)
+    assert jobs.run_batch(sessions, alur.services, clock, limit=2) == (2, True)
+    assert jobs.run_batch(sessions, alur.services, clock, limit=2) == (1, False)
+    with sessions() as s:
+        assert [m.to for m in s.scalars(select(MailMessageRow))] == ["staf@uji.id"] * 3
