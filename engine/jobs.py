@@ -70,11 +70,11 @@ def run_batch(
     no transaction open, its lease renewed, its result written in a transaction of its
     own, so a failing provider or mail server never takes other jobs with it.
 
-    The due jobs are read as plain rows, on SQLite up to ``limit`` of them (``BATCH`` at
+    The due jobs are read as plain rows: on SQLite up to ``limit`` of them (``BATCH`` at
     most) with one query (the transaction holds the database's write lock: nobody else can
-    take them), on
-    PostgreSQL one at a time (each locked with SKIP LOCKED: a job this transaction will
-    not reach stays free for another worker), and a notification's batch with one more."""
+    take them); on PostgreSQL one at a time (each locked with SKIP LOCKED: a job this
+    transaction will not reach stays free for another worker), and a notification's
+    batch with one more."""
     lease = timedelta(seconds=services.settings.lease_s)
     ran = 0
     with sessions.begin() as session:

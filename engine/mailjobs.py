@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, Update, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import notifications, store
+from engine import mailrows, notifications, store
 from engine.errors import ConnectorError, NotFound
 from engine.models import Document, Job, MailMessageRow
 from engine.outbox import Clock, Services, backoff, done, finish, finished, later
@@ -33,9 +33,9 @@ def notify_batch(session: Session, services: Services, jobs: Sequence[Row[Any]],
     goes back and each job runs again in a savepoint of its own, so the failing one fails
     alone, recorded on its job, never taking the batch or the worker with it. Returns how
     many jobs ran."""
-    records = notifications.steps(session, [j.task_id for j in jobs if j.task_id])
+    records = mailrows.steps(session, [j.task_id for j in jobs if j.task_id])
     # the lanes' addresses, read once per batch
-    lane_people = notifications.lanes(session, (r.role for r in records.values() if r.role
+    lane_people = mailrows.lanes(session, (r.role for r in records.values() if r.role
                                                 and not r.requester_only))
     try:  # the usual case, every mail written: one savepoint for the batch, not one each
         with session.begin_nested():
@@ -53,16 +53,16 @@ def notify_batch(session: Session, services: Services, jobs: Sequence[Row[Any]],
 
 def _write(
     session: Session, services: Services, jobs: Sequence[Row[Any]], now: datetime,
-    records: dict[str, notifications.Step], lane_people: dict[str, list[str]],
+    records: dict[str, mailrows.Step], lane_people: dict[str, list[str]],
 ) -> None:
     """The jobs' mails, and the jobs finished (a "link ready" mail whose document is still
     being made waits for it instead)."""
     settings = services.settings
     mails: list[notifications.Mail] = []
-    finished: list[dict[str, Any]] = []
+    ends: list[dict[str, Any]] = []  # each job's columns once it ran
     for job in jobs:
         if _document_pending(session, job):  # the "link ready" mail attaches that document
-            finished.append(_later(job, now, settings.backoff_base_s, "waiting for the document"))
+            ends.append(_later(job, now, settings.backoff_base_s, "waiting for the document"))
             continue
         if job.task_id is None:  # about the request itself (its cancellation)
             mail = notifications.instance_mail(
@@ -81,12 +81,12 @@ def _write(
             )
         if mail is not None:
             mails.append(mail)
-        finished.append(_done(job, now))
+        ends.append(_done(job, now))
     notifications.write(session, mails, now, smtp=services.mail is not None)
-    _finish(session, finished)
+    _finish(session, ends)
 
 
-def _step(records: dict[str, notifications.Step], task_id: str) -> notifications.Step:
+def _step(records: dict[str, mailrows.Step], task_id: str) -> mailrows.Step:
     found = records.get(task_id)
     if found is None:  # gone (the request was deleted), or never there
         raise NotFound("Tugas tidak ditemukan.")
@@ -109,9 +109,9 @@ _FINISH = (
 )
 
 
-def _finish(session: Session, finished: Sequence[dict[str, Any]]) -> None:
-    if finished:
-        session.connection().execute(_FINISH, list(finished))
+def _finish(session: Session, ends: Sequence[dict[str, Any]]) -> None:
+    if ends:
+        session.connection().execute(_FINISH, list(ends))
 
 
 def _done(job: Row[Any], now: datetime, status: str = "done",

@@ -390,7 +390,7 @@ def due_job_rows(
     kind: str | None = None, limit: int,
 ) -> Sequence[Row[Any]]:
     """``due_jobs`` as plain rows of every column (the worker's claim: a notification is
-    written and finished with Core, ``job_of`` makes any other an object of the session)."""
+    written and finished with Core, ``job_of`` makes any other a detached object)."""
     return session.connection().execute(
         *_due(session, now, lease_expired_before, kind, limit, True)).all()
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, notifications, store
+from engine import jobs, mailrows, store
 from engine.errors import NotFound
 from engine.facade import Alur
 from engine.models import Job, MailMessageRow, ProcessVersion
@@ -166,7 +166,7 @@ def test_a_batch_of_notifications_writes_its_mail_and_finishes_its_jobs_at_once(
 def test_a_batch_reads_its_steps_with_one_query_and_its_versions_from_the_row(
     sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
 ) -> None:
-    """``notifications.steps`` reads what the mail says of each step in one query; the
+    """``mailrows.steps`` reads what the mail says of each step in one query; the
     request's version becomes an object of the session without one more (as if loaded:
     nothing to write, its deferred columns read through the session), or is the
     session's own when it holds it already."""
@@ -180,7 +180,7 @@ def test_a_batch_reads_its_steps_with_one_query_and_its_versions_from_the_row(
     bind = sessions.kw["bind"]
     with sessions() as s:
         with sql.statements(bind) as seen:
-            step = notifications.steps(s, [task_id, str(uuid.uuid4())])[task_id]
+            step = mailrows.steps(s, [task_id, str(uuid.uuid4())])[task_id]
         assert [q.split()[0] for q in seen if not q.startswith("BEGIN")] == ["SELECT"]
         assert (step.bpmn_id, step.role, step.instance.requester_email) == (
             bpmn_id, role, "pemohon@uji.id")
@@ -189,7 +189,7 @@ def test_a_batch_reads_its_steps_with_one_query_and_its_versions_from_the_row(
         assert version.meta["steps"][bpmn_id]  # deferred: read through the session
     with sessions() as s:
         held = s.get(ProcessVersion, version_id)
-        assert notifications.steps(s, [task_id])[task_id].instance.version is held
+        assert mailrows.steps(s, [task_id])[task_id].instance.version is held
 
 
 def test_a_batch_of_notifications_stays_within_the_limit(
