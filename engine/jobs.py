@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import audit, cancelling, instances, mailjobs, runtime, store, workers
@@ -67,14 +68,21 @@ def run_batch(
     call (where it fails alone, as it always did). The first job that calls the outside
     world (a connector, SMTP, the document maker) ends the transaction: the call runs with
     no transaction open, its lease renewed, its result written in a transaction of its
-    own, so a failing provider or mail server never takes other jobs with it."""
+    own, so a failing provider or mail server never takes other jobs with it.
+
+    The due jobs are read as plain rows: on SQLite up to ``limit`` of them (``BATCH`` at
+    most) with one query (the transaction holds the database's write lock: nobody else can
+    take them); on PostgreSQL one at a time (each locked with SKIP LOCKED: a job this
+    transaction will not reach stays free for another worker), and a notification's
+    batch with one more."""
     lease = timedelta(seconds=services.settings.lease_s)
     ran = 0
     with sessions.begin() as session:
+        due = _Due(session, lease, limit)
         while True:
             try:
                 with session.begin_nested() if ran else nullcontext():
-                    claimed = _claim(session, services, clock(), lease, worker_id)
+                    claimed = _claim(session, services, due, clock(), worker_id)
             except Exception:
                 if not ran:
                     raise
@@ -88,30 +96,80 @@ def run_batch(
                 break
             if ran >= limit or stop():
                 return ran, True
+    assert job is not None
     with workers.leased(sessions, job, clock, lease):
         outside(sessions, clock)
     return ran, True  # the outside work may have queued more (its step's notification)
 
 
+#: Due jobs read at once, at most: on SQLite all of them (a batch that ends at a job
+#: calling out reads the rest again in its next transaction, so this bounds what is read
+#: for nothing), on PostgreSQL the notifications of one batch.
+BATCH = 50
+
+
+class _Due:
+    """The due jobs a batch read and has not run yet, oldest first."""
+
+    def __init__(self, session: Session, lease: timedelta, limit: int) -> None:
+        self.session, self.lease, self.left = session, lease, limit
+        self.one_by_one = session.get_bind().dialect.name == "postgresql"
+        self.rows: list[Row[Any]] = []
+        self.more = True  # whether a look may find more
+
+    def next(self, now: datetime) -> Row[Any] | None:
+        if not self.rows and self.more:
+            want = 1 if self.one_by_one else max(min(self.left, BATCH), 1)
+            self.rows = list(store.due_job_rows(self.session, now, now - self.lease, limit=want))
+            self.more = len(self.rows) == want
+        if not self.rows:
+            return None
+        self.left -= 1
+        return self.rows.pop(0)
+
+    def notifications(self, first: Row[Any], now: datetime) -> list[Row[Any]]:
+        """``first`` and the other due notifications, within the batch's limit: those
+        read already, or (one by one) up to ``BATCH`` read now."""
+        if self.one_by_one:
+            found = store.due_job_rows(self.session, now, now - self.lease, kind="notify",
+                                       limit=max(min(self.left + 1, BATCH), 1))
+            mine = [j for j in found if j.id != first.id][:max(self.left, 0)]
+        else:
+            mine = [j for j in self.rows if j.kind == "notify"]
+            self.rows = [j for j in self.rows if j.kind != "notify"]
+        self.left -= len(mine)
+        return [first, *mine]
+
+
 def _claim(
-    session: Session, services: Services, now: datetime, lease: timedelta, worker_id: str
-) -> tuple[int, Job, Outside | None] | None:
+    session: Session, services: Services, due: _Due, now: datetime, worker_id: str
+) -> tuple[int, Job | None, Outside | None] | None:
     """Claim the oldest due job and do what needs no outside call; how many jobs that was,
     the job, and the work left to do with no transaction open (None: the job is finished).
     None when no job is due."""
-    job = store.next_job(session, now, now - lease)
-    if job is None:
+    row = due.next(now)
+    if row is None:
         return None
-    if job.kind == "notify":  # written and finished in this transaction: no claim
-        return mailjobs.notify_batch(session, services, job, now), job, None
+    if row.kind == "notify":  # written and finished in this transaction: no claim
+        ran = mailjobs.notify_batch(session, services, due.notifications(row, now), now)
+        if services.mail is not None:
+            due.more = True  # each mail queued a send_mail job, due now
+        return ran, None, None
+    job = store.job_of(row)
     job.status, job.locked_at, job.locked_by = "running", now, worker_id
     job.attempts += 1
     outside = _prepare(session, services, job, now)
+    read = row._mapping  # one UPDATE, of the columns that changed (as a flush would)
+    store.update_job(session, job.id, **{c: v for c in _CLAIMED
+                                         if (v := getattr(job, c)) != read[c]})
     if job.status == "done" or outside is None:
         return 1, job, None
-    session.flush()
-    session.expunge(job)
     return 1, job, outside
+
+
+#: What claiming a job and preparing it may change of its row (``outbox.done``/``later``).
+_CLAIMED = ("status", "attempts", "run_after", "locked_at", "locked_by", "last_error",
+            "finished_at", "payload")
 
 
 Outside = Callable[[sessionmaker[Session], Clock], None]

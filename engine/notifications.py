@@ -9,19 +9,21 @@ mail never blocks or rolls back the process. The calendar invite is made by an i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from engine import mailtexts, store, versions
-from engine.documents import records as documents
 from engine.errors import NotFound
+from engine.mailrows import Request, Step, lanes, latest_document
 from engine.meetings import complete_meeting
-from engine.models import Instance, MailMessageRow, StepRecord
+from engine.models import Instance, MailMessageRow
 from engine.pack import Pack, returned_reason
-from engine.users import get_user, users_with_role
+from engine.users import get_user
 
 WIB = ZoneInfo("Asia/Jakarta")
 #: Messages to one named user about a task (``payload["user"]``), not to its lane.
@@ -55,7 +57,7 @@ def payload(event: str, data: Mapping[str, Any], the_pack: Pack) -> dict[str, An
 
 
 def _recipients(
-    session: Session, record: StepRecord, event: str, job_payload: Mapping[str, Any],
+    session: Session, record: Step, event: str, job_payload: Mapping[str, Any],
     lane_people: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """Who a task's mail goes to: a named user (a claim that changed hands), the
@@ -67,17 +69,17 @@ def _recipients(
             return []
         return [user.email] if user.email else []
     if record.requester_only:
-        email = record.instance.requester.email
+        email = record.instance.requester_email
         return [email] if email else []
     if not record.role:
         return []
     known = lane_people if lane_people is not None else {}
     if record.role not in known:
-        known[record.role] = [u.email for u in users_with_role(session, record.role) if u.email]
+        known.update(lanes(session, [record.role]))
     return list(known[record.role])
 
 
-def _with_contact(to: list[str], inst: Instance, data: Mapping[str, Any]) -> list[str]:
+def _with_contact(to: list[str], inst: Request, data: Mapping[str, Any]) -> list[str]:
     """``to`` and the address the request's form names for it (the field meaning
     ``contact_email``), once: the form promises the meeting's details go there."""
     contact = versions.pack(inst.version).value(data, "contact_email")
@@ -111,7 +113,7 @@ def _meeting_text(meeting: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _kind(record: StepRecord, data: Mapping[str, Any], the_pack: Pack, event: str) -> str:
+def _kind(record: Step, data: Mapping[str, Any], the_pack: Pack, event: str) -> str:
     if event in ("breach", *PERSONAL):
         return event
     if record.requester_only and returned_reason(the_pack, data) is not None:
@@ -119,7 +121,7 @@ def _kind(record: StepRecord, data: Mapping[str, Any], the_pack: Pack, event: st
     return "task_ready"
 
 
-def _values(inst: Instance, data: Mapping[str, Any], the_pack: Pack) -> dict[str, Any]:
+def _values(inst: Request, data: Mapping[str, Any], the_pack: Pack) -> dict[str, Any]:
     """The placeholders every message may use (``engine.mailtexts.PLACEHOLDERS``)."""
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     return {
@@ -135,12 +137,12 @@ def _values(inst: Instance, data: Mapping[str, Any], the_pack: Pack) -> dict[str
 
 
 def compose(
-    record: StepRecord, data: Mapping[str, Any], base_url: str, event: str = "task_ready",
+    record: Step, data: Mapping[str, Any], base_url: str, event: str = "task_ready",
     extra: Mapping[str, Any] | None = None,
 ) -> tuple[str, str, bool]:
     """Subject, body, and whether the message carries the meeting invite, from the
     process's mail texts (``engine.mailtexts``)."""
-    inst: Instance = record.instance
+    inst = record.instance
     the_pack = versions.pack(inst.version)
     kind = _kind(record, data, the_pack, event)
     entry = mailtexts.entry_for(the_pack.mail_texts(), kind, record.bpmn_id)
@@ -159,19 +161,30 @@ def compose(
     return subject, body, bool(entry.get("invite")) and meeting is not None
 
 
-def write_mail(
+@dataclass(frozen=True)
+class Mail:
+    """A mail to write into ``mail_messages`` (``write``): its columns but the status."""
+
+    instance_id: str
+    to: str
+    subject_column: str | None
+    text: str  # a ``packing.Text`` packed with its version's mail dictionary
+    ics: bytes | None = None
+    document_id: str | None = None
+
+
+def task_mail(
     session: Session,
-    record: StepRecord,
+    record: Step,
     job_payload: Mapping[str, Any],
     now: datetime,
     *,
     base_url: str,
     mail_from: str,
     invite: InviteFactory | None,
-    smtp: bool,
     lane_people: dict[str, list[str]] | None = None,
-) -> list[MailMessageRow]:
-    """Write the mail a task's job asks for; returns the rows written."""
+) -> Mail | None:
+    """The mail a task's job asks for (None: nobody to send it to)."""
     data = job_payload.get("data", {})
     event = str(job_payload.get("event", "task_ready"))
     to = _recipients(session, record, event, job_payload, lane_people)
@@ -181,7 +194,7 @@ def write_mail(
     if with_invite:  # the meeting's details also go where the form asked
         to = _with_contact(to, inst, data)
     if not to:
-        return []
+        return None
     ics = None
     if with_invite and invite is not None:
         ics = invite(
@@ -194,17 +207,16 @@ def write_mail(
             now=now,
         )
     # The "link ready" mail carries the pass's signed document (the FPVC), if one was made.
-    document = documents.latest_of(session, record.instance_id) if with_invite else None
-    return [_row(session, inst, to, subject, body, now, smtp, ics=ics,
-                 document_id=document.id if document is not None else None)]
+    document = latest_document(session, record.instance_id) if with_invite else None
+    return _mail(inst, to, subject, body, ics=ics, document_id=document)
 
 
-def write_instance_mail(
-    session: Session, inst: Instance, job_payload: Mapping[str, Any], now: datetime, *,
-    base_url: str, smtp: bool,
-) -> list[MailMessageRow]:
+def instance_mail(
+    session: Session, row: Instance, job_payload: Mapping[str, Any], *, base_url: str,
+) -> Mail | None:
     """A mail about the request itself (its cancellation) to its requester and the
-    request's contact address."""
+    request's contact address (None: nobody to send it to)."""
+    inst = Request.of(row)
     data = job_payload.get("data", {})
     the_pack = versions.pack(inst.version)
     kind = str(job_payload.get("event", "cancelled"))
@@ -215,31 +227,42 @@ def write_instance_mail(
         "by": job_payload.get("by"),
         "link": f"{base_url.rstrip('/')}/permintaan/{inst.id}",
     }
-    to = _with_contact([inst.requester.email] if inst.requester.email else [], inst, data)
+    to = _with_contact([inst.requester_email] if inst.requester_email else [], inst, data)
     if not to:
-        return []
+        return None
     subject = mailtexts.render(entry["subject"], values, data).replace("\n", " ")
     body = mailtexts.render(entry["body"], values, data)
-    return [_row(session, inst, to, subject, body, now, smtp)]
+    return _mail(inst, to, subject, body)
 
 
-def _row(session: Session, inst: Instance, to: Sequence[str], subject: str, body: str,
-         now: datetime, smtp: bool, *, ics: bytes | None = None,
-         document_id: str | None = None) -> MailMessageRow:
+def _mail(inst: Request, to: Sequence[str], subject: str, body: str, *,
+          ics: bytes | None = None, document_id: str | None = None) -> Mail:
     subject_column, text = MailMessageRow.columns_of(subject, body)
-    row = MailMessageRow(
-        instance_id=inst.id,
-        to=", ".join(to),
-        subject_column=subject_column,
-        text=versions.text(inst.version, "mail", text),
-        ics=ics,
-        document_id=document_id,
-        status="queued" if smtp else "outbox",
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    if smtp:
-        store.add_job(session, kind="send_mail", now=now, instance_id=inst.id,
-                      payload={"mail_id": row.id})
-    return row
+    return Mail(inst.id, ", ".join(to), subject_column, versions.text(inst.version, "mail", text),
+                ics, document_id)
+
+
+_MAIL_TABLE = cast(Table, MailMessageRow.__table__)
+_INSERT_MAIL = insert(_MAIL_TABLE)
+_INSERT_MAIL_IDS = insert(_MAIL_TABLE).returning(_MAIL_TABLE.c.id, sort_by_parameter_order=True)
+
+
+def write(session: Session, mails: Sequence[Mail], now: datetime, *, smtp: bool) -> None:
+    """Write ``mails`` into the outbox with one INSERT, not through the session (nothing
+    in the transaction reads them back); with an SMTP transport each also gets a
+    ``send_mail`` job, queued with one more INSERT."""
+    if not mails:
+        return
+    rows = [{"instance_id": m.instance_id, "to": m.to, "subject": m.subject_column,
+             "body": m.text, "ics": m.ics, "document_id": m.document_id,
+             "status": "queued" if smtp else "outbox", "created_at": now, "sent_at": None,
+             "last_error": None} for m in mails]
+    connection = session.connection()
+    if not smtp:
+        connection.execute(_INSERT_MAIL, rows)
+        return
+    ids = connection.execute(_INSERT_MAIL_IDS, rows).scalars().all()
+    store.insert_jobs(session, [
+        {"kind": "send_mail", "instance_id": m.instance_id, "payload": {"mail_id": mail_id}}
+        for m, mail_id in zip(mails, ids, strict=True)
+    ], now)

@@ -71,8 +71,8 @@ def backoff(settings: WorkerSettings, attempts: int, retry_after: float | None) 
 
 
 def done(job: Job, now: datetime, status: str = "done", error: str | None = None) -> None:
-    """Finish ``job``, an object of the session."""
-    for column, value in _finished(job, now, status, error).items():
+    """Finish ``job``: its columns set (written by its session, or by the worker's claim)."""
+    for column, value in finished(job.payload, now, status, error).items():
         setattr(job, column, value)
 
 
@@ -81,15 +81,17 @@ def finish(
 ) -> None:
     """Finish a worker's detached copy of ``job`` with one UPDATE (merging it would read
     the row first). The copy stays as claimed: a later finish still has the payload."""
-    store.update_job(session, job.id, **_finished(job, now, status, error))
+    store.update_job(session, job.id, **finished(job.payload, now, status, error))
 
 
-def _finished(job: Job, now: datetime, status: str, error: str | None) -> dict[str, Any]:
+def finished(
+    payload: Mapping[str, Any], now: datetime, status: str, error: str | None
+) -> dict[str, Any]:
     """A finished job's columns. A done job's payload was transport only (the record is
     the step records, events, mail and documents it produced): it is cleared, the row
     keeps status, attempts and times. A failed job keeps it, for a retry."""
     return {"status": status, "finished_at": now, "last_error": error, "locked_at": None,
-            "locked_by": None, "payload": {} if status == "done" else dict(job.payload)}
+            "locked_by": None, "payload": {} if status == "done" else dict(payload)}
 
 
 def later(job: Job, now: datetime, delay: float, error: str) -> None:

@@ -51,7 +51,11 @@ TAG_MARKED = 0xF9  # the same, its UUIDs written as bytes (``marks_in``)
 TAG_DIGESTS = 0xFA  # the same, its UUIDs and SHA-256 digests written as bytes
 _MARK = b"\x01"  # never in JSON text (control characters are escaped there)
 _DIGEST_MARK = b"\x02"
-_MARKS = re.compile(b"[\x01\x02]")
+#: A mark and the bytes it stands for (``marks_out``), as the one group (``split`` keeps
+#: it); one cut short by the end of the text (only in a value changed by hand) stands for
+#: what is left, as it always did.
+_MARKED_UUID = re.compile(rb"(\x01(?:[\s\S]{16}|[\s\S]{0,15}\Z))")
+_MARKED_ANY = re.compile(rb"(\x01(?:[\s\S]{16}|[\s\S]{0,15}\Z)|\x02(?:[\s\S]{32}|[\s\S]{0,31}\Z))")
 #: A UUID, or (group 1) a SHA-256 in hex, neither inside a longer run of hex digits.
 _MARKABLE = re.compile(rb"(?<![0-9a-f])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                        rb"[0-9a-f]{12}|([0-9a-f]{64}))(?![0-9a-f])")
@@ -159,21 +163,24 @@ def marks_in(text: bytes, *, digests: bool = False) -> bytes:
     (``-xxxx-xxxx-xxxx-``), a fifth of the time of one regular expression for all 36."""
     if digests:
         return _MARKABLE.sub(_mark, text)
+    if b"-" not in text:
+        return text  # no UUID can be in it (short texts, most event details)
     parts: list[bytes] = []
-    at, seen = 0, dict[bytes, bytes]()  # a task tree names each task id three or four times
+    at, known, size = 0, _MARKED, len(text)
     for middle in _UUID_MIDDLE.finditer(text):
         start, end = middle.start() - 8, middle.end() + 12
         if start < at:
             continue
-        if (start > 0 and text[start - 1] in _HEX) or (end < len(text) and text[end] in _HEX):
+        if (start > 0 and text[start - 1] in _HEX) or (end < size and text[end] in _HEX):
             continue  # inside a longer run of hex digits
         found = text[start:end]
-        marked = seen.get(found)
+        marked = known.get(found)
         if marked is None:
             if len(found) != 36 or not (_HEX.issuperset(found[:8])
                                         and _HEX.issuperset(found[24:])):
                 continue
-            marked = seen[found] = _MARK + bytes.fromhex(found.replace(b"-", b"").decode())
+            hexed = found.replace(b"-", b"").decode()
+            marked = _keep(known, found, _MARK + bytes.fromhex(hexed))
         parts += [text[at:start], marked]
         at = end
     return b"".join([*parts, text[at:]])
@@ -186,32 +193,39 @@ def _mark(found: re.Match[bytes]) -> bytes:
 
 
 def marks_out(packed: bytes, *, digests: bool = True) -> bytes:
-    """The text ``marks_in`` was given (without ``digests``, only UUIDs are looked for:
-    a plain search for one byte)."""
-    parts: list[bytes] = []
-    at, seen = 0, dict[bytes, bytes]()
-    while True:
-        if digests:
-            mark = _MARKS.search(packed, at)
-            start = -1 if mark is None else mark.start()
-        else:
-            start = packed.find(_MARK, at)
-        if start < 0:
-            break
-        parts.append(packed[at:start])
-        if packed[start] == _MARK[0]:
-            at = start + 17
-            raw = packed[start + 1:at]
-            written = seen.get(raw)
-            if written is None:
-                h = raw.hex()
-                written = seen[raw] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}".encode()
-        else:
-            at = start + 33
-            written = packed[start + 1:at].hex().encode()
-        parts.append(written)
-    parts.append(packed[at:])
+    """The text ``marks_in`` was given (without ``digests``, only UUIDs are looked for).
+    One pass of a regular expression: a mark is a byte that no marked text holds
+    otherwise, and the bytes after it are the 16 (or 32) it stands for, whatever they
+    are (a mark byte among them too). The text is split at its marks (every other part
+    a mark), and each mark replaced by what it stands for."""
+    if _MARK not in packed and (not digests or _DIGEST_MARK not in packed):
+        return packed
+    parts = (_MARKED_ANY if digests else _MARKED_UUID).split(packed)
+    known = _UNMARKED.get
+    parts[1::2] = [known(marked) or _unmark(marked) for marked in parts[1::2]]
     return b"".join(parts)
+
+
+def _unmark(marked: bytes) -> bytes:
+    h = marked[1:].hex()
+    if marked[0] == _DIGEST_MARK[0]:
+        return h.encode()  # a digest is met once: not remembered
+    return _keep(_UNMARKED, marked, f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}".encode())
+
+
+#: UUIDs as written and as marked, both ways: a task tree names each task id several times,
+#: and one request's tree and records are packed and read again and again. Emptied when
+#: full (a plain dict: safe to share between threads).
+_MARKED: dict[bytes, bytes] = {}
+_UNMARKED: dict[bytes, bytes] = {}
+_REMEMBERED = 4096
+
+
+def _keep(known: dict[bytes, bytes], key: bytes, value: bytes) -> bytes:
+    if len(known) >= _REMEMBERED:
+        known.clear()
+    known[key] = value
+    return value
 
 
 def dumps(value: Any) -> bytes:

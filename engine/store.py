@@ -15,6 +15,7 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Update,
     bindparam,
     func,
     insert,
@@ -194,18 +195,6 @@ def claim_holder(session: Session, record_id: int) -> str | None:
     ).scalar_one()
 
 
-def steps_by_tasks(session: Session, task_ids: Sequence[str]) -> dict[str, StepRecord]:
-    """Records of several tasks with their instances, in one query (a worker's batch)."""
-    if not task_ids:
-        return {}
-    stmt = (
-        select(StepRecord)
-        .where(StepRecord.task_id.in_(list(task_ids)))
-        .options(joinedload(StepRecord.instance))
-    )
-    return {r.task_id: r for r in session.scalars(stmt)}
-
-
 def steps_of(session: Session, instance_id: str) -> Sequence[StepRecord]:
     stmt = (
         select(StepRecord)
@@ -370,8 +359,16 @@ def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
 
 def update_job(session: Session, job_id: int, **values: Any) -> None:
     """Write columns of a job the session does not hold (a worker's detached copy)."""
+    session.connection().execute(_update_job(tuple(values)), {**values, "job_id": job_id})
+
+
+@functools.cache
+def _update_job(columns: tuple[str, ...]) -> Update:
+    """``update_job``'s statement for these columns, built once (the worker writes every
+    claim and every finish with one of a few)."""
     table = cast(Table, Job.__table__)
-    session.connection().execute(update(table).where(table.c.id == job_id).values(**values))
+    return (update(table).where(table.c.id == bindparam("job_id"))
+            .values({c: bindparam(c) for c in columns}))
 
 
 def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
@@ -386,27 +383,53 @@ def due_jobs(
     kind: str | None = None, limit: int,
 ) -> Sequence[Job]:
     """The oldest due jobs (of ``kind``), locked as ``next_job`` locks one."""
-    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql")
-    params: dict[str, Any] = {"now": now, "lease": lease_expired_before, "limit": limit}
+    return session.scalars(*_due(session, now, lease_expired_before, kind, limit, False)).all()
+
+
+def due_job_rows(
+    session: Session, now: datetime, lease_expired_before: datetime, *,
+    kind: str | None = None, limit: int,
+) -> Sequence[Row[Any]]:
+    """``due_jobs`` as plain rows of every column (the worker's claim: a notification is
+    written and finished with Core, ``job_of`` makes any other a detached object)."""
+    return session.connection().execute(
+        *_due(session, now, lease_expired_before, kind, limit, True)).all()
+
+
+def job_of(row: Row[Any]) -> Job:
+    """The job ``row`` read (``due_job_rows``) as an object of no session, as a claimed
+    job is once its transaction ends: its changes are written with ``update_job``, a
+    session ``merge``s it to change it through the ORM."""
+    job = Job(**row._mapping)
+    make_transient_to_detached(job)
+    return job
+
+
+def _due(
+    session: Session, now: datetime, lease: datetime, kind: str | None, limit: int, rows: bool
+) -> tuple[Select[Any], dict[str, Any]]:
+    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql", rows)
+    params: dict[str, Any] = {"now": now, "lease": lease, "limit": limit}
     if kind is not None:
         params["kind"] = kind
-    return session.scalars(stmt, params).all()
+    return stmt, params
 
 
 @functools.cache
-def _due_jobs(of_kind: bool, skip_locked: bool) -> Select[Job]:
+def _due_jobs(of_kind: bool, skip_locked: bool, rows: bool = False) -> Select[Any]:
     """``due_jobs``'s statement, built once (the worker asks it for every job)."""
-    now = bindparam("now", type_=Job.__table__.c.run_after.type)
-    lease = bindparam("lease", type_=Job.__table__.c.locked_at.type)
-    stmt = select(Job).where(
+    table = cast(Table, Job.__table__)
+    now = bindparam("now", type_=table.c.run_after.type)
+    lease = bindparam("lease", type_=table.c.locked_at.type)
+    stmt = (select(*table.c) if rows else select(Job)).where(
         or_(
-            (Job.status == "pending") & (Job.run_after <= now),
-            (Job.status == "running") & (Job.locked_at < lease),
+            (table.c.status == "pending") & (table.c.run_after <= now),
+            (table.c.status == "running") & (table.c.locked_at < lease),
         )
     )
     if of_kind:
-        stmt = stmt.where(Job.kind == bindparam("kind"))
-    stmt = stmt.order_by(Job.run_after, Job.id).limit(bindparam("limit"))
+        stmt = stmt.where(table.c.kind == bindparam("kind"))
+    stmt = stmt.order_by(table.c.run_after, table.c.id).limit(bindparam("limit"))
     return stmt.with_for_update(skip_locked=True) if skip_locked else stmt
 
 

@@ -240,3 +240,47 @@ def test_a_packed_value_cut_short_or_extended_is_refused() -> None:
         for changed in (packed[:-4], packed + b"\x00", packed + packed[5:]):
             with pytest.raises(zlib.error, match="damaged"):
                 packing.inflate(changed, dialect)
+
+
+# -- marks_out reads every marked text as the reader before it did --------------------------
+def loop_marks_out(packed: bytes, *, digests: bool = True) -> bytes:
+    """``marks_out`` as it was written first (a loop over the marks): the reader every
+    stored value was checked against when it was written."""
+    parts: list[bytes] = []
+    at = 0
+    while True:
+        found = re.compile(b"[\x01\x02]" if digests else b"\x01").search(packed, at)
+        if found is None:
+            break
+        start = found.start()
+        parts.append(packed[at:start])
+        if packed[start] == 1:
+            at = start + 17
+            h = packed[start + 1:at].hex()
+            parts.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}".encode())
+        else:
+            at = start + 33
+            parts.append(packed[start + 1:at].hex().encode())
+    parts.append(packed[at:])
+    return b"".join(parts)
+
+
+marked_texts = st.lists(st.one_of(
+    st.binary(min_size=16, max_size=16).map(lambda b: b"\x01" + b),  # a UUID's mark
+    st.binary(min_size=32, max_size=32).map(lambda b: b"\x02" + b),  # a digest's
+    st.binary(max_size=40),  # anything, a mark byte or one cut short by the end too
+    st.just(b"\x01\x01" * 9), st.just(b"\x02" * 40),
+), max_size=10).map(b"".join)
+
+
+@settings(max_examples=400)
+@given(marked_texts, st.booleans())
+def test_marks_out_reads_any_bytes_as_the_loop_before_it(packed: bytes, digests: bool) -> None:
+    assert packing.marks_out(packed, digests=digests) == loop_marks_out(packed, digests=digests)
+    assert packing.marks_out(packed, digests=digests) == loop_marks_out(packed, digests=digests)
+
+
+def test_marks_out_of_a_mark_cut_short_reads_what_is_left() -> None:
+    assert packing.marks_out(b"a\x01\x12\x34") == b"a1234----"
+    assert packing.marks_out(b"a\x02\xab") == b"aab"
+    assert packing.marks_out(b"a\x02\xab", digests=False) == b"a\x02\xab"

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, store
+from engine import jobs, mailrows, store
 from engine.errors import NotFound
 from engine.facade import Alur
-from engine.models import Job, MailMessageRow
+from engine.models import Job, MailMessageRow, ProcessVersion
 from tests.support import sql
 from tests.support.journey import Clock, Journey, People
 
@@ -99,3 +99,111 @@ def test_a_notification_that_cannot_be_written_fails_alone_in_its_batch(
     assert finished.pop(broken_id)[:2] == ("failed", 1)
     assert set(finished.values()) == {("done", 1, None)}
     assert mails == ["staf@uji.id", "subkoor@uji.id"]
+
+
+def job_reads(seen: list[str]) -> int:
+    return sum(1 for s in seen if s.lstrip().startswith("SELECT") and "FROM jobs" in s
+               and "jobs.kind" in s.split("FROM", 1)[0])
+
+
+def test_a_batch_reads_its_due_jobs_once_on_sqlite_and_one_by_one_on_postgresql(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """On SQLite the batch's transaction holds the write lock: the due jobs are read with
+    one query. On PostgreSQL each is locked as it is taken (SKIP LOCKED), so a job the
+    batch will not reach stays free for another worker: one query each, and the last
+    that finds none."""
+    ids = queue(sessions, clock, "bogus", "bogus", "bogus")
+    bind = sessions.kw["bind"]
+    with sql.statements(bind) as seen:
+        assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (3, False)
+    assert job_reads(seen) == (4 if bind.dialect.name == "postgresql" else 1)
+    assert states(sessions, ids) == [("failed", 1)] * 3
+
+
+def test_a_batch_reads_its_due_jobs_a_window_at_a_time(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch that ends at a job calling out reads the rest again in its next
+    transaction: on SQLite they are read ``BATCH`` at a time, never all that are due."""
+    monkeypatch.setattr(jobs, "BATCH", 2)
+    ids = queue(sessions, clock, *["bogus"] * 5)
+    bind = sessions.kw["bind"]
+    with sql.statements(bind) as seen:
+        assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (5, False)
+    assert job_reads(seen) == (6 if bind.dialect.name == "postgresql" else 3)
+    assert states(sessions, ids) == [("failed", 1)] * 5
+
+
+def test_a_batch_of_notifications_writes_its_mail_and_finishes_its_jobs_at_once(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """Each mail of a batch is written, and each job finished, but with one INSERT and
+    one UPDATE for them all."""
+    j = Journey(sessions, alur, clock, people)
+    j.start()
+    j.submit()  # a mail to the staff (Task_Verifikasi)
+    clock.advance(1)
+    j.verify()  # a mail to the approvers (Task_Persetujuan)
+    with sql.statements(sessions.kw["bind"]) as seen:
+        assert jobs.run_batch(sessions, alur.services, clock, limit=10) == (2, False)
+    written = [" ".join(s.split()[:3]) for s in seen if s.startswith(("INSERT", "UPDATE"))]
+    assert sorted(written) == ["INSERT INTO mail_messages", "UPDATE jobs SET"]
+    with sessions() as s:
+        finished = [(job.status, job.attempts, job.payload, job.finished_at is not None)
+                    for job in store.jobs_of(s, j.instance_id) if job.kind == "notify"]
+        mails = sorted((m.to, m.subject, m.status) for m in s.scalars(select(MailMessageRow)))
+    assert finished == [("done", 1, {}, True)] * 2
+    number = "VC-" + j.instance_id[:8].upper()
+    assert mails == [
+        ("staf@uji.id", f"[{number}] Tugas baru: Menerima dan memverifikasi FPVC", "outbox"),
+        ("subkoor@uji.id", f"[{number}] Tugas baru: Memberi persetujuan atas permintaan",
+         "outbox"),
+    ]
+
+
+def test_a_batch_reads_its_steps_with_one_query_and_its_versions_from_the_row(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    """``mailrows.steps`` reads what the mail says of each step in one query; the
+    request's version becomes an object of the session without one more (as if loaded:
+    nothing to write, its deferred columns read through the session), or is the
+    session's own when it holds it already."""
+    j = Journey(sessions, alur, clock, people)
+    j.start()
+    j.submit()
+    with sessions() as s:
+        (record,) = [r for r in store.steps_of(s, j.instance_id) if r.state == "ready"]
+        task_id, bpmn_id, role, version_id = (record.task_id, record.bpmn_id, record.role,
+                                               record.instance.process_version_id)
+    bind = sessions.kw["bind"]
+    with sessions() as s:
+        with sql.statements(bind) as seen:
+            step = mailrows.steps(s, [task_id, str(uuid.uuid4())])[task_id]
+        assert [q.split()[0] for q in seen if not q.startswith("BEGIN")] == ["SELECT"]
+        assert (step.bpmn_id, step.role, step.instance.requester_email) == (
+            bpmn_id, role, "pemohon@uji.id")
+        version = step.instance.version
+        assert s.get(ProcessVersion, version_id) is version and not s.dirty and not s.new
+        assert version.meta["steps"][bpmn_id]  # deferred: read through the session
+    with sessions() as s:
+        held = s.get(ProcessVersion, version_id)
+        assert mailrows.steps(s, [task_id])[task_id].instance.version is held
+
+
+def test_a_batch_of_notifications_stays_within_the_limit(
+    sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
+) -> None:
+    j = Journey(sessions, alur, clock, people)
+    j.start()
+    j.submit()  # a mail to the staff (Task_Verifikasi), and two more for the same task
+    with sessions.begin() as s:
+        (job,) = [job for job in store.jobs_of(s, j.instance_id) if job.kind == "notify"]
+        for _ in range(2):
+            store.add_job(s, kind="notify", now=clock(), instance_id=j.instance_id,
+                          task_id=job.task_id, payload=job.payload)
+    assert jobs.run_batch(sessions, alur.services, clock, limit=2) == (2, True)
+    assert jobs.run_batch(sessions, alur.services, clock, limit=2) == (1, False)
+    with sessions() as s:
+        assert [m.to for m in s.scalars(select(MailMessageRow))] == ["staf@uji.id"] * 3
