@@ -124,7 +124,7 @@ _DOCUMENT = cast(Table, Document.__table__)
 _LATEST_DOCUMENT = (
     select(_DOCUMENT.c.id)
     .where(_DOCUMENT.c.instance_id == bindparam("instance_id"))
-    .order_by(_DOCUMENT.c.pass_no.desc(), _DOCUMENT.c.created_at.desc())
+    .order_by(_DOCUMENT.c.pass_no.desc(), _DOCUMENT.c.created_at.desc(), _DOCUMENT.c.kind.desc())
     .limit(1)
 )
 

@@ -45,7 +45,7 @@ def of_instance(session: Session, instance_id: str) -> Sequence[Document]:
     stmt = (
         select(Document)
         .where(Document.instance_id == instance_id)
-        .order_by(Document.pass_no, Document.created_at)
+        .order_by(Document.pass_no, Document.created_at, Document.kind)  # one order: latest_of
     )
     return session.scalars(stmt).all()
 
