@@ -93,9 +93,12 @@ def loaded(row: Instance) -> Loaded:
 
 
 def _restored(row: Instance, stored: bytes) -> Any:
-    """The workflow restored from the bytes ``row`` was read with (not read again)."""
+    """The workflow restored from the bytes ``row`` was read with (not read again), never
+    from ``row.workflow``: the two attributes are loaded apart, so the tree may be older
+    than the bytes (read earlier in the transaction, another writer committed since), and
+    the workflow is cached under these bytes."""
     session = object_session(row)
-    if session is None or "workflow" in row.__dict__:
+    if session is None:
         return workflow_of(row)
     tree = _PACKED.process_result_value(stored, session.get_bind().dialect)
     return versions.load_workflow(row.version, tree or {})

@@ -42,15 +42,18 @@ from sqlalchemy.sql.dml import Update
 from engine.db import within
 
 
-def write(session: Session, row: Any) -> None:
+def write(session: Session, row: Any, *, unset: str | None = None) -> bool:
     """UPDATE the columns of ``row`` changed since it was loaded (nothing when none was, or
-    when the flush must write it). Raises ``StaleDataError`` when its version is gone."""
+    when the flush must write it). Raises ``StaleDataError`` when its version is gone.
+    ``unset``: a column the UPDATE requires still NULL in the database (a first opening):
+    when someone set it meanwhile nothing is written, the changed attributes are expired
+    (read again as the database holds them) and the answer is False."""
     state = inspect(row)
     if not state.persistent or not state.committed_state:
-        return
+        return True
     mapper = state.mapper
     if any(key not in mapper.columns for key in state.committed_state):
-        return  # a relationship changed: the flush knows how
+        return True  # a relationship changed: the flush knows how
     # What the flush would write: the values set that differ from the loaded ones (a
     # value set again unchanged writes nothing; no change at all, no UPDATE and no new
     # version, as with the flush).
@@ -58,7 +61,7 @@ def write(session: Session, row: Any) -> None:
                     if state.manager[key].impl.is_equal(state.dict[key], old) is not True)
     if not changed:
         state._commit_all(state.dict, session.identity_map)
-        return
+        return True
     params = {key: state.dict[key] for key in changed}
     (params["_pk"],) = state.identity
     version = mapper.version_id_col
@@ -67,12 +70,16 @@ def write(session: Session, row: Any) -> None:
         old = state.committed_state.get(key, state.dict[key])
         params[key], params["_old"] = params.get(key, old + 1), old
         changed = (*(k for k in changed if k != key), key)
-    if session.connection().execute(_update(mapper, changed), params).rowcount != 1:
+    if session.connection().execute(_update(mapper, changed, unset), params).rowcount != 1:
+        if unset is not None:
+            session.expire(row, list(changed))
+            return False
         raise StaleDataError(f"{mapper.local_table.name} {params['_pk']} was saved meanwhile")
     if version is not None:
         state.dict[key] = params[key]
     state._commit_all(state.dict, session.identity_map)
     _remember(session, row, inserted=False)
+    return True
 
 
 def joined(session: Session, row: Any) -> None:
@@ -139,12 +146,14 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
 
 
 @functools.cache
-def _update(mapper: Mapper[Any], keys: tuple[str, ...]) -> Update:
-    """The UPDATE of the columns of ``keys`` of one row, with its version check, built
-    once per set of columns."""
+def _update(mapper: Mapper[Any], keys: tuple[str, ...], unset: str | None = None) -> Update:
+    """The UPDATE of the columns of ``keys`` of one row, with its version check (and
+    ``unset`` still NULL), built once per set of columns."""
     table = cast(Table, mapper.local_table)
     (pk,) = mapper.primary_key
     stmt = update(table).where(pk == bindparam("_pk"))
+    if unset is not None:
+        stmt = stmt.where(mapper.columns[unset].is_(None))
     if mapper.version_id_col is not None:
         stmt = stmt.where(mapper.version_id_col == bindparam("_old"))
     return stmt.values({mapper.columns[key]: bindparam(key) for key in keys})

@@ -95,15 +95,17 @@ def open_task(
         rowwrites.write(session, record)  # one UPDATE of its columns, not a flush
     elif can_act and record.opened_at is None:
         record.opened_at, record.opened_by = now, actor.username
-        store.add_event(
-            session,
-            at=now,
-            kind="task_opened",
-            actor=actor.username,
-            instance_id=record.instance_id,
-            task_id=task_id,
-        )
-        rowwrites.write(session, record)
+        # Only while nobody opened it (a colleague's opening committed since this read
+        # stands; this one records nothing).
+        if rowwrites.write(session, record, unset="opened_at"):
+            store.add_event(
+                session,
+                at=now,
+                kind="task_opened",
+                actor=actor.username,
+                instance_id=record.instance_id,
+                task_id=task_id,
+            )
     return _task_view(session, record, can_act, actor, history, own_request=own)
 
 
