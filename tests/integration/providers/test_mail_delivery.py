@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.registry import build_mail_transport
-from engine import jobs, store
+from engine import jobs, mailjobs, store
 from engine.documents import records
 from engine.documents.config import DocumentSettings
 from engine.facade import Alur
@@ -319,23 +319,27 @@ def test_each_mail_of_a_batch_is_queued_for_its_own_request(
         f"[{n}] Tugas baru: Menerima dan memverifikasi FPVC" for n in numbers)
 
 
+@pytest.mark.parametrize("after", ["insert_jobs", "_finish"])
 def test_a_batch_undone_after_its_mails_were_written_writes_each_once(
     mailing: Alur, smtp: SmtpServer, journey: Callable[[Alur], Journey],
     sessions: sessionmaker[Session], clock: Clock, monkeypatch: pytest.MonkeyPatch,
+    after: str,
 ) -> None:
-    """The database fails after the batch's mails and send_mail jobs were inserted (Core,
-    not the session): the savepoint takes them back with the jobs' UPDATE, and each job
-    runs again alone: one mail each, one send_mail job each, one message each."""
+    """The database fails once the batch's mails and send_mail jobs were inserted, or
+    its jobs finished (Core, not the session): the savepoint takes all of it back, and
+    each job runs again alone: one mail each, one send_mail job each, one message each,
+    each job's attempts counted once."""
     numbers = submitted(journey, mailing, 4)
-    insert_jobs, failed = store.insert_jobs, list[int]()
+    module = store if after == "insert_jobs" else mailjobs
+    written, failed = getattr(module, after), list[int]()
 
-    def fails_once_after(session: Session, rows: Any, now: datetime) -> None:
-        insert_jobs(session, rows, now)
+    def fails_once_after(session: Session, rows: Any, *rest: Any) -> None:
+        written(session, rows, *rest)
         if not failed:
             failed.append(len(rows))
             raise OperationalError("INSERT", {}, Exception("the disk went away"))
 
-    monkeypatch.setattr(store, "insert_jobs", fails_once_after)
+    monkeypatch.setattr(module, after, fails_once_after)
     assert jobs.run_batch(sessions, mailing.services, clock, limit=4) == (4, True)
     assert failed == [4]
     assert notify_states(sessions) == [("done", 1, None)] * 4
@@ -344,7 +348,7 @@ def test_a_batch_undone_after_its_mails_were_written_writes_each_once(
     with sessions() as s:
         assert len(s.scalars(select(MailMessageRow)).all()) == 4
     while jobs.run_once(sessions, mailing.services, clock, limit=100):
-        pass  # the send_mail jobs (no breach check: a tick's would mail one more)
+        pass
     assert sorted(smtp.mailbox.subjects(STAFF)) == sorted(
         f"[{n}] Tugas baru: Menerima dan memverifikasi FPVC" for n in numbers)
 
