@@ -250,7 +250,9 @@ _INSERT_MAIL_IDS = insert(_MAIL_TABLE).returning(_MAIL_TABLE.c.id, sort_by_param
 def write(session: Session, mails: Sequence[Mail], now: datetime, *, smtp: bool) -> None:
     """Write ``mails`` into the outbox with one INSERT, not through the session (nothing
     in the transaction reads them back); with an SMTP transport each also gets a
-    ``send_mail`` job, queued with one more INSERT."""
+    ``send_mail`` job, queued with one more INSERT. The ids come back in the mails' order
+    (``sort_by_parameter_order``): PostgreSQL's one INSERT sorts them; on SQLite, with no
+    sentinel column to sort by, SQLAlchemy writes the mails one INSERT each."""
     if not mails:
         return
     rows = [{"instance_id": m.instance_id, "to": m.to, "subject": m.subject_column,

@@ -5,6 +5,7 @@ mail (queued, retried with backoff) but never the request."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,16 +18,18 @@ from typing import Any
 import icalendar
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.registry import build_mail_transport
-from engine import store
+from engine import jobs, mailjobs, store
 from engine.documents import records
 from engine.documents.config import DocumentSettings
 from engine.facade import Alur
-from engine.models import MailMessageRow
+from engine.models import Job, MailMessageRow
 from tests.integration.providers.conftest import WORKER, Build
-from tests.support.journey import Journey
+from tests.support.journey import Clock, Journey
 
 SENDER = "vicon@tangerangkota.go.id"
 REQUESTER, STAFF, APPROVER = "pemohon@uji.id", "staf@uji.id", "subkoor@uji.id"
@@ -272,3 +275,112 @@ def test_the_forms_address_is_not_doubled_when_it_is_the_accounts(
     ((to, _),) = [(rcpt, m) for _, rcpt, m in smtp.mailbox.received
                   if "Link video conference siap" in m["Subject"]]
     assert to == [REQUESTER]
+
+
+# -- a batch of notifications with SMTP: one send_mail job per mail, each its own ---------
+def submitted(journey: Callable[[Alur], Journey], alur: Alur, count: int) -> list[str]:
+    """``count`` requests sent, each with its staff's notification due; their numbers."""
+    numbers = []
+    for _ in range(count):
+        j = journey(alur)
+        j.start()
+        j.submit()
+        numbers.append("VC-" + j.instance_id[:8].upper())
+    return numbers
+
+
+def queued_mails(sessions: sessionmaker[Session]) -> list[tuple[str | None, str | None]]:
+    """Each send_mail job's request, and the request of the mail it sends."""
+    with sessions() as s:
+        mails = {m.id: m.instance_id for m in s.scalars(select(MailMessageRow))}
+        return [(job.instance_id, mails[job.payload["mail_id"]])
+                for job in s.scalars(select(Job).where(Job.kind == "send_mail"))]
+
+
+def notify_states(sessions: sessionmaker[Session]) -> list[tuple[str, int, str | None]]:
+    with sessions() as s:
+        return [(j.status, j.attempts, j.last_error)
+                for j in s.scalars(select(Job).where(Job.kind == "notify"))]
+
+
+def test_each_mail_of_a_batch_is_queued_for_its_own_request(
+    mailing: Alur, smtp: SmtpServer, journey: Callable[[Alur], Journey],
+    sessions: sessionmaker[Session], clock: Clock,
+) -> None:
+    """The batch's mails are written with one INSERT whose RETURNING ids name each
+    mail's send_mail job: in the order the mails were given, on both databases."""
+    numbers = submitted(journey, mailing, 6)
+    assert jobs.run_batch(sessions, mailing.services, clock, limit=6) == (6, True)
+    queued = queued_mails(sessions)
+    assert len(queued) == 6 and all(job == mail for job, mail in queued)
+    while jobs.run_once(sessions, mailing.services, clock, limit=100):
+        pass  # the send_mail jobs (no breach check: a tick's would mail one more)
+    assert sorted(smtp.mailbox.subjects(STAFF)) == sorted(
+        f"[{n}] Tugas baru: Menerima dan memverifikasi FPVC" for n in numbers)
+
+
+@pytest.mark.parametrize("after", ["insert_jobs", "_finish"])
+def test_a_batch_undone_after_its_mails_were_written_writes_each_once(
+    mailing: Alur, smtp: SmtpServer, journey: Callable[[Alur], Journey],
+    sessions: sessionmaker[Session], clock: Clock, monkeypatch: pytest.MonkeyPatch,
+    after: str,
+) -> None:
+    """The database fails once the batch's mails and send_mail jobs were inserted, or
+    its jobs finished (Core, not the session): the savepoint takes all of it back, and
+    each job runs again alone: one mail each, one send_mail job each, one message each,
+    each job's attempts counted once."""
+    numbers = submitted(journey, mailing, 4)
+    module = store if after == "insert_jobs" else mailjobs
+    written, failed = getattr(module, after), list[int]()
+
+    def fails_once_after(session: Session, rows: Any, *rest: Any) -> None:
+        written(session, rows, *rest)
+        if not failed:
+            failed.append(len(rows))
+            raise OperationalError("INSERT", {}, Exception("the disk went away"))
+
+    monkeypatch.setattr(module, after, fails_once_after)
+    assert jobs.run_batch(sessions, mailing.services, clock, limit=4) == (4, True)
+    assert failed == [4]
+    assert notify_states(sessions) == [("done", 1, None)] * 4
+    queued = queued_mails(sessions)
+    assert len(queued) == 4 and all(job == mail for job, mail in queued)
+    with sessions() as s:
+        assert len(s.scalars(select(MailMessageRow)).all()) == 4
+    while jobs.run_once(sessions, mailing.services, clock, limit=100):
+        pass
+    assert sorted(smtp.mailbox.subjects(STAFF)) == sorted(
+        f"[{n}] Tugas baru: Menerima dan memverifikasi FPVC" for n in numbers)
+
+
+def test_two_workers_at_once_run_each_job_once(
+    mailing: Alur, smtp: SmtpServer, journey: Callable[[Alur], Journey],
+    sessions: sessionmaker[Session], clock: Clock,
+) -> None:
+    """Two workers take due jobs at the same time (PostgreSQL: SKIP LOCKED, one job at a
+    time and a batch of notifications; SQLite: the write lock): no job runs twice, no
+    mail is written or sent twice."""
+    numbers = submitted(journey, mailing, 12)
+    barrier, errors = threading.Barrier(2), list[Exception]()
+
+    def work(name: str) -> None:
+        try:
+            barrier.wait()
+            while jobs.run_once(sessions, mailing.services, clock, name, limit=3):
+                pass
+        except Exception as err:  # seen by the assertion below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(f"worker-{n}",)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert notify_states(sessions) == [("done", 1, None)] * 12
+    with sessions() as s:
+        sends = [(j.status, j.attempts) for j in
+                 s.scalars(select(Job).where(Job.kind == "send_mail"))]
+    assert sends == [("done", 1)] * 12
+    assert sorted(smtp.mailbox.subjects(STAFF)) == sorted(
+        f"[{n}] Tugas baru: Menerima dan memverifikasi FPVC" for n in numbers)
