@@ -371,29 +371,16 @@ def _update_job(columns: tuple[str, ...]) -> Update:
             .values({c: bindparam(c) for c in columns}))
 
 
-def next_job(session: Session, now: datetime, lease_expired_before: datetime) -> Job | None:
-    """The oldest due job; on PostgreSQL locked with SKIP LOCKED so workers never collide.
-    A job left running by a killed worker is due again once its lease expired."""
-    jobs = due_jobs(session, now, lease_expired_before, limit=1)
-    return jobs[0] if jobs else None
-
-
-def due_jobs(
-    session: Session, now: datetime, lease_expired_before: datetime, *,
-    kind: str | None = None, limit: int,
-) -> Sequence[Job]:
-    """The oldest due jobs (of ``kind``), locked as ``next_job`` locks one."""
-    return session.scalars(*_due(session, now, lease_expired_before, kind, limit, False)).all()
-
-
 def due_job_rows(
     session: Session, now: datetime, lease_expired_before: datetime, *,
     kind: str | None = None, limit: int,
 ) -> Sequence[Row[Any]]:
-    """``due_jobs`` as plain rows of every column (the worker's claim: a notification is
-    written and finished with Core, ``job_of`` makes any other a detached object)."""
+    """The oldest due jobs (of ``kind``) as plain rows of every column; on PostgreSQL
+    locked with SKIP LOCKED so workers never collide. A job left running by a killed
+    worker is due again once its lease expired. (The worker's claim: a notification is
+    written and finished with Core, ``job_of`` makes any other a detached object.)"""
     return session.connection().execute(
-        *_due(session, now, lease_expired_before, kind, limit, True)).all()
+        *_due(session, now, lease_expired_before, kind, limit)).all()
 
 
 def job_of(row: Row[Any]) -> Job:
@@ -406,9 +393,9 @@ def job_of(row: Row[Any]) -> Job:
 
 
 def _due(
-    session: Session, now: datetime, lease: datetime, kind: str | None, limit: int, rows: bool
+    session: Session, now: datetime, lease: datetime, kind: str | None, limit: int
 ) -> tuple[Select[Any], dict[str, Any]]:
-    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql", rows)
+    stmt = _due_jobs(kind is not None, session.get_bind().dialect.name == "postgresql")
     params: dict[str, Any] = {"now": now, "lease": lease, "limit": limit}
     if kind is not None:
         params["kind"] = kind
@@ -416,12 +403,12 @@ def _due(
 
 
 @functools.cache
-def _due_jobs(of_kind: bool, skip_locked: bool, rows: bool = False) -> Select[Any]:
-    """``due_jobs``'s statement, built once (the worker asks it for every job)."""
+def _due_jobs(of_kind: bool, skip_locked: bool) -> Select[Any]:
+    """``due_job_rows``'s statement, built once (the worker asks it for every batch)."""
     table = cast(Table, Job.__table__)
     now = bindparam("now", type_=table.c.run_after.type)
     lease = bindparam("lease", type_=table.c.locked_at.type)
-    stmt = (select(*table.c) if rows else select(Job)).where(
+    stmt = select(*table.c).where(
         or_(
             (table.c.status == "pending") & (table.c.run_after <= now),
             (table.c.status == "running") & (table.c.locked_at < lease),

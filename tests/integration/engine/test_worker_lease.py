@@ -22,12 +22,12 @@ def utcnow() -> datetime:
 def claim(sessions: sessionmaker[Session], worker_id: str) -> Job | None:
     with sessions.begin() as session:
         now = utcnow()
-        job = store.next_job(session, now, now - LEASE)
-        if job is None:
+        rows = store.due_job_rows(session, now, now - LEASE, limit=1)
+        if not rows:
             return None
+        job = store.job_of(rows[0])
         job.status, job.locked_at, job.locked_by = "running", now, worker_id
-        session.flush()
-        session.expunge(job)
+        store.update_job(session, job.id, status=job.status, locked_at=now, locked_by=worker_id)
         return job
 
 
