@@ -21,13 +21,15 @@ A completed step record is covered through its completion event, whose ``detail`
 (``record_digest``).
 
 Appending: ``store.add_event`` queues the event on the session; when the caller commits,
-``_seal`` flushes everything else first, then writes the queued events, each with one
-``INSERT … SELECT`` that reads the chain's head (the row with the highest ``seq``) and
-computes ``seq`` and ``hash`` in SQL from the body digest computed here, so
-chaining costs no extra round trip. Two writers must never read the same head: SQLite
-serialises writers already (every transaction is ``BEGIN IMMEDIATE``, see ``engine.db``);
-on PostgreSQL the transaction first takes a transaction-scoped advisory lock
-(``pg_advisory_xact_lock``), one more statement, held until commit. The lock is taken
+``_seal`` flushes everything else first, then, holding the chain's lock, reads the chain's
+head (the row with the highest ``seq``) once, computes each queued event's ``seq`` and
+``hash`` here (``link_hash``, as bytes) and writes them all with one plain ``INSERT``
+(executemany): two statements for any number of events, the hashes exactly those
+``verify`` checks. Two writers must never read the same head: SQLite serialises writers
+already (every transaction is ``BEGIN IMMEDIATE``, see ``engine.db``); on PostgreSQL the
+transaction first takes a transaction-scoped advisory lock (``pg_advisory_xact_lock``),
+one more statement, held until commit, and the head is read after it (READ COMMITTED:
+that statement sees the previous holder's commit). The lock is taken
 last, after every other row lock of the transaction, so it cannot deadlock with them; it
 does serialise the commits of writers that log events, for the short time of their last
 statements. ``seq`` is the primary key: it refuses a fork even if that rule were broken.
@@ -36,7 +38,6 @@ Rolled back transactions drop their queued events. Imports no web layer.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -47,20 +48,17 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     ScalarResult,
     String,
     bindparam,
-    cast,
     event,
     func,
     insert,
-    literal,
     select,
-    true,
 )
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.sql.dml import Insert
 
 from engine import versions
 from engine.db import within
@@ -91,10 +89,6 @@ def _iso(value: Any) -> str:
 
 def sha256(text_: str) -> str:
     return hashlib.sha256(text_.encode("utf-8")).hexdigest()
-
-
-def _sha256_bytes(text_: str) -> bytes:
-    return hashlib.sha256(text_.encode("utf-8")).digest()
 
 
 def body_digest(fields: Mapping[str, Any]) -> str:
@@ -134,38 +128,21 @@ def append(session: Session, fields: dict[str, Any]) -> None:
     real.info.setdefault(PENDING, []).append((where, fields))
 
 
-@functools.cache
-def _insert(dialect: str) -> Insert:
-    """One event, chained onto the head in the same statement (built once per dialect)."""
-    table = Event.__table__
-    head = select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1).subquery("head")
-    base = select(literal(1).label("one")).subquery("base")
-    seq = func.coalesce(head.c.seq, 0) + 1
-    prev = func.coalesce(head.c.hash, bytes.fromhex(GENESIS))
-    if dialect == "sqlite":
-        link = func.lower(func.hex(prev)) + ":" + cast(seq, String) + ":" + bindparam("body")
-        digest = func.alur_sha256(link)
-    else:
-        link = func.encode(prev, "hex") + ":" + cast(seq, String) + ":" + bindparam("body")
-        digest = func.sha256(func.convert_to(link, "UTF8"))
-    values = [bindparam(key, type_=table.c[key].type) for key in FIELDS]
-    chained = select(seq, digest, *values).select_from(base.outerjoin(head, true()))
-    return insert(Event).from_select(["seq", "hash", *FIELDS], chained)
+#: The chain's head: the row with the highest ``seq`` (built once).
+_HEAD = select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)
 
 
-def _prepare(session: Session) -> Insert:
-    """The dialect's INSERT; takes the chain's lock (PostgreSQL) or installs the hash
-    function on this connection (SQLite: a plain Python function, no round trip)."""
+def _lock(session: Session) -> Connection:
+    """The session's connection, holding the chain's lock: on PostgreSQL the advisory
+    lock, taken now; on SQLite the database's write lock, held since the transaction
+    began (every transaction is ``BEGIN IMMEDIATE``, ``engine.db``)."""
     connection = session.connection()
     dialect = connection.dialect.name
-    if dialect == "sqlite":
-        raw: Any = connection.connection.driver_connection
-        raw.create_function("alur_sha256", 1, _sha256_bytes, deterministic=True)
-    elif dialect == "postgresql":
+    if dialect == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
-    else:
+    elif dialect != "sqlite":
         raise NotImplementedError(f"audit chain on {dialect}")
-    return _insert(dialect)
+    return connection
 
 
 def _seal(session: Session) -> None:
@@ -173,13 +150,17 @@ def _seal(session: Session) -> None:
     if not pending:
         return
     session.flush()  # every other row lock first: the chain's lock is the last one taken
-    statement = _prepare(session)
+    connection = _lock(session)
+    last = connection.execute(_HEAD).first()
+    seq, prev = (last.seq, bytes(last.hash).hex()) if last is not None else (0, GENESIS)
     rows = []
     for _, fields in pending:
         row = {key: fields.get(key) for key in FIELDS}
         row["detail"] = row["detail"] or {}
-        rows.append({**row, "body": body_digest(row)})
-    session.connection().execute(statement, rows)
+        seq += 1
+        prev = link_hash(prev, seq, body_digest(row))
+        rows.append({**row, "seq": seq, "hash": bytes.fromhex(prev)})
+    connection.execute(insert(Event), rows)
 
 
 def _packable(session: Session, instance_id: str | None, detail: dict[str, Any]) -> Any:

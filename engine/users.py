@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import passwords
@@ -169,7 +169,12 @@ def users_named(session: Session, usernames: Iterable[str]) -> dict[str, User]:
     names = sorted(set(usernames))
     if not names:
         return {}
-    return {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
+    return {u.username: u for u in session.scalars(_USERS_NAMED, {"names": names})}
+
+
+#: ``users_named``'s statement, built once (building an IN of literals costs more than
+#: running it; an expanding parameter is compiled once and cached).
+_USERS_NAMED = select(User).where(User.username.in_(bindparam("names", expanding=True)))
 
 
 def list_users(session: Session) -> list[User]:

@@ -4,6 +4,8 @@ and when a completed step record's data is changed; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Callable
 
@@ -47,6 +49,40 @@ def test_a_declined_then_signed_journey_leaves_an_unbroken_chain(
     # each completion event carries the digest of its record, data included
     digests = {e.task_id: e.detail.get("record_sha256") for e in events}
     assert all(digests[r.task_id] == audit.record_digest(r) for r in completed)
+
+
+def test_events_sealed_together_are_linked_by_the_documented_formula(
+    journey: Callable[[], Journey],
+) -> None:
+    """Three events of one commit, each hash recomputed from the README's definition
+    (``sha256("<prev_hash>:<seq>:<sha256 of the canonical JSON>")``, UTF-8) with hashlib
+    alone: the writer computes nothing ``alur audit verify`` would read otherwise."""
+    j = journey()
+    j.start()
+    with j.sessions.begin() as s:
+        before = audit.head(s)
+    at = j.clock()
+    logged = [{"at": at.isoformat(timespec="microseconds"), "instance_id": None,
+               "actor": "pengujî", "kind": "uji", "task_id": None,
+               "detail": {"n": n, "teks": "é ✓"}, "remote_addr": "127.0.0.1"}
+              for n in range(3)]
+    with j.sessions.begin() as s:
+        for fields in logged:
+            store.add_event(s, at=at, kind="uji", actor="pengujî", detail=fields["detail"],
+                            remote_addr="127.0.0.1")
+    with j.sessions.begin() as s:
+        rows = s.execute(text("SELECT seq, hash FROM events WHERE seq > :seq ORDER BY seq"),
+                         {"seq": before["seq"]}).all()
+    assert [r.seq for r in rows] == [before["seq"] + n for n in (1, 2, 3)]
+    prev = before["hash"]
+    for row, fields in zip(rows, logged, strict=True):
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+        body = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        link = f"{prev}:{row.seq}:{body}".encode()
+        assert bytes(row.hash) == hashlib.sha256(link).digest()
+        prev = bytes(row.hash).hex()
+    assert verdict(j.sessions).ok
 
 
 def test_an_edited_event_breaks_the_chain_at_that_row(journey: Callable[[], Journey]) -> None:
