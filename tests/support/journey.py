@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine import runtime
 from engine.documents.config import DocumentSettings
 from engine.errors import ConnectorError
 from engine.facade import Alur, EngineSettings
@@ -200,3 +201,8 @@ class Journey:
         self.decide(True)
         self.run_worker()
         return self.receive()
+
+
+def ready_ids(workflow: Any) -> list[str]:
+    """The bpmn ids of a workflow's tasks waiting now, sorted."""
+    return sorted(t.task_spec.bpmn_id for t in runtime.waiting_tasks(workflow))

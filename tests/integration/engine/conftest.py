@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine import workflow_cache
 from engine.db import make_engine, make_sessionmaker
 from engine.facade import Alur
 from tests.support.journey import Clock, FakeConference, Journey, People, make_alur, seed
@@ -47,3 +48,20 @@ def journey(
     sessions: sessionmaker[Session], alur: Alur, clock: Clock, people: People
 ) -> Callable[[], Journey]:
     return lambda: Journey(sessions, alur, clock, people)
+
+
+@pytest.fixture(autouse=True)
+def _empty_workflow_cache() -> Iterator[None]:
+    """No test finds a workflow another test saved (ids are unique; this keeps it plain)."""
+    workflow_cache.clear()
+    yield
+    workflow_cache.clear()
+
+
+@pytest.fixture
+def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the throw-away PostgreSQL cluster alone (races that SQLite's one
+    writer cannot have)."""
+    engine = make_engine(pg_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()

@@ -7,26 +7,16 @@ the completing session's first write (its UPDATE of the record)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import store
-from engine.db import make_engine, make_sessionmaker
 from engine.errors import TaskClaimedByOther
 from engine.users import actor_of, add_user
 from tests.support.journey import Clock, FakeConference, Journey, make_alur, seed
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(pg_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 def test_a_claim_committed_during_a_completion_wins(pg_sessions: sessionmaker[Session]) -> None:

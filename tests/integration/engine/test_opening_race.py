@@ -5,24 +5,14 @@ step unopened, and the opening written last used to replace the first one, with 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import store
-from engine.db import make_engine, make_sessionmaker
 from engine.users import actor_of, add_user
 from tests.support.journey import Clock, FakeConference, Journey, make_alur, seed
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(pg_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 def test_a_task_opened_by_two_at_once_records_the_first_opening_only(

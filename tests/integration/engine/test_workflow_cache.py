@@ -3,25 +3,14 @@ used only for what the database holds, never for what a rolled back transaction 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select, update
 
 from engine import instances, runtime, store, versions, workflow_cache
 from engine.models import Instance
-from tests.support.journey import FPVC, Journey
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    workflow_cache.clear()
-    yield
-    workflow_cache.clear()
-
-
-def _ready_ids(workflow: object) -> list[str]:
-    return sorted(t.task_spec.bpmn_id for t in runtime.waiting_tasks(workflow))
+from tests.support.journey import FPVC, Journey, ready_ids
 
 
 def _complete_first_step(j: Journey) -> str:
@@ -61,11 +50,11 @@ def test_a_rolled_back_change_never_reaches_the_next_load(
     task = runtime.ready_user_tasks(loaded.workflow)[0]
     runtime.complete_user_task(task, {"catatan_verifikasi": "x"})
     instances.save(s, loaded, j.clock(), max_passes=50)
-    assert _ready_ids(loaded.workflow) == ["Task_Persetujuan"]
+    assert ready_ids(loaded.workflow) == ["Task_Persetujuan"]
     s.rollback()
     s.close()
     with j.sessions.begin() as s:
-        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_Verifikasi"]
+        assert ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_Verifikasi"]
 
 
 def test_a_change_in_a_rolled_back_savepoint_is_not_cached(
@@ -79,7 +68,7 @@ def test_a_change_in_a_rolled_back_savepoint_is_not_cached(
         instances.save(s, loaded, j.clock(), max_passes=50)
         raise RuntimeError("this job failed")
     with j.sessions.begin() as s:
-        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
+        assert ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
 
 
 def test_a_tree_written_elsewhere_is_restored_not_taken_from_the_cache(
@@ -95,7 +84,7 @@ def test_a_tree_written_elsewhere_is_restored_not_taken_from_the_cache(
     with j.sessions.begin() as s:
         s.execute(update(Instance).where(Instance.id == j.instance_id).values(workflow=older))
     with j.sessions.begin() as s:
-        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
+        assert ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
 
 
 def test_a_transaction_closed_without_a_commit_caches_nothing(
@@ -109,7 +98,7 @@ def test_a_transaction_closed_without_a_commit_caches_nothing(
     instances.save(s, loaded, j.clock(), max_passes=50)
     s.close()
     with j.sessions.begin() as s:
-        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
+        assert ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_IsiFPVC"]
 
 
 def test_the_cache_keeps_at_most_its_limit(
@@ -161,7 +150,7 @@ def test_the_cache_turned_off_restores_every_load_and_counts_the_misses(
     try:
         _complete_first_step(j)
         with j.sessions.begin() as s:
-            assert _ready_ids(instances.load(s, j.instance_id).workflow) == [
+            assert ready_ids(instances.load(s, j.instance_id).workflow) == [
                 "Task_Verifikasi"]
         assert workflow_cache.stats() == (2, 0)
     finally:

@@ -4,7 +4,7 @@ under bytes it was not restored from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,18 +12,7 @@ from sqlalchemy import Table, update
 
 from engine import instances, packing, runtime, store, versions, workflow_cache
 from engine.models import Instance, Packed
-from tests.support.journey import FPVC, Journey
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    workflow_cache.clear()
-    yield
-    workflow_cache.clear()
-
-
-def _ready_ids(workflow: object) -> list[str]:
-    return sorted(t.task_spec.bpmn_id for t in runtime.waiting_tasks(workflow))
+from tests.support.journey import FPVC, Journey, ready_ids
 
 
 def test_every_step_of_a_journey_hits_and_unpacks_no_task_tree(
@@ -88,9 +77,9 @@ def test_a_tree_read_before_its_bytes_is_not_cached_under_newer_bytes(
         s.connection().execute(update(table).where(where).values(workflow=Packed(newer)))
         with instances.reading(row) as workflow:
             assert row.stored_workflow == newer
-            assert _ready_ids(workflow) == ["Task_Verifikasi"]
+            assert ready_ids(workflow) == ["Task_Verifikasi"]
     with j.sessions.begin() as s:
-        assert _ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_Verifikasi"]
+        assert ready_ids(instances.load(s, j.instance_id).workflow) == ["Task_Verifikasi"]
 
 
 def test_an_opening_in_a_rolled_back_savepoint_leaves_the_record_unopened(
