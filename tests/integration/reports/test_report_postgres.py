@@ -3,8 +3,10 @@ WIB, the stamped durations on both clocks)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import make_engine, make_sessionmaker
 from engine.reporting import scope as report_scope
@@ -16,47 +18,42 @@ from tests.integration.reports.seed import S1, seed_known
 from tests.integration.reports.test_report_numbers import check_known, report
 from tests.support.journey import seed
 
+pytestmark = pytest.mark.postgres
 
-@pytest.mark.postgres
-def test_the_report_on_postgresql(pg_url, alur, clock, monkeypatch) -> None:
+
+@pytest.fixture
+def known(pg_url, alur, clock) -> Iterator[sessionmaker[Session]]:
+    """Sessions on PostgreSQL holding the hand-computed requests (``seed_known``)."""
     engine = make_engine(pg_url)
     sessions = make_sessionmaker(engine)
-    try:
-        people = seed(sessions, alur, clock)
-        with sessions.begin() as s:
-            seed_known(s, people.pemohon.user_id)
-        subtracted = report(sessions, alur)
-        check_known(subtracted)
-        monkeypatch.setattr(report_scope, "SUBTRACT_UP_TO", -1.0)
-        assert report(sessions, alur) == subtracted
-        assert report(sessions, alur, instansi="Dinas A")["instances"]["total"] == 3
-        # Every seeded step lies inside office hours: the same numbers on that clock.
-        check_known(report(sessions, alur, office_hours=stamps.configured()))
-    finally:
-        engine.dispose()
+    people = seed(sessions, alur, clock)
+    with sessions.begin() as s:
+        seed_known(s, people.pemohon.user_id)
+    yield sessions
+    engine.dispose()
 
 
-@pytest.mark.postgres
+def test_the_report_on_postgresql(known, alur, monkeypatch) -> None:
+    subtracted = report(known, alur)
+    check_known(subtracted)
+    monkeypatch.setattr(report_scope, "SUBTRACT_UP_TO", -1.0)
+    assert report(known, alur) == subtracted
+    assert report(known, alur, instansi="Dinas A")["instances"]["total"] == 3
+    # Every seeded step lies inside office hours: the same numbers on that clock.
+    check_known(report(known, alur, office_hours=stamps.configured()))
+
+
 @pytest.mark.parametrize(("report_clock", "index"), [(stamps.CALENDAR, "ix_step_duration "),
                                                      (stamps.OFFICE, "ix_step_duration_office ")])
-def test_postgresql_reads_the_partial_report_indexes(pg_url, alur, clock, report_clock,
-                                                     index) -> None:
+def test_postgresql_reads_the_partial_report_indexes(known, report_clock, index) -> None:
     """The queries name the column each partial index is on, so PostgreSQL proves its
     WHERE too: told to avoid table scans, it walks and sums the report's indexes."""
-    engine = make_engine(pg_url)
-    sessions = make_sessionmaker(engine)
-    try:
-        people = seed(sessions, alur, clock)
-        with sessions.begin() as s:
-            seed_known(s, people.pemohon.user_id)
 
-        def run(s: Session) -> None:
-            numbers = StepNumbers.read(s, select_records(s, Scope()), report_clock)
-            numbers.distribution(S1, numbers.passes()[S1])
+    def run(s: Session) -> None:
+        numbers = StepNumbers.read(s, select_records(s, Scope()), report_clock)
+        numbers.distribution(S1, numbers.passes()[S1])
 
-        plans = _plans(sessions, run)
-        assert f"using {index}on step_records" in plans, plans
-        assert "Scan on ix_step_by_step" in plans or "using ix_step_by_step" in plans, plans
-        assert "Seq Scan on step_records" not in plans, plans
-    finally:
-        engine.dispose()
+    plans = _plans(known, run)
+    assert f"using {index}on step_records" in plans, plans
+    assert "Scan on ix_step_by_step" in plans or "using ix_step_by_step" in plans, plans
+    assert "Seq Scan on step_records" not in plans, plans
