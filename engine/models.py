@@ -277,7 +277,7 @@ class TaskId(TypeDecorator[str]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if not isinstance(value, bytes):
-            return value
+            return cast(str | None, value)
         if len(value) != 16:  # what ``uuid.UUID(bytes=...)`` refuses
             raise ValueError("bytes is not a 16-char string")
         # ``str(uuid.UUID(bytes=value))`` without building the UUID (every record read)
