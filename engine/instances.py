@@ -4,7 +4,6 @@ what. Task-level operations are in ``engine.tasks``; both go through ``load``/``
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -288,9 +287,9 @@ def view(
     reader may change it."""
     if workflow is None:
         with reading(row) as stored:
-            data = copy.deepcopy(current_data(stored))
+            data = runtime.data_copy(current_data(stored))
     else:
-        data = copy.deepcopy(current_data(workflow))
+        data = runtime.data_copy(current_data(workflow))
     the_pack = versions.pack(row.version)
     meeting = complete_meeting(data.get("meeting"), data, the_pack)
     if records is None:

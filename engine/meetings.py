@@ -43,6 +43,12 @@ def host_roles(pack: Pack) -> frozenset[str]:
     return pack.operator_roles | {"admin"}
 
 
+def has_host_link(data: Mapping[str, Any]) -> bool:
+    """Whether ``without_host_link`` would take anything out of ``data``."""
+    meeting = data.get("meeting")
+    return "host_url" in data or (isinstance(meeting, Mapping) and has_host_link(meeting))
+
+
 def without_host_link(data: Mapping[str, Any]) -> dict[str, Any]:
     """``data`` (task data or a meeting) without the host link, at either level."""
     out = {key: value for key, value in data.items() if key != "host_url"}

@@ -8,7 +8,6 @@ Schema changes go through the Alembic migrations in ``engine/migrations``.
 from __future__ import annotations
 
 import json
-import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -277,7 +276,13 @@ class TaskId(TypeDecorator[str]):
         return value if packed is None else packed
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
-        return str(uuid.UUID(bytes=value)) if isinstance(value, bytes) else value
+        if not isinstance(value, bytes):
+            return cast(str | None, value)
+        if len(value) != 16:  # what ``uuid.UUID(bytes=...)`` refuses
+            raise ValueError("bytes is not a 16-char string")
+        # ``str(uuid.UUID(bytes=value))`` without building the UUID (every record read)
+        h = value.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 _HEX = frozenset("0123456789abcdef")

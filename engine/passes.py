@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from engine import forms
-from engine.meetings import without_host_link
+from engine.meetings import has_host_link, without_host_link
 from engine.versions import VersionInfo
 from engine.views import InstanceView, StepFields, StepView
 
@@ -99,4 +99,5 @@ def as_of(view: InstanceView, step: StepView) -> dict[str, Any]:
 
 def without_host_links(steps: Sequence[StepView]) -> tuple[StepView, ...]:
     """The steps with the meeting's host link taken out of each pass's data."""
-    return tuple(replace(s, data=without_host_link(s.data)) if s.data else s for s in steps)
+    return tuple(replace(s, data=without_host_link(s.data)) if s.data and has_host_link(s.data)
+                 else s for s in steps)

