@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import foreign_text
+
 
 class EngineError(Exception):
     """Root of everything the engine raises on purpose.
@@ -109,13 +111,14 @@ class ConnectorError(EngineError):
         code: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        self.message = message
+        # Often the provider's own words: stored and shown, so held to what a store can hold.
+        self.message = foreign_text.clean(message)
         self.retryable = retryable
         self.provider = provider
         self.status = status
-        self.code = code
+        self.code = None if code is None else foreign_text.clean(code)
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(self.message)
 
     def describe(self) -> str:
         """One line for the staff inbox: provider, status, message (never secrets)."""

@@ -8,11 +8,11 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
-from engine import notifications, store
+from engine import foreign_text, notifications, store
 from engine.documents.config import DocumentSettings
 from engine.errors import ConnectorError
 from engine.models import Job
@@ -52,8 +52,8 @@ def invoke(services: Services, call: ServiceCall) -> dict[str, Any]:
     connector = services.connectors.get(call.operation)
     if connector is None:
         raise ConnectorError(f"operator {call.operation} tidak terdaftar", retryable=False)
-    try:
-        return connector(call)
+    try:  # the provider's answer, held to what a store can hold (``foreign_text``)
+        return cast(dict[str, Any], foreign_text.cleaned(connector(call)))
     except ConnectorError:
         raise
     except Exception as err:

@@ -3,7 +3,8 @@ that expire, 401 code 124 for an expired or unknown token) and the meeting endpo
 Alur uses (``POST``/``GET /v2/users/{user}/meetings`` with ``next_page_token`` paging,
 ``GET /v2/meetings/{id}``; unknown user → 404 code 1001). Errors are ``{code, message}``.
 Scripted faults: the next N matching requests answer 429 (``Retry-After`` seconds or an
-HTTP date) or 5xx, or a create is made but answered only after a delay. Test-only.
+HTTP date) or 5xx, or a create is made but answered only after a delay, or answered with
+fields of the test's choosing (a provider's odd answer). Test-only.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class FakeZoom(FakeServer):
         self.meetings: dict[int, dict[str, Any]] = {}
         self.deleted: list[int] = []
         self.faults: list[Fault] = []
+        self.odd_fields: dict[str, Any] = {}  # merged into the next created meeting's answer
         self._ids = itertools.count(85_000_000_001)
         self._pages: dict[str, list[dict[str, Any]]] = {}
 
@@ -88,6 +90,11 @@ class FakeZoom(FakeServer):
     def answer_create_late(self, delay: float) -> None:
         """The next create is made at once but answered only after ``delay`` seconds."""
         self.fail_next("create", 201, delay=delay)
+
+    def answer_next_create_with(self, **fields: Any) -> None:
+        """The next create is made, and answered with ``fields`` changed."""
+        with self.lock:
+            self.odd_fields = dict(fields)
 
     def expire_tokens(self) -> None:
         with self.lock:
@@ -172,7 +179,8 @@ class FakeZoom(FakeServer):
         problem = _invalid(body)
         if problem:
             return Reply.json(400, {"code": 300, "message": problem})
-        return Reply.json(201, self._store(user, body))
+        answer, self.odd_fields = {**self._store(user, body), **self.odd_fields}, {}
+        return Reply.json(201, answer)
 
     def _store(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
         meeting_id = next(self._ids)
