@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import instances, notifications, store, versions
 from engine.errors import ConnectorError
 from engine.models import Job
-from engine.outbox import Clock, Services, backoff, done, finish, invoke, later
+from engine.outbox import Clock, Services, backoff, finish, invoke, retry
 from engine.ports import ServiceCall
 from engine.users import Actor
 
@@ -93,11 +93,11 @@ def _failed(sessions: sessionmaker[Session], services: Services, job: Job, call:
     log.warning("ending the meeting of %s failed (attempt %s): %s", call.number, job.attempts,
                 description)
     with sessions.begin() as session:
-        merged = session.merge(job)
         if err.retryable and job.attempts < settings.max_attempts:
-            later(merged, now, backoff(settings, job.attempts, err.retry_after), description)
+            retry(session, job, now, backoff(settings, job.attempts, err.retry_after),
+                  description)
             return
-        done(merged, now, "failed", description)
+        finish(session, job, now, "failed", description)
         store.add_event(session, at=now, kind="meeting_end_failed", actor="sistem",
                         instance_id=call.instance_id,
                         detail={"error": description, **call.params})

@@ -36,7 +36,7 @@ from engine.outbox import (
     error_code,
     finish,
     invoke,
-    later,
+    retry,
 )
 from engine.ports import Abandonable, ServiceCall
 
@@ -302,7 +302,7 @@ def _service_failed(
 ) -> None:
     settings, description = services.settings, err.describe()
     log.warning("service %s failed (attempt %s): %s", call.operation, job.attempts, description)
-    retry = err.retryable and job.attempts < settings.max_attempts
+    again = err.retryable and job.attempts < settings.max_attempts
     with sessions.begin() as session:
         store.step_by_task(session, call.task_id).error = description
         store.add_event(
@@ -314,14 +314,10 @@ def _service_failed(
             task_id=call.task_id,
             detail={"error": description, "attempt": job.attempts, "retryable": err.retryable},
         )
-        if retry:
-            later(
-                session.merge(job),
-                now,
-                backoff(settings, job.attempts, err.retry_after),
-                description,
-            )
-    if retry:
+        if again:
+            retry(session, job, now, backoff(settings, job.attempts, err.retry_after),
+                  description)
+    if again:
         return
     _abandon(services, call)
     code = error_code(call.operation)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import mailrows, notifications, store
 from engine.errors import ConnectorError, NotFound
 from engine.models import Document, Job, MailMessageRow
-from engine.outbox import Clock, Services, backoff, done, finish, finished, later
+from engine.outbox import Clock, Services, backoff, done, finish, finished, retry
 from engine.ports import Attachment as MailAttachment
 from engine.ports import MailMessage
 
@@ -181,13 +181,12 @@ def send_mail(
             _mail_status(session, mail_id, status="sent", sent_at=now, last_error=None)
             finish(session, job, now)
             return
-        retry = error.retryable and job.attempts < settings.max_attempts
-        _mail_status(session, mail_id, status="queued" if retry else "failed",
+        again = error.retryable and job.attempts < settings.max_attempts
+        _mail_status(session, mail_id, status="queued" if again else "failed",
                      last_error=error.describe())
-        if retry:
-            later(job, now, backoff(settings, job.attempts, error.retry_after), error.describe())
-            store.update_job(session, job.id, status=job.status, run_after=job.run_after,
-                             last_error=job.last_error, locked_at=None, locked_by=None)
+        if again:
+            retry(session, job, now, backoff(settings, job.attempts, error.retry_after),
+                  error.describe())
         else:
             finish(session, job, now, "failed", error.describe())
 

@@ -80,8 +80,16 @@ def finish(
     session: Session, job: Job, now: datetime, status: str = "done", error: str | None = None
 ) -> None:
     """Finish a worker's detached copy of ``job`` with one UPDATE (merging it would read
-    the row first). The copy stays as claimed: a later finish still has the payload."""
-    store.update_job(session, job.id, **finished(job.payload, now, status, error))
+    the row first), while the worker that claimed it still holds it: a worker whose lease
+    lapsed (paused, or cut off from the database) leaves alone the job another worker took
+    over. The copy then holds no claim, as the row: a later finish (a failure after the
+    work was written) is written as before; it keeps the payload."""
+    if store.update_job(session, job.id, holder=job.locked_by,
+                        **finished(job.payload, now, status, error)):
+        job.locked_at = job.locked_by = None
+    else:
+        log.warning("job %s was taken over by another worker: its finish is not written",
+                    job.id)
 
 
 def finished(
@@ -92,6 +100,18 @@ def finished(
     keeps status, attempts and times. A failed job keeps it, for a retry."""
     return {"status": status, "finished_at": now, "last_error": error, "locked_at": None,
             "locked_by": None, "payload": {} if status == "done" else dict(payload)}
+
+
+def retry(session: Session, job: Job, now: datetime, delay: float, error: str) -> None:
+    """Put a worker's detached copy of ``job`` back in line, ``delay`` seconds from ``now``,
+    with one UPDATE, while the worker that claimed it still holds it (as ``finish``)."""
+    if store.update_job(session, job.id, holder=job.locked_by, status="pending",
+                        run_after=now + timedelta(seconds=delay), last_error=error,
+                        locked_at=None, locked_by=None):
+        later(job, now, delay, error)  # the copy as the row
+    else:
+        log.warning("job %s was taken over by another worker: its retry is not written",
+                    job.id)
 
 
 def later(job: Job, now: datetime, delay: float, error: str) -> None:

@@ -357,18 +357,28 @@ def insert_records(session: Session, records: Sequence[StepRecord]) -> None:
         rowwrites.joined(session, record)  # a rollback takes it out again
 
 
-def update_job(session: Session, job_id: int, **values: Any) -> None:
-    """Write columns of a job the session does not hold (a worker's detached copy)."""
-    session.connection().execute(_update_job(tuple(values)), {**values, "job_id": job_id})
+def update_job(
+    session: Session, job_id: int, *, holder: str | None = None, **values: Any
+) -> bool:
+    """Write columns of a job the session does not hold (a worker's detached copy); with
+    ``holder``, only while that worker still holds it (its lease lapsed, another worker may
+    have taken it). Whether a row was written."""
+    params = {**values, "job_id": job_id}
+    if holder is not None:
+        params["holder"] = holder
+    result = session.connection().execute(_update_job(tuple(values), holder is not None), params)
+    return bool(getattr(result, "rowcount", 0))
 
 
 @functools.cache
-def _update_job(columns: tuple[str, ...]) -> Update:
+def _update_job(columns: tuple[str, ...], held: bool) -> Update:
     """``update_job``'s statement for these columns, built once (the worker writes every
     claim and every finish with one of a few)."""
     table = cast(Table, Job.__table__)
-    return (update(table).where(table.c.id == bindparam("job_id"))
-            .values({c: bindparam(c) for c in columns}))
+    stmt = update(table).where(table.c.id == bindparam("job_id"))
+    if held:
+        stmt = stmt.where(table.c.locked_by == bindparam("holder"))
+    return stmt.values({c: bindparam(c) for c in columns})
 
 
 def due_job_rows(

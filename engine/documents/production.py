@@ -23,7 +23,7 @@ from engine.documents import layout, records
 from engine.documents.config import DocumentSettings
 from engine.errors import ConnectorError
 from engine.models import Document, Job
-from engine.outbox import Clock, Services, backoff, done, finish, later
+from engine.outbox import Clock, Services, backoff, done, finish, retry
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _retry(
         return False
     with sessions.begin() as session:
         delay = backoff(services.settings, job.attempts, err.retry_after)
-        later(session.merge(job), now, delay, err.describe())
+        retry(session, job, now, delay, err.describe())
     return True
 
 
@@ -112,9 +112,8 @@ def _record(
 ) -> None:
     decision, digest = snap["decision"], hashlib.sha256(data).hexdigest()
     with sessions.begin() as session:
-        merged = session.merge(job)
         if records.exists(session, job.instance_id or "", int(snap["pass_no"]), snap["kind"]):
-            done(merged, now, error="document already made")
+            finish(session, job, now, error="document already made")
             return
         session.add(Document(
             id=snap["document_id"], instance_id=job.instance_id, pass_no=int(snap["pass_no"]),
@@ -129,4 +128,4 @@ def _record(
             detail["signing_error"] = failure.describe()
         store.add_event(session, at=now, kind="document_created", actor="sistem",
                         instance_id=job.instance_id, task_id=job.task_id, detail=detail)
-        done(merged, now, error=None if failure is None else failure.describe())
+        finish(session, job, now, error=None if failure is None else failure.describe())

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import store, workers
+from engine import outbox, store, workers
 from engine.models import Job
 
 LEASE = timedelta(seconds=0.3)
@@ -47,6 +47,33 @@ def test_a_lease_holds_while_renewed_and_frees_the_job_when_renewals_stop(
     assert taken is not None and taken.id == job.id and taken.locked_by == "lain"
     with sessions.begin() as session:
         assert not workers.renew(session, job.id, "hidup", utcnow())  # no longer its job
+
+
+def test_a_worker_whose_lease_lapsed_leaves_the_job_to_the_one_that_took_it_over(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        session.add(Job(kind="send_mail", status="pending", attempts=0, payload={"mail_id": 1},
+                        run_after=utcnow(), created_at=utcnow()))
+    stale = claim(sessions, "lambat")
+    assert stale is not None
+    time.sleep(2 * LEASE.total_seconds())  # paused, or cut off from the database: no renewal
+    taken = claim(sessions, "lain")
+    assert taken is not None and taken.id == stale.id
+
+    with sessions.begin() as session:  # the paused worker wakes up and reports
+        outbox.retry(session, stale, utcnow(), 5.0, "smtp 451")
+    with sessions.begin() as session:
+        outbox.finish(session, stale, utcnow())
+    with sessions() as session:
+        row = session.get(Job, stale.id)
+        assert row is not None and (row.status, row.locked_by) == ("running", "lain")
+
+    with sessions.begin() as session:  # the holder's own finish is written
+        outbox.finish(session, taken, utcnow())
+    with sessions() as session:
+        row = session.get(Job, stale.id)
+        assert row is not None and (row.status, row.locked_by) == ("done", None)
 
 
 def test_a_heartbeat_is_one_row_per_worker(sessions: sessionmaker[Session]) -> None:
