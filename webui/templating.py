@@ -67,10 +67,25 @@ def iso(value: datetime | None) -> str | None:
 
 
 def duration(seconds: float | None) -> str:
-    """``125`` → ``2 mnt 5 dtk`` (translated units)."""
+    """``125`` → ``2 mnt 5 dtk`` (translated units): at most two of them, so an hour and
+    more is read to the minute (``77_803`` → ``21 jam 37 mnt``); the CSVs keep seconds."""
+    return " ".join(_duration_parts(seconds))
+
+
+def duration_cell(seconds: float | None) -> Markup:
+    """``duration`` for a narrow table cell: it may wrap between its units, never inside
+    one (``21 jam`` / ``37 mnt``)."""
+    return Markup(" ").join(
+        Markup('<span class="nowrap">{}</span>').format(part) for part in _duration_parts(seconds)
+    )
+
+
+def _duration_parts(seconds: float | None) -> list[str]:
     if seconds is None:
-        return "–"
+        return ["–"]
     total = int(round(seconds))
+    if total >= 3600:
+        total = int(round(total / 60)) * 60
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     parts = []
@@ -80,7 +95,7 @@ def duration(seconds: float | None) -> str:
         parts.append(gettext("%(n)d mnt", n=minutes))
     if secs or not parts:
         parts.append(gettext("%(n)d dtk", n=secs))
-    return " ".join(parts)
+    return parts
 
 
 def register(app: Flask) -> None:
@@ -92,6 +107,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(percent, "percent")
     app.add_template_filter(office_hours_text, "office_hours_text")
     app.add_template_filter(iso, "iso")
+    app.add_template_filter(duration_cell, "duration_cell")
     app.add_template_filter(unbroken, "unbroken")
     app.add_template_filter(duration, "duration")
 

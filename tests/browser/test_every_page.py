@@ -194,15 +194,13 @@ DAY_MICROSECONDS = 24 * 3600 * 1_000_000
 
 
 def make_overdue(site: Site) -> None:
-    """Move the due time of every waiting step a day back, as if it had waited that long."""
+    """Move every waiting step a day back (ready since yesterday, due yesterday), as if it
+    had waited that long: the inbox then reads as it would the next morning."""
     path = site.server.env["ALUR_DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT task_id, due_at FROM step_records"
-                          " WHERE state = 'ready' AND due_at IS NOT NULL").fetchall()
-        for task_id, due in rows:  # integer microseconds (engine.models.UTCDateTime)
-            earlier = due - DAY_MICROSECONDS
-            db.execute("UPDATE step_records SET due_at = ? WHERE task_id = ?",
-                       (earlier, task_id))
+    with sqlite3.connect(path) as db:  # integer microseconds (engine.models.UTCDateTime)
+        db.execute("UPDATE step_records SET due_at = due_at - ?, ready_at = ready_at - ?"
+                   " WHERE state = 'ready' AND due_at IS NOT NULL",
+                   (DAY_MICROSECONDS, DAY_MICROSECONDS))
 
 
 def open_manual_link(page: Page, number: str, timeout_s: float = 20.0) -> None:
