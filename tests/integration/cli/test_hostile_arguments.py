@@ -119,6 +119,14 @@ def test_a_password_on_stdin_that_is_no_text_creates_no_user(
     assert "budi" not in usernames(app)
 
 
+def test_a_strictly_decoded_stdin_that_is_not_utf_8_is_one_line(app: Flask) -> None:
+    done = alur(app, b"users", b"add", b"budi", b"--role", b"pemohon", b"--password-stdin",
+                stdin=b"sandi-" + BAD + b"-panjang\n", PYTHONIOENCODING="utf-8:strict")
+    assert done.returncode == 1
+    assert one_line(done) == "Error: masukan standar bukan teks UTF-8 yang sah"
+    assert "budi" not in usernames(app)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ([b"--display-name", b"Budi\r\nBcc: semua@evil.example"], "hanya satu baris"),
     ([b"--display-name", b"x" * 201], "maksimal 200 karakter"),
