@@ -4,23 +4,19 @@ A single-line field (any string property that is not ``"x-widget": "textarea"``)
 every control character and the Unicode line separators: a CR/LF typed into the name of a
 meeting would become lines of their own in the staff's mail, a TAB would shift a CSV. A
 textarea keeps TAB and line breaks. Half of a UTF-16 pair (JSON's ``"\\ud800"``) is no
-character at all and can be neither stored nor shown. Pure Python, no web library.
+character at all and can be neither stored nor shown. The rule is ``engine.input_text``'s,
+which every other boundary (JSON, query strings, users, the CLI) shares. Pure Python.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from engine.errors import FieldError
-from engine.forms import N_
+from engine.input_text import BROKEN_TEXT, CONTROL_IN_LINE, CONTROL_IN_TEXT, text_problem
 
-_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-BROKEN_TEXT = N_("Teks memuat karakter yang tidak sah (Unicode rusak).")
-CONTROL_IN_LINE = N_("Isian ini hanya satu baris: hapus baris baru, tab, atau karakter kendali.")
-CONTROL_IN_TEXT = N_("Teks memuat karakter kendali yang tidak sah.")
+__all__ = ["BROKEN_TEXT", "CONTROL_IN_LINE", "CONTROL_IN_TEXT", "text_errors"]
 
 
 def text_errors(
@@ -33,17 +29,7 @@ def text_errors(
         if isinstance(value, Mapping) and isinstance(prop.get("properties"), Mapping):
             errors.update(text_errors(prop, value, f"{prefix}{name}."))
         elif isinstance(value, str):
-            problem = _text_problem(value, multiline=prop.get("x-widget") == "textarea")
+            problem = text_problem(value, multiline=prop.get("x-widget") == "textarea")
             if problem is not None:
                 errors[prefix + name] = FieldError(problem)
     return errors
-
-
-def _text_problem(value: str, *, multiline: bool) -> str | None:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return BROKEN_TEXT
-    if multiline:
-        return CONTROL_IN_TEXT if _CONTROL_IN_TEXT.search(value) else None
-    return CONTROL_IN_LINE if _CONTROL_IN_LINE.search(value) else None

@@ -25,6 +25,7 @@ from lxml import etree
 from engine.errors import DefinitionError
 from engine.expression_checks import where
 from engine.forms import parse_json, parse_schema
+from engine.input_text import is_broken, shown
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 8 * 1024 * 1024
@@ -64,7 +65,12 @@ def _read_folder_files(folder: Path, files: dict[str, bytes]) -> None:
 
 def from_folder(bpmn_path: Path) -> PackFiles:
     """The pack beside ``bpmn_path``: its folder's JSON files, then ``forms/`` (the file
-    beside the BPMN wins when a name is in both)."""
+    beside the BPMN wins when a name is in both). A file name that is not UTF-8 (Python
+    holds its bytes as lone surrogates) could not be stored or shown: refused by name."""
+    if is_broken(bpmn_path.name):
+        raise DefinitionError(shown(bpmn_path.name), [
+            "nama berkas memuat byte yang bukan UTF-8; ganti namanya (huruf, angka, titik, "
+            "tanda hubung)"])
     files: dict[str, bytes] = {}
     _read_folder_files(bpmn_path.parent, files)
     _read_folder_files(bpmn_path.parent / "forms", files)

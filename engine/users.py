@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from engine import passwords
 from engine.errors import EngineError, NotFound
 from engine.forms import N_
+from engine.input_text import text_problem
 from engine.models import User, UserRole
 from engine.passwords import hash_password as hash_password  # re-exported (bench, tests)
 from engine.roles import book
@@ -114,11 +115,11 @@ def add_user(
         raise InvalidUser(N_("Nama pengguna '%(name)s' sudah dipakai."), name=username)
     user = User(
         username=username,
-        display_name=display_name or username,
+        display_name=check_display_name(display_name) if display_name else username,
         email=check_email(email),
         password_hash=passwords.hash_password(password) if password else None,
         nip=_check_nip(nip),
-        jabatan=(jabatan or "").strip()[:200] or None,
+        jabatan=_check_jabatan(jabatan),
         active=True,
         created_at=now,
         roles=[UserRole(role=r) for r in _check_roles(session, roles)],
@@ -131,9 +132,28 @@ def add_user(
 def _check_nip(nip: str | None) -> str | None:
     """A civil servant's NIP (18 digits, printed under their signature), or None."""
     nip = (nip or "").replace(" ", "") or None
-    if nip is not None and not (len(nip) == 18 and nip.isdigit()):
+    if nip is not None and not (len(nip) == 18 and nip.isascii() and nip.isdigit()):
         raise InvalidUser("NIP harus 18 angka.")
     return nip
+
+
+def _check_jabatan(jabatan: str | None) -> str | None:
+    jabatan = (jabatan or "").strip()[:200] or None
+    if jabatan is not None and text_problem(jabatan):
+        raise InvalidUser("Jabatan hanya satu baris, tanpa karakter kendali atau Unicode rusak.")
+    return jabatan
+
+
+def check_display_name(display_name: str) -> str:
+    """The one rule for a person's full name (admin page, ``alur users add``): one line of
+    at most 200 characters; it is shown on every page and in mail and signed documents."""
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise InvalidUser("Nama lengkap wajib diisi (maksimal 200 karakter).")
+    if text_problem(display_name):
+        raise InvalidUser("Nama lengkap hanya satu baris, tanpa karakter kendali atau Unicode "
+                          "rusak.")
+    return display_name
 
 
 def check_email(email: str | None) -> str | None:
@@ -144,7 +164,7 @@ def check_email(email: str | None) -> str | None:
     if email is not None:
         local, _, domain = email.partition("@")
         if (len(email) > 254 or not local or "." not in domain.strip(".") or "@" in domain
-                or any(c.isspace() for c in email)):
+                or any(c.isspace() for c in email) or text_problem(email)):
             raise InvalidUser("Alamat email tidak valid.")
     return email
 
@@ -247,6 +267,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidUser("Kata sandi minimal 8 karakter.")  # a literal: it is a gettext msgid
+    if text_problem(password):  # no sign-in form could send it back
+        raise InvalidUser("Kata sandi tidak boleh memuat karakter kendali atau Unicode rusak.")
 
 
 def set_password(session: Session, user: User, password: str) -> None:
@@ -275,8 +297,5 @@ def assign_roles(session: Session, user: User, roles: Iterable[str], *, actor: A
 
 
 def update_profile(session: Session, user: User, *, display_name: str, email: str | None) -> None:
-    display_name = display_name.strip()
-    if not display_name or len(display_name) > 200:
-        raise InvalidUser("Nama lengkap wajib diisi (maksimal 200 karakter).")
-    user.display_name, user.email = display_name, check_email(email)
+    user.display_name, user.email = check_display_name(display_name), check_email(email)
     session.flush()

@@ -5,15 +5,18 @@ engine call, commit, respond.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from engine.db import configure_engine, engine_options
+from engine.input_text import MAX_INTEGER
 from webui import config, config_check
 from webui.extensions import babel, csrf, db, login_manager
 from webui.pending import PendingDeploys
@@ -34,8 +37,39 @@ class RowIntegerConverter(IntegerConverter):
     never an overflow in the database driver)."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_INTEGER)
         super().__init__(url_map, *args, **kwargs)
+
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+class AddressOrPeer:
+    """Inside ``ProxyFix``: a forwarded "address" that is none (what a client wrote, passed
+    on by a proxy that replaces ``X-Forwarded-For`` instead of appending to it; ``unknown``;
+    200 characters) would be stored with every sign-in attempt and audit event
+    (``varchar(64)``: a 500 on PostgreSQL). The proxy's own address is kept instead."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        if not _is_address(environ.get("REMOTE_ADDR")):
+            environ["REMOTE_ADDR"] = environ.get("werkzeug.proxy_fix.orig", {}).get(
+                "REMOTE_ADDR", environ.get("REMOTE_ADDR"))
+        return self.app(environ, start_response)
+
+
+def _is_address(value: object) -> bool:
+    if not isinstance(value, str) or len(value) > 45:  # the longest IPv6 text form
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -44,7 +78,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config_check.check(app.config)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:  # the client's address (sign-in throttling, audit log) from X-Forwarded-For
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(AddressOrPeer(app.wsgi_app), x_for=proxies,  # type: ignore[method-assign]
+                                x_proto=proxies)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["DATABASE_URL"]))
     db.init_app(app)
     with app.app_context():

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine import migrate, packfiles, users
 from engine.db import make_sessionmaker
 from engine.errors import DefinitionError, EngineError
+from engine.input_text import is_broken, shown
 from webui import create_app, versions_cli
 from webui.config_check import ConfigError
 from webui.extensions import db, engine, utcnow
@@ -59,7 +60,20 @@ def load_app() -> Flask:
 
 
 class AlurGroup(click.Group):
-    """Commands run with the app; a database that cannot be reached is one line too."""
+    """Commands run with the app; a database that cannot be reached is one line too, and
+    so is an argument that is no text (below)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Every argument of every subcommand passes here first. Bytes that are not UTF-8
+        reach Python as lone surrogates (``surrogateescape``), which no database, page or
+        terminal can hold; a NUL (only a caller in Python can pass one) PostgreSQL refuses.
+        Either is refused before any command runs, so nothing is half done."""
+        for arg in args:
+            if "\x00" in arg or is_broken(arg):
+                raise click.ClickException(
+                    f"argumen '{shown(arg)}' bukan teks yang sah (byte bukan UTF-8 atau NUL); "
+                    "ketik ulang tanpa karakter itu")
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -159,7 +173,7 @@ def users_add(
     password_stdin: bool,
 ) -> None:
     """Create a user with one or more roles."""
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    password = _stdin_line() if password_stdin else None
     with transaction() as session:
         if password is not None:
             users.check_new_password(password)  # the web form's rules, not a copy
@@ -175,6 +189,15 @@ def users_add(
             jabatan=jabatan,
         )
     click.echo(f"Pengguna {name} dibuat ({', '.join(roles)}).")
+
+
+def _stdin_line() -> str:
+    """One line of standard input, the password rules' to judge (bytes that are not UTF-8
+    arrive as lone surrogates or, with a strict decoder, as this message)."""
+    try:
+        return sys.stdin.readline().rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise click.ClickException("masukan standar bukan teks UTF-8 yang sah") from None
 
 
 main.add_command(report_group)

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 
 from engine import tokens, users
 from webui.cli import transaction, users_group
+from webui.cli_args import WHOLE_NUMBER
 from webui.extensions import utcnow
 from webui.templating import WIB
 
@@ -55,7 +56,7 @@ def users_tokens(name: str) -> None:
 
 @users_group.command("revoke")
 @click.argument("name")
-@click.argument("token_id", type=int, required=False)
+@click.argument("token_id", type=WHOLE_NUMBER, required=False)
 @click.option("--all", "every", is_flag=True, help="Revoke every token of NAME.")
 @with_appcontext
 def users_revoke(name: str, token_id: int | None, every: bool) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import request, url_for
 
+from engine.input_text import whole_number
+
 PER_PAGE = 25
 
 
@@ -43,7 +45,6 @@ class Pages:
 
 def requested(total: int, per_page: int = PER_PAGE) -> Pages:
     """The page the request asks for, kept within 1..last (a bad number shows page 1)."""
-    raw = request.args.get("halaman", "1")
-    number = int(raw) if raw.isdigit() and len(raw) < 7 else 1
+    number = whole_number(request.args.get("halaman", "1"), limit=999_999) or 1
     last = max(1, -(-total // per_page))
     return Pages(min(max(number, 1), last), total, per_page)

@@ -17,6 +17,7 @@ from engine.deploy import Preview
 from engine.migration import MigrationCheck
 from engine.users import Actor
 from engine.versiondiff import KIND_LABELS, Change
+from webui.cli_args import WHOLE_NUMBER
 from webui.extensions import engine, utcnow
 
 #: The command line acts as the process owner (it runs on the server, as its operator).
@@ -63,8 +64,8 @@ def _check_line(check: MigrationCheck) -> str:
 
 
 @click.command("migrate")
-@click.option("--from-version", "source", type=int, required=True)
-@click.option("--to-version", "target", type=int, required=True)
+@click.option("--from-version", "source", type=WHOLE_NUMBER, required=True)
+@click.option("--to-version", "target", type=WHOLE_NUMBER, required=True)
 @click.option("--instance", "ids", multiple=True, help="Only these requests (repeat).")
 @click.option("--process", "process_id", help="Default: the active process.")
 @click.option("--dry-run", is_flag=True, help="Check only; change nothing.")

@@ -17,6 +17,7 @@ from engine import packfiles
 from engine.deploy import Preview
 from engine.diagram import Diagram, parse
 from engine.errors import DefinitionError, FieldError
+from engine.input_text import whole_number
 from engine.versiondiff import KIND_LABELS, VersionDiff
 from webui.admin import bp
 from webui.auth import current_actor, roles_required
@@ -165,7 +166,7 @@ def reactivate(process_id: str, version: int) -> ResponseReturnValue:
 @bp.route("/proses/<process_id>/<int:version>/pindah", methods=["GET", "POST"])
 @roles_required("admin")
 def migrate(process_id: str, version: int) -> ResponseReturnValue:
-    target = request.values.get("ke", type=int)
+    target = whole_number(request.values.get("ke", ""))
     if target is None:
         abort(404)
     pid, actor = process_id[:200], current_actor()

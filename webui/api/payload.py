@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, request
 from flask_babel import gettext
 
+from engine.input_text import is_broken
 from engine.tasks import InboxItem
 from engine.views import InstanceSummary, InstanceView, StepView, TaskView, VersionView, step_dict
 from webui.api.blueprint import ApiError
@@ -52,16 +53,6 @@ def _texts(value: Any) -> Iterator[str]:
             yield from _texts(item)
 
 
-def _is_lone_surrogate(text: str) -> bool:
-    """JSON's ``"\\ud800"`` parses to a half of a UTF-16 pair, which is no character:
-    it cannot be encoded to store or show (every page holding it would fail)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 # -- reading -------------------------------------------------------------------------------
 def json_object() -> dict[str, Any]:
     """The request body as a JSON object; an empty body is ``{}``."""
@@ -77,7 +68,7 @@ def json_object() -> dict[str, Any]:
     texts = list(_texts(body))
     if any("\x00" in t for t in texts):  # no database column can hold it; PostgreSQL raises
         raise ApiError(400, gettext("Teks tidak boleh memuat karakter NUL (\\u0000)."))
-    if any(_is_lone_surrogate(t) for t in texts):
+    if any(is_broken(t) for t in texts):  # JSON's "\\ud800": no character at all
         raise ApiError(422, gettext("Teks memuat karakter yang tidak sah (Unicode rusak)."))
     return body
 

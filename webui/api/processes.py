@@ -21,8 +21,9 @@ from flask_babel import gettext
 
 from engine import packfiles
 from engine.deploy import Preview
+from engine.input_text import MAX_INTEGER
 from webui.api.blueprint import ApiError, bp
-from webui.api.payload import jsonable, version_json
+from webui.api.payload import json_object, jsonable, version_json
 from webui.auth import current_actor, roles_required
 from webui.errors import translate
 from webui.extensions import db_session, engine, utcnow
@@ -89,15 +90,15 @@ def activate_version(process_id: str, version: int) -> ResponseReturnValue:
 
 
 def _migration_body() -> tuple[int, int, list[str] | None, bool]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, gettext("Permintaan tidak valid."))
+    body = json_object()  # NUL or broken text in an instance id: 400/422, never the database's
     source, target = body.get("from_version"), body.get("to_version")
     ids = body.get("instances")
     fields = {}
     for name, value in (("from_version", source), ("to_version", target)):
         if not isinstance(value, int) or isinstance(value, bool):
             fields[name] = gettext("Harus bilangan bulat.")
+        elif not 0 <= value <= MAX_INTEGER:
+            fields[name] = gettext("Nomor versi berupa bilangan bulat 0–%(max)d.", max=MAX_INTEGER)
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
         fields["instances"] = gettext("Harus daftar nomor permintaan.")
     if fields:

@@ -11,6 +11,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from engine.input_text import whole_number
 from webui.api.blueprint import ApiError, bp
 from webui.api.payload import jsonable, query_text
 from webui.auth import roles_required
@@ -34,10 +35,11 @@ def _version_arg() -> int | None:
     raw = request.args.get("version", "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    number = whole_number(raw)
+    if number is None:
         raise ApiError(400, gettext("Parameter tidak valid."),
                        {"version": gettext("Nomor versi berupa bilangan bulat.")})
-    return int(raw)
+    return number
 
 
 @bp.get("/reports/durations")

@@ -37,8 +37,13 @@ SESSION_USER_KEY = "_user_id"  # where Flask-Login keeps a cookie session's user
 @bp.before_app_request
 def _refuse_nul_bytes() -> ResponseReturnValue | None:
     """No page needs a NUL character, and PostgreSQL refuses them in text: a typed or
-    pasted one becomes a plain 400 here instead of a database error later."""
+    pasted one becomes a plain 400 here instead of a database error later. In an API path
+    it names no resource (404, as ``payload.checked_id`` says of any id it cannot be); the
+    API's query strings and bodies are checked where they are read (``webui.api.payload``).
+    """
     if is_api_request():
+        if "\x00" in request.path:
+            abort(404)
         return None
     fields = chain(request.args.listvalues(), request.form.listvalues())
     if "\x00" in request.path or any("\x00" in v for values in fields for v in values):

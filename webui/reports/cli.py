@@ -12,6 +12,7 @@ from flask_babel import force_locale
 
 from engine.errors import EngineError
 from engine.reporting.model import DurationReport
+from webui.cli_args import WHOLE_NUMBER
 from webui.extensions import db_session, engine, office_hours
 from webui.reports.csvexport import summary_lines
 from webui.templating import duration
@@ -68,7 +69,7 @@ def table(report: DurationReport) -> str:
 @click.option("--from", "date_from", type=DATE, help="Created on or after (WIB date).")
 @click.option("--to", "date_to", type=DATE, help="Created on or before (WIB date).")
 @click.option("--instansi", help="Only requests of this instansi (OPD).")
-@click.option("--version", "version", type=int, help="Only this process version.")
+@click.option("--version", "version", type=WHOLE_NUMBER, help="Only this process version.")
 @click.option("--clock", type=click.Choice(["calendar", "office"]), default="calendar",
               show_default=True, help="Count all time, or only office hours (OFFICE_HOURS).")
 @with_appcontext

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 from flask_babel import lazy_gettext as _l
 
+from engine.input_text import whole_number
+
 
 @dataclass(frozen=True)
 class ReportArgs:
@@ -49,10 +51,10 @@ def _date(value: str, name: str, errors: dict[str, str]) -> date | None:
 def _version(value: str, errors: dict[str, str]) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    number = whole_number(value)
+    if number is None:
         errors["versi"] = str(_l("Versi harus berupa angka."))
-        return None
-    return int(value)
+    return number
 
 
 def parse(args: Mapping[str, str]) -> ReportArgs:
