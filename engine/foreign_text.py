@@ -2,7 +2,7 @@
 server's reply. What no database column, hash or page can hold (NUL, and half of a UTF-16
 pair, as JSON's ``"\\ud800"`` parses) becomes U+FFFD, so an odd answer is recorded and
 shown as it came instead of failing, again on every retry, the job that received it.
-People's own input is refused instead (``engine.form_text``). Pure Python.
+People's own input is refused instead (``engine.input_text``). Pure Python.
 """
 
 from __future__ import annotations
