@@ -2,8 +2,9 @@
 (Python keeps them as lone surrogates, ``surrogateescape``), a password on standard input
 that is no text, numbers beyond a database ``INTEGER``. Each once ended in a traceback from
 the database driver (or wrote a user or a backup first); now each is one line naming what
-is wrong, a non-zero exit and nothing written. Run as real subprocesses: only a real argv
-goes through the operating system's decoding."""
+is wrong, a non-zero exit and nothing written. A real argv goes through the operating
+system's decoding in real subprocesses (one of each kind); the other arguments are handed
+to the command in the process, as Python decodes them (``os.fsdecode``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from flask import Flask
 
 from engine import users
@@ -32,6 +34,19 @@ def alur(app: Flask, *args: bytes, stdin: bytes = b"",
                "ALUR_UPLOAD_DIR": app.config["UPLOAD_DIR"], **env}
     return subprocess.run([os.fsencode(ALUR), *args], input=stdin, capture_output=True,
                           env=environ, timeout=CLI_TIMEOUT_S, check=False)
+
+
+def run(app: Flask, *args: bytes) -> Result:
+    """``alur`` in this process, its arguments as Python decodes a real argv."""
+    return app.test_cli_runner().invoke(main, [os.fsdecode(a) for a in args])
+
+
+def said(result: Result) -> str:
+    """What a command run in the process said: one line, no exception escaped."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 or lines[0].startswith("Usage:"), result.output
+    return lines[-1]
 
 
 def one_line(done: subprocess.CompletedProcess[bytes]) -> str:
@@ -70,12 +85,20 @@ def test_an_argument_that_is_not_utf_8_is_one_line_and_nothing_is_written(
     app: Flask, args: list[bytes]
 ) -> None:
     before = usernames(app)
-    done = alur(app, *args)
-    assert done.returncode == 1
+    result = run(app, *args)
+    assert result.exit_code == 1
     shown = next(a for a in args if BAD in a).replace(BAD, b"ab\\xff").decode()
-    assert one_line(done) == (f"Error: argumen '{shown}' bukan teks yang sah (byte bukan UTF-8 "
-                              "atau NUL); ketik ulang tanpa karakter itu")
+    assert said(result) == (f"Error: argumen '{shown}' bukan teks yang sah (byte bukan UTF-8 "
+                            "atau NUL); ketik ulang tanpa karakter itu")
     assert usernames(app) == before
+
+
+def test_a_real_argv_that_is_not_utf_8_is_refused_the_same(app: Flask) -> None:
+    done = alur(app, b"users", b"add", BAD, b"--role", b"pemohon")
+    assert done.returncode == 1
+    assert one_line(done) == ("Error: argumen 'ab\\xff' bukan teks yang sah (byte bukan UTF-8 "
+                              "atau NUL); ketik ulang tanpa karakter itu")
+    assert "ab\udcff" not in usernames(app)
 
 
 def test_a_backup_or_deploy_to_a_path_that_is_not_utf_8_writes_nothing(
@@ -137,8 +160,8 @@ def test_a_strictly_decoded_stdin_that_is_not_utf_8_is_one_line(app: Flask) -> N
 def test_text_that_is_not_one_line_is_refused_by_its_field(
     app: Flask, args: list[bytes], message: str
 ) -> None:
-    done = alur(app, b"users", b"add", b"budi", b"--role", b"pemohon", *args)
-    assert done.returncode == 1 and message in one_line(done)
+    result = run(app, b"users", b"add", b"budi", b"--role", b"pemohon", *args)
+    assert result.exit_code == 1 and message in said(result)
     assert "budi" not in usernames(app)
 
 
@@ -149,9 +172,9 @@ def test_text_that_is_not_one_line_is_refused_by_its_field(
     [b"report", b"durations", b"--version", HUGE],
 ])
 def test_a_number_beyond_an_integer_is_a_usage_error(app: Flask, args: list[bytes]) -> None:
-    done = alur(app, *args)
-    assert done.returncode == 2
-    assert "bukan bilangan bulat 0–2147483647" in one_line(done)
+    result = run(app, *args)
+    assert result.exit_code == 2
+    assert "bukan bilangan bulat 0–2147483647" in said(result)
 
 
 def test_a_nul_from_a_python_caller_is_refused_too(app: Flask) -> None:
