@@ -66,6 +66,27 @@ def test_a_report_version_of_other_digits_is_refused_by_name(site: Site, digit: 
     assert list(body["fields"]) == ["version"]
 
 
+EDGES = {"dari": "0001-01-01", "sampai": "9999-12-31"}  # date.fromisoformat takes both
+
+
+def test_a_report_from_the_first_day_to_the_last_is_the_whole_report(both: Site) -> None:
+    """Midnight WIB of 0001-01-01 is in year 0 in UTC, the day after 9999-12-31 in year
+    10000: Python raised OverflowError (a 500 on the page, the CSVs, the API, a traceback
+    from ``alur report``). Such a bound bounds nothing: the report is the unfiltered one."""
+    both.at_step("2")  # a submitted request: the report counts it
+    api = api_users(both.app, ("auditor",))["auditor"]
+    whole = api.ok("get", "/reports/durations")
+    assert whole["instances"]["total"] == 1
+    edges = api.ok("get", f"/reports/durations?from={EDGES['dari']}&to={EDGES['sampai']}")
+    assert edges["filters"] == {"from": EDGES["dari"], "to": EDGES["sampai"],
+                                "instansi": None, "version": None}
+    assert {**edges, "filters": whole["filters"]} == whole
+    auditor = both.client("auditor")
+    for name, day in EDGES.items():
+        for path in ("/laporan", "/laporan/langkah.csv", "/laporan/ringkasan.csv"):
+            assert auditor.get(f"{path}?{name}={day}").status_code == 200, (path, name)
+
+
 # -- process ids and version numbers (the database is what failed) ---------------------
 def test_a_nul_in_an_api_process_id_is_404(both: Site) -> None:
     api = admin_api(both)
