@@ -56,7 +56,12 @@ def whole_number(raw: str, limit: int = MAX_INTEGER) -> int | None:
 def shown(text: str) -> str:
     """``text`` safe to print in a message: bytes that were not UTF-8 as ``\\xff``, control
     characters as escapes, at most 80 characters."""
-    raw = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    escaped = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode()
-                      for ch in raw)
+    escaped = "".join(_shown_char(ch) for ch in text)
     return escaped if len(escaped) <= 80 else escaped[:79] + "…"
+
+
+def _shown_char(ch: str) -> str:
+    if "\udc80" <= ch <= "\udcff":  # a byte that was not UTF-8 (``surrogateescape``)
+        return f"\\x{ord(ch) - 0xDC00:02x}"
+    # any other half of a UTF-16 pair (a Python caller's, JSON's) as ``\ud800``
+    return ch if ch.isprintable() else ch.encode("unicode_escape").decode()

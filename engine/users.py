@@ -138,7 +138,10 @@ def _check_nip(nip: str | None) -> str | None:
 
 
 def _check_jabatan(jabatan: str | None) -> str | None:
-    jabatan = (jabatan or "").strip()[:200] or None
+    """Printed under the person's signature: refused when too long, never cut short."""
+    jabatan = (jabatan or "").strip() or None
+    if jabatan is not None and len(jabatan) > 200:
+        raise InvalidUser("Jabatan maksimal 200 karakter.")
     if jabatan is not None and text_problem(jabatan):
         raise InvalidUser("Jabatan hanya satu baris, tanpa karakter kendali atau Unicode rusak.")
     return jabatan

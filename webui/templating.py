@@ -84,8 +84,8 @@ def _duration_parts(seconds: float | None) -> list[str]:
     if seconds is None:
         return ["–"]
     total = int(round(seconds))
-    if total >= 3600:
-        total = int(round(total / 60)) * 60
+    if total >= 3600:  # to the nearest minute, half a minute up (round() would go to even)
+        total = (total + 30) // 60 * 60
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     parts = []

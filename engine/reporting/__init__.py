@@ -72,8 +72,16 @@ class _Resolved:
     shown: Any  # the version whose names, targets and diagram the report shows
 
 
-def _wib_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), WIB).astimezone(UTC)
+def _wib_midnight(day: date | None, *, days: int = 0) -> datetime | None:
+    """The UTC instant ``days`` after ``day`` begins in WIB; None (no bound) for none, or
+    for a day at the calendar's edge (``0001-01-01``, ``9999-12-31``, as a typed or crafted
+    filter may hold), whose bound Python cannot write and which bounds nothing."""
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day + timedelta(days=days), time(0), WIB).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _resolve(session: Session, filt: ReportFilter) -> _Resolved:
@@ -85,8 +93,8 @@ def _resolve(session: Session, filt: ReportFilter) -> _Resolved:
     elif q.process_count(session) > 1:
         ids = tuple(r.id for r in rows)
     scope = Scope(
-        start=_wib_midnight(filt.date_from) if filt.date_from else None,
-        end=_wib_midnight(filt.date_to + timedelta(days=1)) if filt.date_to else None,
+        start=_wib_midnight(filt.date_from),
+        end=_wib_midnight(filt.date_to, days=1),
         instansi=filt.instansi or None,
         version_ids=ids,
     )

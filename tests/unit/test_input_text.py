@@ -63,3 +63,18 @@ def test_shown_text_is_always_printable_utf_8(value: str) -> None:
 def test_shown_names_the_bytes() -> None:
     assert shown("ab\udcff") == "ab\\xff"
     assert shown("bu\x00di") == "bu\\x00di"
+
+
+@given(st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF,
+                             exclude_categories=[])))
+def test_shown_names_every_half_of_a_utf_16_pair(value: str) -> None:
+    """Only U+DC80..U+DCFF are bytes a command line can hand over; a Python caller (the
+    CLI runner, a JSON string) may hold any other, which ``surrogateescape`` cannot write."""
+    out = shown(value)
+    out.encode("utf-8")
+    assert out.isprintable()
+
+
+def test_shown_escapes_a_half_that_was_never_a_byte() -> None:
+    assert shown("a\ud800b") == "a\\ud800b"
+    assert shown("\udcc3\udca9") == "\\xc3\\xa9"  # bytes, each as it came

@@ -154,6 +154,7 @@ def test_a_strictly_decoded_stdin_that_is_not_utf_8_is_one_line(app: Flask) -> N
     ([b"--display-name", b"Budi\r\nBcc: semua@evil.example"], "hanya satu baris"),
     ([b"--display-name", b"x" * 201], "maksimal 200 karakter"),
     ([b"--jabatan", b"Kepala\nBagian"], "hanya satu baris"),
+    ([b"--jabatan", b"j" * 201], "Jabatan maksimal 200 karakter"),  # not cut to 200
     ([b"--email", b"budi\x01@uji.go.id"], "Alamat email tidak valid"),
     ([b"--nip", "１９８７０１０１２０１００１２００１".encode()], "NIP harus 18 angka"),
 ])

@@ -14,6 +14,9 @@ def test_a_duration_reads_in_two_units_at_most(app: Flask) -> None:
         assert duration(0.4) == "0 dtk"
         assert duration(3599.6) == "1 jam"  # rounded to the second, then to the minute
         assert duration(77_803) == "21 jam 37 mnt"  # 21 h 36 min 43 s
+        assert duration(3630) == "1 jam 1 mnt"  # half a minute goes up, as 3690 does
+        assert duration(3690) == "1 jam 2 mnt"
+        assert duration(3629) == "1 jam"
         assert duration(None) == "–"
 
 
