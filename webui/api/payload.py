@@ -98,6 +98,8 @@ def optional_string(body: Mapping[str, Any], key: str) -> str | None:
 
 
 def query_text(name: str) -> str | None:
+    """A text parameter; only NUL to refuse (``input_text``'s broken Unicode cannot come in
+    a query string: werkzeug decodes bytes that are not UTF-8 to U+FFFD)."""
     raw = request.args.get(name, "").strip()
     if "\x00" in raw:
         raise ApiError(400, gettext("Parameter tidak valid."),
