@@ -74,10 +74,12 @@ def duration(seconds: float | None) -> str:
 
 def duration_cell(seconds: float | None) -> Markup:
     """``duration`` for a narrow table cell: it may wrap between its units, never inside
-    one (``21 jam`` / ``37 mnt``)."""
-    return Markup(" ").join(
+    one (``21 jam`` / ``37 mnt``). One outer span: a phone's stacked cell is a flex box,
+    which would otherwise set its units apart as items of their own."""
+    parts = Markup(" ").join(
         Markup('<span class="nowrap">{}</span>').format(part) for part in _duration_parts(seconds)
     )
+    return Markup("<span>{}</span>").format(parts)
 
 
 def _duration_parts(seconds: float | None) -> list[str]:

@@ -23,6 +23,6 @@ def test_a_duration_reads_in_two_units_at_most(app: Flask) -> None:
 def test_a_report_cell_may_wrap_between_units_only(app: Flask) -> None:
     with app.test_request_context():
         assert str(duration_cell(77_803)) == (
-            '<span class="nowrap">21 jam</span> <span class="nowrap">37 mnt</span>'
+            '<span><span class="nowrap">21 jam</span> <span class="nowrap">37 mnt</span></span>'
         )
-        assert str(duration_cell(None)) == '<span class="nowrap">–</span>'
+        assert str(duration_cell(None)) == '<span><span class="nowrap">–</span></span>'
