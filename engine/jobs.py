@@ -167,7 +167,7 @@ def _claim(
     return 1, job, outside
 
 
-#: What claiming a job and preparing it may change of its row (``outbox.done``/``later``).
+#: What claiming a job and preparing it may change of its row (``outbox.done``).
 _CLAIMED = ("status", "attempts", "run_after", "locked_at", "locked_by", "last_error",
             "finished_at", "payload")
 

@@ -80,16 +80,8 @@ def finish(
     session: Session, job: Job, now: datetime, status: str = "done", error: str | None = None
 ) -> None:
     """Finish a worker's detached copy of ``job`` with one UPDATE (merging it would read
-    the row first), while the worker that claimed it still holds it: a worker whose lease
-    lapsed (paused, or cut off from the database) leaves alone the job another worker took
-    over. The copy then holds no claim, as the row: a later finish (a failure after the
-    work was written) is written as before; it keeps the payload."""
-    if store.update_job(session, job.id, holder=job.locked_by,
-                        **finished(job.payload, now, status, error)):
-        job.locked_at = job.locked_by = None
-    else:
-        log.warning("job %s was taken over by another worker: its finish is not written",
-                    job.id)
+    the row first), while the worker that claimed it still holds it (``_held_write``)."""
+    _held_write(session, job, finished(job.payload, now, status, error), "finish")
 
 
 def finished(
@@ -104,16 +96,22 @@ def finished(
 
 def retry(session: Session, job: Job, now: datetime, delay: float, error: str) -> None:
     """Put a worker's detached copy of ``job`` back in line, ``delay`` seconds from ``now``,
-    with one UPDATE, while the worker that claimed it still holds it (as ``finish``)."""
-    if store.update_job(session, job.id, holder=job.locked_by, status="pending",
-                        run_after=now + timedelta(seconds=delay), last_error=error,
-                        locked_at=None, locked_by=None):
-        later(job, now, delay, error)  # the copy as the row
-    else:
-        log.warning("job %s was taken over by another worker: its retry is not written",
-                    job.id)
+    with one UPDATE, while the worker that claimed it still holds it (``_held_write``)."""
+    _held_write(session, job, {"status": "pending", "run_after": now + timedelta(seconds=delay),
+                               "last_error": error, "locked_at": None, "locked_by": None},
+                "retry")
 
 
-def later(job: Job, now: datetime, delay: float, error: str) -> None:
-    job.status, job.run_after, job.last_error = "pending", now + timedelta(seconds=delay), error
-    job.locked_at = job.locked_by = None
+def _held_write(session: Session, job: Job, values: dict[str, Any], what: str) -> None:
+    """Write ``values`` to ``job``'s row only while its claimer still holds it: a worker
+    whose lease lapsed (paused, or cut off from the database) leaves alone the job another
+    worker took over. Written, the copy takes them too, so it then holds no claim, as the
+    row (a later finish, a failure after the work was written, is written as before); it
+    keeps its payload, for that finish."""
+    if not store.update_job(session, job.id, holder=job.locked_by, **values):
+        log.warning("job %s was taken over by another worker: its %s is not written",
+                    job.id, what)
+        return
+    for column, value in values.items():
+        if column != "payload":
+            setattr(job, column, value)
